@@ -1,0 +1,186 @@
+// Finding a unified diff in a mail body and turning it into files and hunks.
+// Hunk bodies are measured by their @@ line counts, as git apply does, so text after the diff
+// (the "-- " signature, a reply's sign-off) never leaks into it. parse-diff reads each file section.
+import parseDiffLib from 'parse-diff';
+import type { DiffFile, DiffHunk, DiffLine, FileStatus } from './model.ts';
+
+const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
+const GIT_HEADER_RE = /^diff --git (?:"?a\/)?(.+?)"? (?:"?b\/)?(.+?)"?$/;
+// extended header lines git writes between "diff --git" and the first hunk
+const EXTENDED_RE =
+  /^(old mode|new mode|deleted file mode|new file mode|copy from|copy to|rename from|rename to|similarity index|dissimilarity index|index|Binary files|GIT binary patch)\b/;
+
+/**
+ * Cut the diff out of a body: from the first `diff --git` (or `--- `/`+++ `/`@@` triple) to the end of
+ * the last hunk. Quoted lines ("> ") never start a diff. Returns '' when the body carries none.
+ *
+ * @example extractDiff('fix\n---\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n-- \n2.1\n')
+ *   // 'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n'
+ */
+export function extractDiff(body: string): string {
+  const lines = body.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const out: string[] = [];
+  let i = 0;
+  let inDiff = false;
+  while (i < lines.length) {
+    const line = lines[i];
+    if (line.startsWith('diff --git ')) {
+      // a file section: header, extended lines, then ---/+++ and hunks (or none for renames, binaries)
+      const section = [line];
+      let j = i + 1;
+      while (j < lines.length && EXTENDED_RE.test(lines[j])) section.push(lines[j++]);
+      if (j < lines.length && lines[j].startsWith('Binary files ')) section.push(lines[j++]);
+      const hasExtended = section.length > 1;
+      if (j + 1 < lines.length && lines[j].startsWith('--- ') && lines[j + 1].startsWith('+++ ')) {
+        section.push(lines[j], lines[j + 1]);
+        j += 2;
+        const end = readHunks(lines, j, section);
+        if (end === j && !hasExtended) { i++; continue; }
+        j = end;
+      } else if (!hasExtended) {
+        i++;
+        continue;
+      }
+      out.push(...section);
+      inDiff = true;
+      i = j;
+      continue;
+    }
+    if (line.startsWith('--- ') && i + 2 < lines.length && lines[i + 1].startsWith('+++ ') && HUNK_RE.test(lines[i + 2])) {
+      const section = [line, lines[i + 1]];
+      const end = readHunks(lines, i + 2, section);
+      if (end > i + 2) {
+        out.push(...section);
+        inDiff = true;
+        i = end;
+        continue;
+      }
+    }
+    if (inDiff && (line.startsWith('-- ') || line === '--')) break; // signature ends the patch
+    i++;
+  }
+  return out.length ? out.join('\n') + '\n' : '';
+}
+
+/** Read consecutive hunks starting at `start`; push their lines; return the index after the last. */
+function readHunks(lines: string[], start: number, into: string[]): number {
+  let j = start;
+  for (;;) {
+    const m = j < lines.length ? HUNK_RE.exec(lines[j]) : null;
+    if (!m) return j;
+    let oldLeft = m[2] === undefined ? 1 : Number(m[2]);
+    let newLeft = m[4] === undefined ? 1 : Number(m[4]);
+    const body: string[] = [lines[j]];
+    let k = j + 1;
+    while (k < lines.length && (oldLeft > 0 || newLeft > 0)) {
+      const l = lines[k];
+      if (l.startsWith('\\')) { body.push(l); k++; continue; } // "\ No newline at end of file"
+      const c = l === '' ? ' ' : l[0]; // mailers drop the space of empty context lines
+      if (c === ' ') { oldLeft--; newLeft--; }
+      else if (c === '-') oldLeft--;
+      else if (c === '+') newLeft--;
+      else break;
+      body.push(l === '' ? ' ' : l);
+      k++;
+    }
+    if (oldLeft > 0 || newLeft > 0) {
+      // a hunk cut short: keep what is well-formed only if something changed in it
+      if (!body.some((l, n) => n > 0 && (l[0] === '+' || l[0] === '-'))) return j;
+      body[0] = rewriteCounts(body);
+    }
+    while (k < lines.length && lines[k].startsWith('\\')) body.push(lines[k++]);
+    into.push(...body);
+    j = k;
+  }
+}
+
+function rewriteCounts(body: string[]): string {
+  const m = HUNK_RE.exec(body[0])!;
+  let o = 0, n = 0;
+  for (const l of body.slice(1)) {
+    if (l[0] === ' ') { o++; n++; } else if (l[0] === '-') o++; else if (l[0] === '+') n++;
+  }
+  return `@@ -${m[1]},${o} +${m[3]},${n} @@${m[5] ? ' ' + m[5] : ''}`;
+}
+
+/** Split extracted diff text into one section per file. */
+function fileSections(diff: string): string[] {
+  const lines = diff.split('\n');
+  const sections: string[][] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    const startsGit = l.startsWith('diff --git ');
+    const startsPlain = l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ') && !(sections.length && sections[sections.length - 1][0].startsWith('diff --git ') && !sections[sections.length - 1].some((x) => x.startsWith('--- ')));
+    if (startsGit || (startsPlain && !isInsideHunk(sections))) sections.push([l]);
+    else if (sections.length) sections[sections.length - 1].push(l);
+  }
+  return sections.map((s) => s.join('\n').replace(/\n*$/, '\n'));
+}
+
+function isInsideHunk(sections: string[][]): boolean {
+  // extractDiff only emits whole hunks, so a "--- " line right after one starts a new file
+  void sections;
+  return false;
+}
+
+function stripPrefix(p: string | undefined): string | undefined {
+  if (!p || p === '/dev/null') return p;
+  return p.replace(/^"|"$/g, '').replace(/^[ab]\//, '');
+}
+
+/**
+ * Parse extracted diff text into files with hunks and lines.
+ *
+ * @example parseDiff(extractDiff(body))[0].hunks[0].header // 'static void enable_iommus(void)'
+ */
+export function parseDiff(diff: string): DiffFile[] {
+  if (!diff) return [];
+  const files: DiffFile[] = [];
+  for (const section of fileSections(diff)) {
+    const head = section.split('\n');
+    const git = GIT_HEADER_RE.exec(head[0]);
+    const ext = (name: string) => head.find((l) => l.startsWith(name + ' '))?.slice(name.length + 1);
+    const parsed = parseDiffLib(section)[0];
+    const hunks: DiffHunk[] = (parsed?.chunks ?? []).map((c) => {
+      const m = HUNK_RE.exec(c.content);
+      return {
+        header: (m?.[5] ?? '').trim(),
+        oldStart: c.oldStart,
+        oldLines: c.oldLines,
+        newStart: c.newStart,
+        newLines: c.newLines,
+        lines: c.changes.map((ch): DiffLine => ({
+          op: ch.type === 'normal' ? 'context' : ch.type,
+          text: ch.content.slice(1),
+        })),
+      };
+    });
+    const renameFrom = ext('rename from');
+    const renameTo = ext('rename to');
+    let from = renameFrom ?? stripPrefix(parsed?.from) ?? (git ? git[1] : undefined);
+    let to = renameTo ?? stripPrefix(parsed?.to) ?? (git ? git[2] : undefined);
+    const isNew = head.some((l) => l.startsWith('new file mode')) || from === '/dev/null';
+    const isDeleted = head.some((l) => l.startsWith('deleted file mode')) || to === '/dev/null';
+    if (from === '/dev/null') from = to;
+    if (to === '/dev/null') to = from;
+    const binary = head.some((l) => l.startsWith('Binary files ') || l === 'GIT binary patch');
+    const modeOnly = !hunks.length && head.some((l) => l.startsWith('old mode'));
+    let status: FileStatus = 'modified';
+    if (isNew) status = 'added';
+    else if (isDeleted) status = 'deleted';
+    else if (renameFrom || (from && to && from !== to && git)) status = 'renamed';
+    else if (binary) status = 'binary';
+    else if (modeOnly) status = 'mode';
+    if (!hunks.length && status === 'modified') continue; // nothing a patch could carry
+    const path = to ?? from ?? '';
+    files.push({
+      path,
+      oldPath: status === 'renamed' && from !== path ? from ?? null : null,
+      status,
+      additions: hunks.reduce((n, h) => n + h.lines.filter((l) => l.op === 'add').length, 0),
+      deletions: hunks.reduce((n, h) => n + h.lines.filter((l) => l.op === 'del').length, 0),
+      hunks,
+    });
+  }
+  return files;
+}
