@@ -143,3 +143,91 @@ export interface OrderChange {
   nowAfter: string[];
   rule: string;
 }
+
+/** What the fix and regression rules need to know about one patch (built by the store from derived data). */
+export interface PatchFacts {
+  messageId: string;
+  subject: string;
+  /** ISO 8601 UTC or null */
+  date: string | null;
+  author: Address;
+  /** the posting this patch belongs to (a lone patch is a posting of its own) */
+  seriesId: string;
+  /** shared by every version of the same series (v1, v2, v3 ...): the id of the first version's posting */
+  chainId: string;
+  version: number;
+  /** position in the series (1-based), null for a lone patch */
+  index: number | null;
+  tags: string[];
+  /** set when a reply said the patch (or its series) was applied */
+  accepted: { by: Address; date: string | null; messageId: string } | null;
+  callChanges: CallChange[];
+  orderChanges: OrderChange[];
+  /** git renames the patch carries */
+  renames: { from: string; to: string }[];
+}
+
+export type FixKind = 'presence' | 'order';
+
+/** A fix a user declared (config or API) rather than one an accepted patch established. */
+export interface DeclaredFix {
+  kind: FixKind;
+  file: string;
+  function: string | null;
+  path: PathClass | null;
+  call: string;
+  /** order fixes: the calls `call` must come before */
+  before: string[];
+  /** the message that introduced the fix, when known */
+  introducedBy: string | null;
+  note?: string;
+}
+
+export interface FixEvent {
+  /** what happened: introduced | moved | renamed | removed | refixed | declared */
+  type: string;
+  messageId: string | null;
+  date: string | null;
+  detail: string;
+}
+
+export interface KnownFix {
+  /** stable key derived from what the fix is (kind, file, function, call, introducing message) */
+  key: string;
+  kind: FixKind;
+  /** current file name (renames followed) */
+  file: string;
+  function: string | null;
+  path: PathClass | null;
+  call: string;
+  before: string[];
+  introducedBy: string | null;
+  declared: boolean;
+  /** key of the fix this one was moved from by an accepted series, else null */
+  movedFrom: string | null;
+  /** key of the fix this one moved to, else null */
+  movedTo: string | null;
+  /** active: in force; moved: superseded by movedTo; removed: an accepted patch took it out */
+  status: 'active' | 'moved' | 'removed';
+  history: FixEvent[];
+}
+
+export type RegressionStatus = 'open' | 'resolved' | 'acknowledged';
+
+export interface Regression {
+  /** stable key: the fix key plus the first removing message */
+  key: string;
+  fixKey: string;
+  /** the message that (re-)established the fix this removal undoes */
+  fixMessage: string | null;
+  /** every message that removes it, all versions of the series, in date order */
+  removedBy: string[];
+  /** the removed (or reordered) diff lines */
+  evidence: string[];
+  firstSeen: string | null;
+  status: Exclude<RegressionStatus, 'acknowledged'>;
+  resolvedBy: string | null;
+  resolution: 'refixed' | 'dropped' | null;
+  /** patches that add the removed call back anywhere (re-fix candidates) */
+  related: string[];
+}
