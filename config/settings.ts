@@ -1,0 +1,76 @@
+// The one place that reads environment variables and the optional config file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CONFIG_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+export interface DigestRecipient {
+  email: string;
+  /** globs of files this maintainer looks after (MAINTAINERS-style); empty = everything */
+  files: string[];
+}
+
+export interface Settings {
+  db: string;
+  token: string | null;
+  smtpUrl: string | null;
+  digest: {
+    from: string;
+    recipients: DigestRecipient[];
+    /** cron expression, UTC */
+    schedule: string;
+    sendEmpty: boolean;
+    list: string;
+  };
+  rateLimit: { max: number; timeWindow: string };
+  watchRulesFile: string;
+  declaredFixes: unknown[];
+}
+
+export interface SettingsFile {
+  db?: string;
+  token?: string;
+  smtpUrl?: string;
+  digest?: Partial<Settings['digest']> & { recipients?: (string | DigestRecipient)[] };
+  rateLimit?: Partial<Settings['rateLimit']>;
+  watchRules?: string;
+  declaredFixes?: unknown[];
+}
+
+/**
+ * Settings from (lowest first) defaults, `config/relapse.json` or RELAPSE_CONFIG, environment variables,
+ * then explicit overrides (CLI flags).
+ */
+export function loadSettings(overrides: Partial<Pick<Settings, 'db' | 'token'>> = {}, env = process.env): Settings {
+  const file = env.RELAPSE_CONFIG ?? path.join(CONFIG_DIR, 'relapse.json');
+  let fromFile: SettingsFile = {};
+  if (fs.existsSync(file)) {
+    try {
+      fromFile = JSON.parse(fs.readFileSync(file, 'utf8')) as SettingsFile;
+    } catch (e) {
+      throw new Error(`config ${file}: ${(e as Error).message}`);
+    }
+  } else if (env.RELAPSE_CONFIG) {
+    throw new Error(`config ${file}: no such file`);
+  }
+  const recipients = (fromFile.digest?.recipients ?? []).map((r) =>
+    typeof r === 'string' ? { email: r, files: [] } : { email: r.email, files: r.files ?? [] },
+  );
+  if (env.RELAPSE_DIGEST_TO) for (const email of env.RELAPSE_DIGEST_TO.split(',')) recipients.push({ email: email.trim(), files: [] });
+  return {
+    db: overrides.db ?? env.RELAPSE_DB ?? fromFile.db ?? path.join('data', 'relapse.db'),
+    token: overrides.token ?? env.RELAPSE_TOKEN ?? fromFile.token ?? null,
+    smtpUrl: env.RELAPSE_SMTP_URL ?? fromFile.smtpUrl ?? null,
+    digest: {
+      from: fromFile.digest?.from ?? 'relapse <relapse@localhost>',
+      recipients,
+      schedule: fromFile.digest?.schedule ?? '0 8 * * 1',
+      sendEmpty: fromFile.digest?.sendEmpty ?? false,
+      list: fromFile.digest?.list ?? 'kexec',
+    },
+    rateLimit: { max: fromFile.rateLimit?.max ?? 300, timeWindow: fromFile.rateLimit?.timeWindow ?? '1 minute' },
+    watchRulesFile: env.RELAPSE_WATCH_RULES ?? fromFile.watchRules ?? path.join(CONFIG_DIR, 'watch-rules.json'),
+    declaredFixes: fromFile.declaredFixes ?? [],
+  };
+}
