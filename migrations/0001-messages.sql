@@ -32,6 +32,8 @@ CREATE TABLE messages (
   -- derived (recomputed by the derive step)
   thread_id INTEGER,
   parent TEXT,
+  -- the patch or cover a reply answers (nearest one up its references)
+  answers TEXT,
   thread_pos INTEGER,
   series_id INTEGER,
   accepted_message TEXT,
@@ -45,6 +47,7 @@ CREATE INDEX messages_series ON messages(series_id, idx);
 CREATE INDEX messages_from ON messages(from_email);
 CREATE INDEX messages_patch ON messages(is_patch, date);
 CREATE INDEX messages_in_reply_to ON messages(in_reply_to);
+CREATE INDEX messages_answers ON messages(answers);
 
 CREATE TABLE quarantine (
   id INTEGER PRIMARY KEY,

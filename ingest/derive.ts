@@ -1,0 +1,123 @@
+// Derivation: threads, series, acceptance, then known fixes and regressions, from what is stored.
+// Reads through SQL, decides through the pure modules, writes through the Store. Running it twice
+// gives the same result, and the result does not depend on the order messages were ingested in.
+import type { Db } from './db.ts';
+import type { Address, DeclaredFix, MessageKind, PatchFacts } from './model.ts';
+import { Store } from './store.ts';
+import { threadMessages } from './threader.ts';
+import { findSeries, type MessageHead } from './series.ts';
+import { answeredBy, findAcceptances, type ReplyHead } from './acceptance.ts';
+import { detectRegressions } from './fix-rules.ts';
+
+interface Row {
+  message_id: string; title: string; subject: string; tags: string; version: number; idx: number | null; total: number | null;
+  from_name: string; from_email: string; date: string | null; in_reply_to: string | null; refs: string;
+  kind: MessageKind; is_patch: number; says_applied: number; change_id: string | null; supersedes: string | null;
+}
+
+export interface DeriveResult {
+  threads: number;
+  series: number;
+  accepted: number;
+  fixes: number;
+  regressions: number;
+  opened: number;
+  resolved: number;
+}
+
+/** Everything derived from the message table (threads, series, acceptance), then detection. */
+export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
+  const store = new Store(db);
+  const rows = db.prepare(`SELECT message_id, title, subject, tags, version, idx, total, from_name, from_email, date,
+    in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes FROM messages`).all() as Row[];
+  const heads = rows.map((r) => {
+    const from: Address = { name: r.from_name, email: r.from_email };
+    return {
+      messageId: r.message_id, title: r.title, tags: JSON.parse(r.tags) as string[], version: r.version, index: r.idx,
+      total: r.total, from, date: r.date, inReplyTo: r.in_reply_to, references: JSON.parse(r.refs) as string[],
+      kind: r.kind, isPatch: !!r.is_patch, saysApplied: !!r.says_applied, changeId: r.change_id, supersedes: r.supersedes,
+      subject: r.subject,
+    };
+  });
+
+  return store.transaction(() => {
+    store.setMeta('derive.dirty', '1');
+    const threaded = threadMessages(heads);
+    const headById = new Map(heads.map((h) => [h.messageId, h]));
+    store.writeThreads(
+      threaded.threads.map((t) => {
+        const present = t.members.filter((id) => headById.has(id));
+        const first = headById.get(present[0]);
+        const lastDate = present.map((id) => headById.get(id)!.date).filter((d): d is string => !!d).sort().pop() ?? null;
+        return {
+          root: t.root,
+          subject: first?.subject ?? '',
+          lastDate,
+          members: present.map((id) => ({ messageId: id, parent: threaded.parentOf.get(id) ?? null })),
+        };
+      }),
+    );
+
+    const replyHeads: ReplyHead[] = heads;
+    const byId = new Map(replyHeads.map((h) => [h.messageId, h]));
+    const answers = new Map<string, string | null>();
+    for (const h of replyHeads) if (!h.isPatch && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, byId));
+    store.writeAnswers(answers);
+
+    const postings = findSeries(heads as MessageHead[]);
+    const acceptances = findAcceptances(replyHeads);
+    store.writeSeries(postings, acceptances);
+    store.writeAcceptance(postings, acceptances);
+    const detection = detectAll(db, store, declared);
+    store.setMeta('derive.dirty', '0');
+    return {
+      threads: threaded.threads.length,
+      series: postings.length,
+      accepted: acceptances.size,
+      ...detection,
+    };
+  });
+}
+
+/** Re-run the fix and regression rules over the call index (small: watched files only). */
+export function detectAll(db: Db, store = new Store(db), declared: DeclaredFix[] = []) {
+  const facts = patchFacts(db);
+  const { fixes, regressions } = detectRegressions(facts, [...declared, ...store.declaredFixes()]);
+  const w = store.writeDetection(fixes, regressions);
+  return { fixes: fixes.length, regressions: regressions.length, opened: w.opened, resolved: w.resolved };
+}
+
+/** The facts the rules need, for every patch with an indexed call, an order change or a rename. */
+export function patchFacts(db: Db): PatchFacts[] {
+  const patches = db.prepare(`SELECT m.message_id, m.subject, m.date, m.from_name, m.from_email, m.series_id, m.version, m.idx, m.tags,
+      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, s.chain_id, s.version AS series_version
+    FROM messages m LEFT JOIN series s ON s.id = m.series_id
+    WHERE m.is_patch = 1 AND (m.message_id IN (SELECT message_id FROM call_changes)
+      OR m.message_id IN (SELECT message_id FROM order_changes)
+      OR m.message_id IN (SELECT message_id FROM patch_files WHERE status = 'renamed'))`).all() as Record<string, never>[];
+  const calls = db.prepare('SELECT * FROM call_changes WHERE message_id = ? ORDER BY seq');
+  const orders = db.prepare('SELECT * FROM order_changes WHERE message_id = ? ORDER BY seq');
+  const renames = db.prepare("SELECT old_path AS \"from\", path AS \"to\" FROM patch_files WHERE message_id = ? AND status = 'renamed' AND old_path IS NOT NULL");
+  return patches.map((p: Record<string, never>) => ({
+    messageId: p.message_id,
+    subject: p.subject,
+    date: p.date,
+    author: { name: p.from_name, email: p.from_email },
+    seriesId: String(p.series_id ?? p.message_id),
+    chainId: String(p.chain_id ?? p.series_id ?? p.message_id),
+    version: p.series_version ?? p.version,
+    index: p.idx,
+    tags: JSON.parse(p.tags),
+    accepted: p.accepted_message
+      ? { by: { name: p.accepted_by_name ?? '', email: p.accepted_by_email ?? '' }, date: p.accepted_date, messageId: p.accepted_message }
+      : null,
+    callChanges: (calls.all(p.message_id) as Record<string, never>[]).map((c) => ({
+      messageId: c.message_id, file: c.file, function: c.function, path: c.path, call: c.call, op: c.op, line: c.line, rule: c.rule,
+    })),
+    orderChanges: (orders.all(p.message_id) as Record<string, never>[]).map((o) => ({
+      messageId: o.message_id, file: o.file, function: o.function, path: o.path, call: o.call,
+      nowBefore: JSON.parse(o.now_before), nowAfter: JSON.parse(o.now_after), rule: o.rule,
+    })),
+    renames: renames.all(p.message_id) as { from: string; to: string }[],
+  }));
+}

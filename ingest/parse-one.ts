@@ -1,0 +1,24 @@
+// One raw message → what the store needs: parsed message, deflated bytes, call index. Runs in a
+// worker thread during ingest; also usable inline.
+import type { RawMessage, CallChange, OrderChange, Message } from './model.ts';
+import { parseMessage } from './message-parse.ts';
+import { indexCalls } from './call-index.ts';
+import type { WatchRule } from '../config/watch-rules.ts';
+import { deflateRaw } from './store.ts';
+
+export type Parsed =
+  | { ok: true; message: Message; deflated: Buffer; callChanges: CallChange[]; orderChanges: OrderChange[] }
+  | { ok: false; reason: string };
+
+export async function parseOne(raw: RawMessage, rules: WatchRule[], list?: string): Promise<Parsed> {
+  let r;
+  try {
+    r = await parseMessage(raw, { list });
+  } catch (e) {
+    return { ok: false, reason: `parser failed: ${(e as Error).message}` };
+  }
+  if ('quarantine' in r) return { ok: false, reason: r.quarantine };
+  const m = r.message;
+  const idx = m.isPatch ? indexCalls(m.messageId, m.diff, rules) : { callChanges: [], orderChanges: [] };
+  return { ok: true, message: m, deflated: deflateRaw(raw.bytes), callChanges: idx.callChanges, orderChanges: idx.orderChanges };
+}

@@ -1,0 +1,19 @@
+// Worker thread: parses batches of raw messages so two cores share the MIME work.
+import { parentPort, workerData } from 'node:worker_threads';
+import { parseOne } from './parse-one.ts';
+import type { RawMessage } from './model.ts';
+import type { WatchRule } from '../config/watch-rules.ts';
+import { validateWatchRules } from '../config/watch-rules.ts';
+
+const rules: WatchRule[] = validateWatchRules(workerData.rules);
+const list: string | undefined = workerData.list;
+
+parentPort!.on('message', async (job: { id: number; raws: RawMessage[] }) => {
+  const out = [];
+  for (const raw of job.raws) {
+    raw.bytes = Buffer.from(raw.bytes.buffer, raw.bytes.byteOffset, raw.bytes.byteLength);
+    raw.separatorDate = raw.separatorDate ? new Date(raw.separatorDate) : null;
+    out.push(await parseOne(raw, rules, list));
+  }
+  parentPort!.postMessage({ id: job.id, out });
+});

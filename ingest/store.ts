@@ -1,0 +1,269 @@
+// The one module that writes to the database. Everything else in ingest/ is pure.
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import type { Db } from './db.ts';
+import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, RawMessage, Regression } from './model.ts';
+import type { Posting } from './series.ts';
+import type { Acceptance } from './acceptance.ts';
+
+export const now = () => new Date().toISOString();
+
+/** Raw bytes are stored deflated; `inflateRaw` gives them back byte for byte. */
+export const deflateRaw = (b: Buffer) => zlib.deflateRawSync(b, { level: 1 });
+export const inflateRaw = (b: Buffer) => zlib.inflateRawSync(b);
+
+export interface StoredMessage {
+  message: Message;
+  raw: RawMessage;
+  /** deflated raw bytes (made in the parse worker) */
+  deflated: Buffer;
+  callChanges: CallChange[];
+  orderChanges: OrderChange[];
+}
+
+export class Store {
+  private stmts;
+
+  constructor(readonly db: Db) {
+    this.stmts = {
+      insertMessage: db.prepare(`INSERT OR IGNORE INTO messages (message_id, synthetic, list, subject, title, tags, version,
+        idx, total, is_reply, from_name, from_email, date, in_reply_to, refs, kind, is_patch, own_text, diff_text,
+        says_applied, flowed_stripped, change_id, supersedes, source, offset, size, raw, ingested_at)
+        VALUES (@messageId, @synthetic, @list, @subject, @title, @tags, @version, @idx, @total, @isReply, @fromName,
+        @fromEmail, @date, @inReplyTo, @refs, @kind, @isPatch, @ownText, @diffText, @saysApplied, @flowedStripped,
+        @changeId, @supersedes, @source, @offset, @size, @raw, @ingestedAt)`),
+      insertFile: db.prepare(`INSERT OR REPLACE INTO patch_files (message_id, seq, path, old_path, status, additions, deletions, hunks)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertTrailer: db.prepare('INSERT OR REPLACE INTO trailers (message_id, seq, name, value) VALUES (?, ?, ?, ?)'),
+      insertQuarantine: db.prepare(`INSERT OR IGNORE INTO quarantine (reason, source, offset, size, sha256, raw, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      deleteCalls: db.prepare('DELETE FROM call_changes WHERE message_id = ?'),
+      deleteOrders: db.prepare('DELETE FROM order_changes WHERE message_id = ?'),
+      insertCall: db.prepare(`INSERT INTO call_changes (message_id, seq, file, function, path, call, op, line, rule)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertOrder: db.prepare(`INSERT INTO order_changes (message_id, seq, file, function, path, call, now_before, now_after, rule)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      markIndexed: db.prepare('INSERT OR REPLACE INTO indexed (message_id, rules_hash) VALUES (?, ?)'),
+      event: db.prepare('INSERT INTO events (at, type, ref, data) VALUES (?, ?, ?, ?)'),
+      getSource: db.prepare('SELECT * FROM sources WHERE path = ?'),
+      putSource: db.prepare(`INSERT INTO sources (path, size, mtime_ms, resume_offset, completed, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
+        resume_offset = excluded.resume_offset, completed = excluded.completed, updated_at = excluded.updated_at`),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Store one parsed message; false when its Message-ID was already stored (a duplicate). */
+  addMessage(s: StoredMessage, rulesHash: string): boolean {
+    const m = s.message;
+    const at = now();
+    const r = this.stmts.insertMessage.run({
+      messageId: m.messageId,
+      synthetic: m.synthetic ? 1 : 0,
+      list: m.list,
+      subject: m.subject.raw,
+      title: m.subject.title,
+      tags: JSON.stringify(m.subject.tags),
+      version: m.subject.version,
+      idx: m.subject.index,
+      total: m.subject.total,
+      isReply: m.subject.isReply ? 1 : 0,
+      fromName: m.from.name,
+      fromEmail: m.from.email,
+      date: m.date,
+      inReplyTo: m.inReplyTo,
+      refs: JSON.stringify(m.references),
+      kind: m.kind,
+      isPatch: m.isPatch ? 1 : 0,
+      ownText: m.ownText,
+      diffText: m.diffText,
+      saysApplied: m.saysApplied ? 1 : 0,
+      flowedStripped: m.flowedStripped ? 1 : 0,
+      changeId: m.changeId,
+      supersedes: m.supersedes,
+      source: s.raw.source,
+      offset: s.raw.offset,
+      size: s.raw.bytes.length,
+      raw: s.deflated,
+      ingestedAt: at,
+    });
+    if (r.changes === 0) return false;
+    m.diff.forEach((f, i) =>
+      this.stmts.insertFile.run(m.messageId, i, f.path, f.oldPath, f.status, f.additions, f.deletions,
+        JSON.stringify(f.hunks.map((h) => ({ header: h.header, oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines })))),
+    );
+    m.trailers.forEach((t, i) => this.stmts.insertTrailer.run(m.messageId, i, t.name, t.value));
+    if (m.isPatch) this.putIndex(m.messageId, s.callChanges, s.orderChanges, rulesHash);
+    this.stmts.event.run(at, 'message.ingested', m.messageId, JSON.stringify({ subject: m.subject.raw, kind: m.kind }));
+    return true;
+  }
+
+  /** Replace a patch's call and order changes (used at ingest and by reindex). */
+  putIndex(messageId: string, calls: CallChange[], orders: OrderChange[], rulesHash: string): void {
+    this.stmts.deleteCalls.run(messageId);
+    this.stmts.deleteOrders.run(messageId);
+    calls.forEach((c, i) => this.stmts.insertCall.run(messageId, i, c.file, c.function, c.path, c.call, c.op, c.line, c.rule));
+    orders.forEach((o, i) =>
+      this.stmts.insertOrder.run(messageId, i, o.file, o.function, o.path, o.call, JSON.stringify(o.nowBefore), JSON.stringify(o.nowAfter), o.rule));
+    this.stmts.markIndexed.run(messageId, rulesHash);
+  }
+
+  /** Quarantine an unparseable message; false when the same bytes were quarantined before. */
+  addQuarantine(reason: string, raw: RawMessage): boolean {
+    const sha = crypto.createHash('sha256').update(raw.bytes).digest('hex');
+    const r = this.stmts.insertQuarantine.run(reason, raw.source, raw.offset, raw.bytes.length, sha, deflateRaw(raw.bytes), now());
+    if (r.changes) this.stmts.event.run(now(), 'message.quarantined', sha.slice(0, 16), JSON.stringify({ reason, source: raw.source, offset: raw.offset }));
+    return r.changes > 0;
+  }
+
+  getSource(path: string): { path: string; size: number; mtime_ms: number; resume_offset: number; completed: number } | undefined {
+    return this.stmts.getSource.get(path) as never;
+  }
+
+  putSource(path: string, size: number, mtimeMs: number, resumeOffset: number, completed: boolean): void {
+    this.stmts.putSource.run(path, size, Math.round(mtimeMs), resumeOffset, completed ? 1 : 0, now());
+  }
+
+  getMeta(key: string): string | null {
+    return (this.stmts.getMeta.get(key) as { value: string } | undefined)?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value);
+  }
+
+  event(type: string, ref: string, data: unknown = {}): void {
+    this.stmts.event.run(now(), type, ref, JSON.stringify(data));
+  }
+
+  // ---- derived state ------------------------------------------------------------------------
+
+  writeThreads(threads: { root: string; subject: string; members: { messageId: string; parent: string | null }[]; lastDate: string | null }[]): void {
+    const upsert = this.db.prepare(`INSERT INTO threads (root, subject, size, last_date) VALUES (?, ?, ?, ?)
+      ON CONFLICT(root) DO UPDATE SET subject = excluded.subject, size = excluded.size, last_date = excluded.last_date RETURNING id`);
+    const setMsg = this.db.prepare('UPDATE messages SET thread_id = ?, parent = ?, thread_pos = ? WHERE message_id = ?');
+    for (const t of threads) {
+      const { id } = upsert.get(t.root, t.subject, t.members.length, t.lastDate) as { id: number };
+      t.members.forEach((m, i) => setMsg.run(id, m.parent, i, m.messageId));
+    }
+    this.db.prepare('DELETE FROM threads WHERE id NOT IN (SELECT DISTINCT thread_id FROM messages WHERE thread_id IS NOT NULL)').run();
+  }
+
+  writeAnswers(answers: Map<string, string | null>): void {
+    const set = this.db.prepare('UPDATE messages SET answers = ? WHERE message_id = ? AND answers IS NOT ?');
+    for (const [id, target] of answers) set.run(target, id, target);
+  }
+
+  /** Upsert postings by anchor (stable ids), link versions, set each message's series. */
+  writeSeries(postings: Posting[], acceptances: Map<string, Acceptance>): Map<string, number> {
+    const upsert = this.db.prepare(`INSERT INTO series (anchor, title, version, total, cover, author_name, author_email, date, complete, live)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+      ON CONFLICT(anchor) DO UPDATE SET title = excluded.title, version = excluded.version, total = excluded.total,
+      cover = excluded.cover, author_name = excluded.author_name, author_email = excluded.author_email,
+      date = excluded.date, complete = excluded.complete, live = 1 RETURNING id`);
+    this.db.prepare('UPDATE series SET live = 0').run();
+    const ids = new Map<string, number>();
+    for (const p of postings) {
+      const { id } = upsert.get(p.anchor, p.title, p.version, p.total, p.cover, p.author.name, p.author.email, p.date, p.complete ? 1 : 0) as { id: number };
+      ids.set(p.anchor, id);
+    }
+    this.db.prepare('DELETE FROM series WHERE live = 0').run();
+    const link = this.db.prepare(`UPDATE series SET chain_id = ?, previous_id = ?, next_id = ?, accepted_message = ?,
+      accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE id = ?`);
+    this.db.prepare('UPDATE messages SET series_id = NULL WHERE series_id IS NOT NULL').run();
+    const setMsg = this.db.prepare('UPDATE messages SET series_id = ? WHERE message_id = ?');
+    for (const p of postings) {
+      const id = ids.get(p.anchor)!;
+      // a series is accepted when its cover was, or when every patch was
+      const acc = (p.cover && acceptances.get(p.cover)) ||
+        (p.patches.length && p.patches.every((x) => acceptances.has(x)) ? acceptances.get(p.patches[p.patches.length - 1]) : undefined);
+      link.run(ids.get(p.chain) ?? null, p.previous ? ids.get(p.previous)! : null, p.next ? ids.get(p.next)! : null,
+        acc?.messageId ?? null, acc?.by.name ?? null, acc?.by.email ?? null, acc?.date ?? null, id);
+      if (p.cover) setMsg.run(id, p.cover);
+      for (const m of p.patches) setMsg.run(id, m);
+    }
+    return ids;
+  }
+
+  /** A patch is accepted by a reply to it, or to its series' cover. */
+  writeAcceptance(postings: Posting[], acceptances: Map<string, Acceptance>): void {
+    this.db.prepare('UPDATE messages SET accepted_message = NULL, accepted_by_name = NULL, accepted_by_email = NULL, accepted_date = NULL WHERE accepted_message IS NOT NULL').run();
+    const set = this.db.prepare('UPDATE messages SET accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE message_id = ?');
+    for (const p of postings) {
+      const seriesAcc = p.cover ? acceptances.get(p.cover) : undefined;
+      for (const id of p.patches) {
+        const acc = acceptances.get(id) ?? seriesAcc;
+        if (acc) set.run(acc.messageId, acc.by.name, acc.by.email, acc.date, id);
+      }
+    }
+  }
+
+  /**
+   * Replace fixes and regressions with what the rules concluded; ids stay stable by key. Emits events
+   * for what changed (fix known, regression opened or resolved).
+   */
+  writeDetection(fixes: KnownFix[], regressions: Regression[]): { opened: number; resolved: number; fixesKnown: number } {
+    const before = new Map(
+      (this.db.prepare('SELECT key, status FROM regressions').all() as { key: string; status: string }[]).map((r) => [r.key, r.status]),
+    );
+    const fixesBefore = new Set((this.db.prepare('SELECT key FROM fixes').all() as { key: string }[]).map((r) => r.key));
+    const upFix = this.db.prepare(`INSERT INTO fixes (key, kind, file, function, path, call, before, introduced_by, declared, moved_from, moved_to, status, history, live)
+      VALUES (@key, @kind, @file, @function, @path, @call, @before, @introducedBy, @declared, @movedFrom, @movedTo, @status, @history, 1)
+      ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, file = excluded.file, function = excluded.function, path = excluded.path,
+      call = excluded.call, before = excluded.before, introduced_by = excluded.introduced_by, declared = excluded.declared,
+      moved_from = excluded.moved_from, moved_to = excluded.moved_to, status = excluded.status, history = excluded.history, live = 1`);
+    const upReg = this.db.prepare(`INSERT INTO regressions (key, fix_key, fix_message, removed_by, evidence, first_seen, status, resolved_by, resolution, related, live)
+      VALUES (@key, @fixKey, @fixMessage, @removedBy, @evidence, @firstSeen, @status, @resolvedBy, @resolution, @related, 1)
+      ON CONFLICT(key) DO UPDATE SET fix_key = excluded.fix_key, fix_message = excluded.fix_message, removed_by = excluded.removed_by,
+      evidence = excluded.evidence, first_seen = excluded.first_seen, status = excluded.status, resolved_by = excluded.resolved_by,
+      resolution = excluded.resolution, related = excluded.related, live = 1`);
+    let opened = 0, resolved = 0, fixesKnown = 0;
+    this.db.prepare('UPDATE fixes SET live = 0').run();
+    this.db.prepare('UPDATE regressions SET live = 0').run();
+    for (const f of fixes) {
+      upFix.run({ ...f, before: JSON.stringify(f.before), declared: f.declared ? 1 : 0, history: JSON.stringify(f.history) });
+      if (!fixesBefore.has(f.key)) { fixesKnown++; this.event('fix.known', f.key, { call: f.call, function: f.function, file: f.file, introducedBy: f.introducedBy }); }
+    }
+    for (const r of regressions) {
+      upReg.run({ ...r, removedBy: JSON.stringify(r.removedBy), evidence: JSON.stringify(r.evidence), related: JSON.stringify(r.related) });
+      const was = before.get(r.key);
+      if (was === undefined) { opened++; this.event('regression.opened', r.key, { fix: r.fixKey, removedBy: r.removedBy }); }
+      if (r.status === 'resolved' && was !== 'resolved') { resolved++; this.event('regression.resolved', r.key, { resolvedBy: r.resolvedBy, resolution: r.resolution }); }
+    }
+    this.db.prepare('DELETE FROM fixes WHERE live = 0').run();
+    this.db.prepare('DELETE FROM regressions WHERE live = 0').run();
+    return { opened, resolved, fixesKnown };
+  }
+
+  // ---- user state ---------------------------------------------------------------------------
+
+  acknowledge(regressionKey: string, reason: string, by: string | null): void {
+    this.db.prepare('INSERT OR REPLACE INTO acknowledgements (regression_key, reason, by, at) VALUES (?, ?, ?, ?)').run(regressionKey, reason, by, now());
+    this.event('regression.acknowledged', regressionKey, { reason });
+  }
+
+  declareFix(f: DeclaredFix): number {
+    const r = this.db.prepare(`INSERT INTO declared_fixes (kind, file, function, path, call, before, introduced_by, note, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET note = excluded.note RETURNING id`)
+      .get(f.kind, f.file, f.function, f.path, f.call, JSON.stringify(f.before), f.introducedBy, f.note ?? null, now()) as { id: number };
+    return r.id;
+  }
+
+  declaredFixes(): DeclaredFix[] {
+    return (this.db.prepare('SELECT * FROM declared_fixes ORDER BY id').all() as Record<string, unknown>[]).map((r) => ({
+      kind: r.kind as DeclaredFix['kind'],
+      file: r.file as string,
+      function: (r.function as string) ?? null,
+      path: (r.path as string) ?? null,
+      call: r.call as string,
+      before: JSON.parse(r.before as string),
+      introducedBy: (r.introduced_by as string) ?? null,
+      note: (r.note as string) ?? undefined,
+    }));
+  }
+}

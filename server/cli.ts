@@ -1,0 +1,152 @@
+// The `relapse` command line: ingest, serve, digest, reindex, demo.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { openDb } from '../ingest/db.ts';
+import { ingestPaths, type IngestSummary } from '../ingest/pipeline.ts';
+import { loadSettings } from '../config/settings.ts';
+import { readWatchRulesData } from '../config/watch-rules.ts';
+import { reindex } from '../ingest/reindex.ts';
+
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function formatSummary(s: IngestSummary): string {
+  return `ingest: ${s.new} new, ${s.duplicate} duplicate, ${s.quarantined} quarantined messages; ${s.patches} patches, ${s.series} series` +
+    (s.derive ? `, ${s.derive.regressions} regressions (${s.derive.opened} new)` : '') +
+    (s.skippedSources ? `; ${s.skippedSources} unchanged archive(s) skipped` : '') +
+    `; ${s.seconds.toFixed(1)} s`;
+}
+
+export async function runIngest(paths: string[], o: { db?: string; list?: string; workers?: number; quiet?: boolean }): Promise<IngestSummary> {
+  const settings = loadSettings({ db: o.db });
+  const rulesData = readWatchRulesData(settings.watchRulesFile);
+  for (const p of paths) {
+    if (p !== '-' && !fs.existsSync(p)) throw new Error(`cannot read ${p}: no such file or directory`);
+  }
+  const db = openDb(settings.db);
+  let bar: cliProgress.SingleBar | null = null;
+  const started = Date.now();
+  if (process.stderr.isTTY && !o.quiet) {
+    bar = new cliProgress.SingleBar({
+      format: '{source} [{bar}] {percentage}% | {mb}/{totalMb} MB | {messages} messages | {rate} msg/s',
+      stream: process.stderr,
+      hideCursor: true,
+    }, cliProgress.Presets.shades_classic);
+  }
+  let current = '';
+  try {
+    const summary = await ingestPaths(db, paths, {
+      list: o.list,
+      rulesData,
+      declared: settings.declaredFixes as never,
+      workers: o.workers,
+      onProgress: (p) => {
+        if (!bar) return;
+        const payload = {
+          source: path.basename(p.source).slice(-24),
+          mb: (p.bytes / 1e6).toFixed(1),
+          totalMb: (p.totalBytes / 1e6).toFixed(1),
+          messages: p.messages,
+          rate: Math.round(p.messages / Math.max(0.001, (Date.now() - started) / 1000)),
+        };
+        if (current !== p.source) {
+          if (current) bar.stop();
+          current = p.source;
+          bar.start(Math.max(1, p.totalBytes), p.bytes, payload);
+        } else bar.update(p.bytes, payload);
+      },
+    });
+    bar?.stop();
+    return summary;
+  } finally {
+    bar?.stop();
+    db.close();
+  }
+}
+
+const intArg = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`);
+  return Number(v);
+};
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command();
+  program.name('relapse').description('Catches the day a patch undoes a known fix').showHelpAfterError();
+
+  program
+    .command('ingest')
+    .description('read mbox, pipermail, maildir or .eml archives into the database')
+    .argument('<paths...>', 'files, directories (walked recursively), or - for stdin')
+    .option('--db <path>', 'database file (default ./data/relapse.db, or RELAPSE_DB)')
+    .option('--list <name>', 'list name for these messages (default: List-Id, else kexec)')
+    .option('--workers <n>', 'parse worker threads (0 = main thread)', intArg('--workers'))
+    .action(async (paths: string[], o) => {
+      const s = await runIngest(paths, o);
+      console.log(formatSummary(s));
+    });
+
+  program
+    .command('serve')
+    .description('serve the REST API and the dashboard')
+    .option('--db <path>', 'database file')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port', intArg('--port'), 3000)
+    .option('--watch <dir>', 'ingest archive files dropped into this directory')
+    .option('--no-schedule', 'do not send the weekly digest on its schedule')
+    .action(async (o) => {
+      const { serve } = await import('./serve.ts');
+      await serve({ db: o.db, host: o.host, port: o.port, watch: o.watch, schedule: o.schedule });
+    });
+
+  program
+    .command('digest')
+    .description('build (and send) the weekly digest')
+    .option('--db <path>', 'database file')
+    .option('--week <week>', 'ISO week, e.g. 2010-W13 (default: the last complete week)')
+    .option('--out <file>', 'write the message (.eml) to a file')
+    .option('--send', 'deliver over SMTP (RELAPSE_SMTP_URL or config)')
+    .option('--to <addr...>', 'recipients (default: from config)')
+    .option('--force', 'send even if this week was already sent')
+    .action(async (o) => {
+      const { runDigestCommand } = await import('./digest/command.ts');
+      await runDigestCommand(o);
+    });
+
+  program
+    .command('reindex')
+    .description('rebuild the call index and detection with the current watch rules')
+    .option('--db <path>', 'database file')
+    .action(async (o) => {
+      const settings = loadSettings({ db: o.db });
+      const db = openDb(settings.db);
+      try {
+        const r = reindex(db, readWatchRulesData(settings.watchRulesFile), settings.declaredFixes as never);
+        console.log(`reindex: ${r.patches} patches, ${r.callChanges} call changes, ${r.orderChanges} order changes, ${r.regressions} regressions`);
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('ingest the bundled sample archive, then serve (what `npm start` runs)')
+    .option('--db <path>', 'database file')
+    .option('--port <port>', 'port', intArg('--port'), 3000)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (o) => {
+      const sample = path.join(ROOT, 'test', 'fixtures', 'corpus', 'archive.mbox');
+      const s = await runIngest([sample], { db: o.db });
+      console.log(formatSummary(s));
+      const { serve } = await import('./serve.ts');
+      await serve({ db: o.db, host: o.host, port: o.port });
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    console.error(`relapse: ${(e as Error).message}`);
+    process.exitCode = 2;
+  }
+}
