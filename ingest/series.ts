@@ -80,7 +80,7 @@ export function findSeries(heads: MessageHead[]): Posting[] {
   for (const h of sorted) {
     if (!h.isPatch || h.kind === 'cover') continue;
     let draft: Draft | undefined;
-    if (h.total && h.total > 1 && h.index) {
+    if (h.total && h.index) {
       // nearest referenced cover or sibling of the same version and size (chain-reply-to threads
       // each patch under the previous one)
       const ups = [h.inReplyTo, ...[...h.references].reverse()].filter((x): x is string => !!x);
