@@ -1,0 +1,134 @@
+// `/regressions/:id`: the fix and where it came from, every removing message with its diff (removed lines
+// highlighted), related patches, and the Acknowledge form (which posts to the API with the user's token).
+import type { Address, Regression, Removal } from '../../schemas.ts';
+import { call, fixSummary, person, regressionHeadline, statusBadge } from '../components.ts';
+import { renderDiffText, type Highlight } from '../diff-view.ts';
+import { age, dateTime, day, hrefFunction, hrefLore, hrefPatch, hrefRaw, hrefThread, html, timeEl, type SafeHtml } from '../html.ts';
+import { layout } from '../layout.ts';
+
+export interface MessageInfo {
+  messageId: string;
+  subject: string;
+  date: string | null;
+  from: Address;
+  threadId: number | null;
+  list?: string;
+  accepted?: { by: Address; date: string | null; messageId: string } | null;
+}
+
+export interface RemovalView {
+  removal: Removal;
+  threadId: number | null;
+  diffText: string;
+  highlights: Highlight[];
+  /** watched-call files of the fix, to show first (others collapsed) */
+  files: string[];
+}
+
+export interface RegressionPageData {
+  reg: Regression;
+  fixMessage: MessageInfo | null;
+  /** the patch that first introduced the fix (may differ from fixMessage when it was re-established) */
+  introducedBy: MessageInfo | null;
+  removals: RemovalView[];
+  related: MessageInfo[];
+  resolvedBy: MessageInfo | null;
+  now?: number;
+}
+
+/** Evidence lines as highlights: a leading +/- says the side; otherwise match either side. */
+export function evidenceHighlights(evidence: string[], note: string): Highlight[] {
+  const out: Highlight[] = [];
+  for (const e of evidence) {
+    const m = /^([+-])(.*)$/s.exec(e);
+    if (m) out.push({ file: null, op: m[1] === '+' ? 'added' : 'removed', line: m[2], note });
+    out.push({ file: null, op: 'removed', line: e, note }, { file: null, op: 'added', line: e, note });
+  }
+  return out;
+}
+
+function messageLinks(messageId: string, threadId: number | null, list = 'kexec'): SafeHtml {
+  return html`<ul class="links small">
+<li><a href="${hrefPatch(messageId)}">patch page</a></li>
+${threadId !== null ? html`<li><a href="${hrefThread(threadId, messageId)}">thread</a></li>` : ''}
+<li><a href="${hrefRaw(messageId)}">raw message</a></li>
+<li><a href="${hrefLore(messageId, list)}" rel="noopener noreferrer">lore</a></li>
+</ul>`;
+}
+
+function messageLine(m: MessageInfo): SafeHtml {
+  return html`<a href="${hrefPatch(m.messageId)}">${m.subject}</a> <span class="muted small">${person(m.from)} · ${timeEl(m.date, day(m.date))}</span>`;
+}
+
+function ackSection(r: Regression): SafeHtml {
+  if (r.status === 'resolved') return html``;
+  const has = r.acknowledged;
+  return html`<section class="panel ack" aria-labelledby="ack-h">
+<h2 id="ack-h">${has ? 'Update the acknowledgement' : 'Acknowledge'}</h2>
+<p class="small muted">Acknowledging says the removal is known and intended; the regression leaves the open list. It needs the API token (kept in this browser tab only).</p>
+<form id="ack-form" data-endpoint="/api/regressions/${r.id}/acknowledge" novalidate>
+<label for="ack-reason">Reason<textarea id="ack-reason" name="reason" required maxlength="4096">${has ? has.reason : ''}</textarea></label>
+<label for="ack-by">Your name (optional)<input id="ack-by" name="by" maxlength="256" autocomplete="name"></label>
+<label for="ack-token">API token<input id="ack-token" name="token" type="password" autocomplete="off" required></label>
+<div><button type="submit" id="ack-submit">Acknowledge</button></div>
+<p class="notice" id="ack-msg" role="status" aria-live="polite"></p>
+</form>
+</section>`;
+}
+
+export function regressionPage(d: RegressionPageData): SafeHtml {
+  const r = d.reg;
+  const f = r.fix;
+  const now = d.now ?? Date.now();
+  const body = html`
+<p class="small"><a href="/">← All regressions</a></p>
+<h1>${regressionHeadline(r)} <span id="reg-status">${statusBadge(r.status)}</span></h1>
+<div class="cols two">
+<div>
+<section class="panel" aria-labelledby="fix-h">
+<h2 id="fix-h">The fix that was undone</h2>
+<p>${fixSummary(f)}</p>
+<div class="msg-head"><dl>
+<dt>Kind</dt><dd>${f.kind === 'order' ? html`order: ${call(f.call)} must run before ${f.before.map((b, i) => html`${i ? ', ' : ''}${call(b)}`)}` : html`presence: ${call(f.call)} must be called`}</dd>
+<dt>File</dt><dd class="mono">${f.file}</dd>
+<dt>Function</dt><dd>${f.function ? html`<a href="${hrefFunction(f.file, f.function)}"><code>${f.function}()</code></a> <span class="muted small">(history)</span>` : 'none'}</dd>
+<dt>Path class</dt><dd>${f.path ?? 'none'}</dd>
+${d.fixMessage ? html`<dt>Established by</dt><dd>${messageLine(d.fixMessage)}${d.fixMessage.accepted ? html` <span class="badge accepted">accepted${d.fixMessage.accepted.by.name ? ` by ${d.fixMessage.accepted.by.name}` : ''}</span>` : ''}${messageLinks(d.fixMessage.messageId, d.fixMessage.threadId, d.fixMessage.list)}</dd>` : ''}
+${d.introducedBy && d.introducedBy.messageId !== d.fixMessage?.messageId ? html`<dt>First introduced by</dt><dd>${messageLine(d.introducedBy)}</dd>` : ''}
+</dl></div>
+</section>
+
+<section aria-labelledby="rm-h">
+<h2 id="rm-h">Removed by ${r.removedBy.length === 1 ? 'one message' : `${r.removedBy.length} messages (every version)`}</h2>
+<p class="legend">Highlighted lines are the ones that undo the fix.</p>
+${r.evidence.length ? html`<p class="small">Evidence:</p><div class="evidence" tabindex="0">${r.evidence.join('\n')}</div>` : ''}
+${d.removals.map((x) => html`<article class="panel removal" aria-label="${x.removal.subject}">
+<h3><a href="${hrefPatch(x.removal.messageId)}">${x.removal.subject}</a></h3>
+<p class="meta"><span>v${x.removal.version}</span><span>${person(x.removal.author)}</span><span>${timeEl(x.removal.date)}</span></p>
+${messageLinks(x.removal.messageId, x.threadId)}
+${renderDiffText(x.diffText, { highlights: x.highlights, files: x.files.length ? x.files : undefined, label: x.removal.subject })}
+</article>`)}
+</section>
+</div>
+<div>
+<section class="panel" aria-labelledby="st-h">
+<h2 id="st-h">Status</h2>
+<div class="msg-head"><dl>
+<dt>Status</dt><dd id="reg-status-text">${r.status}</dd>
+<dt>First seen</dt><dd>${timeEl(r.firstSeen)} <span class="muted small">(${age(r.firstSeen, now)} ago)</span></dd>
+${r.status === 'resolved' ? html`<dt>Resolution</dt><dd>${r.resolution === 'dropped' ? 'a later version no longer removes it' : 're-fixed'}${d.resolvedBy ? html`<br>${messageLine(d.resolvedBy)}` : r.resolvedBy ? html`<br><a href="${hrefPatch(r.resolvedBy)}">${r.resolvedBy}</a>` : ''}</dd>` : ''}
+<dt>Acknowledged</dt><dd id="reg-ack">${r.acknowledged ? html`${r.acknowledged.reason} <span class="muted small">${r.acknowledged.by ? `by ${r.acknowledged.by}, ` : ''}${dateTime(r.acknowledged.at)}</span>` : 'no'}</dd>
+<dt>Key</dt><dd class="mono small">${r.key}</dd>
+</dl></div>
+</section>
+${ackSection(r)}
+<section class="panel" aria-labelledby="rel-h">
+<h2 id="rel-h">Related patches</h2>
+${d.related.length
+    ? html`<p class="small muted">Patches that add ${call(f.call)} back somewhere (re-fix candidates).</p><ul>${d.related.map((m) => html`<li>${messageLine(m)}</li>`)}</ul>`
+    : html`<p class="empty">No patch adds ${call(f.call)} back yet.</p>`}
+</section>
+</div>
+</div>`;
+  return layout({ title: regressionHeadline(r), section: 'other', body });
+}
