@@ -192,7 +192,7 @@ function buildDoc(d: WeekDigest): Doc {
           label: r.removedBy.length === 1 ? 'Removed by' : `Removed by (${r.removedBy.length} messages)`,
           lines: r.removedBy.map((m) => messageLines(m)),
         },
-        { label: 'Removed lines', lines: (r.evidence.length ? r.evidence : ['(no lines recorded)']).map((l): Line => [l]), pre: true },
+        { label: r.fix.kind === 'order' ? 'Evidence (reordered lines)' : 'Removed lines', lines: (r.evidence.length ? r.evidence : ['(no lines recorded)']).map((l): Line => [l]), pre: true },
         { label: 'Status', lines: [statusLine(r)] },
       ],
     })),
@@ -243,7 +243,10 @@ function buildDoc(d: WeekDigest): Doc {
         { label: 'Link', lines: [[link(s.head.link)]] },
         {
           label: 'Watched calls',
-          lines: s.calls.map((c) => [`${c.op} `, code(callName(c.call)), ...(c.function ? [' in ', code(callName(c.function))] : []), ...(c.path ? [` [${c.path} path]`] : []), `, ${c.file}`]),
+          lines: s.calls.map((c): Line => [
+            `${c.op} `, code(callName(c.call)), ...(c.function ? [' in ', code(callName(c.function))] : []), ...(c.path ? [` [${c.path} path]`] : []),
+            `, ${c.file}`, ...(c.detail ? [` (${c.detail})`] : []),
+          ]),
         },
       ],
     })),

@@ -90,7 +90,10 @@ export interface SeriesCall {
   function: string | null;
   path: string | null;
   call: string;
+  /** added | removed | reordered */
   op: string;
+  /** reordered calls: what it now comes before or after */
+  detail?: string;
 }
 
 export interface SeriesItem {

@@ -4,6 +4,9 @@
 import type { Db } from '../../ingest/db.ts';
 import type { IsoWeek } from './iso-week.ts';
 import { loreLink } from './compose.ts';
+import { getFix, listCallChanges, listFixes, listRegressions, listSeries, type Page, type PageRequest } from '../queries/index.ts';
+import { snapshot } from '../queries/common.ts';
+import type { Fix, Regression } from '../schemas.ts';
 import type {
   Acknowledgement,
   AcknowledgedRegression,
@@ -38,26 +41,30 @@ const byDateThen = <T>(date: (x: T) => string | null, key: (x: T) => string | nu
 const uniqSorted = (xs: string[]) => [...new Set(xs.filter(Boolean))].sort();
 
 interface MessageRow { message_id: string; subject: string; from_name: string; from_email: string; date: string | null; version: number }
-interface FixRow {
-  key: string; kind: string; file: string; function: string | null; path: string | null; call: string; before: string;
-  introduced_by: string | null; declared: number; status: string;
-}
-interface RegRow {
-  key: string; fix_key: string; fix_message: string | null; removed_by: string; evidence: string; first_seen: string | null;
-  status: string; resolved_by: string | null; resolution: string | null;
-}
-interface AckRow { regression_key: string; reason: string; by: string | null; at: string }
 
-/** Reads the data a week's digest needs. One instance per database handle (statements are prepared once). */
+/** Every item of a paged list (the shared queries page by keyset). */
+function everything<T>(list: (page: PageRequest) => Page<T>): T[] {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const p = list({ limit: 500, cursor });
+    out.push(...p.items);
+    cursor = p.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * Reads the data a week's digest needs, through the shared queries (server/queries) where they fit; what is
+ * digest-specific (message refs with author, version and lore link; week windows) is here.
+ */
 export class WeekQueries {
   private msg;
-  private fixByKey;
-  private removalFiles;
+  private fixCache = new Map<string, FixRef>();
 
   constructor(private db: Db, private list: string) {
-    this.msg = db.prepare('SELECT message_id, subject, from_name, from_email, date, version FROM messages WHERE message_id IN (?, ?)');
-    this.fixByKey = db.prepare('SELECT * FROM fixes WHERE key = ?');
-    this.removalFiles = db.prepare('SELECT DISTINCT file FROM call_changes WHERE message_id IN (?, ?) AND call = ?');
+    this.msg = db.prepare(`SELECT m.message_id, m.subject, m.from_name, m.from_email, m.date, coalesce(s.version, m.version) AS version
+      FROM messages m LEFT JOIN series s ON s.id = m.series_id WHERE m.message_id IN (?, ?)`);
   }
 
   message(id: string): MessageRef {
@@ -74,83 +81,93 @@ export class WeekQueries {
     };
   }
 
-  private fixRef(row: FixRow): FixRef {
+  private fixRef(f: Fix): FixRef {
+    const ref: FixRef = {
+      key: f.key,
+      kind: f.kind === 'order' ? 'order' : 'presence',
+      call: f.call,
+      function: f.function,
+      path: f.path,
+      file: f.file,
+      before: f.before,
+      status: f.status,
+      declared: f.declared,
+      introducedBy: f.introducedBy ? this.message(f.introducedBy.messageId) : null,
+    };
+    this.fixCache.set(f.key, ref);
+    return ref;
+  }
+
+  private regressionFix(r: Regression): FixRef {
+    const cached = this.fixCache.get(r.fix.key);
+    if (cached) return cached;
+    const full = r.fix.id != null ? getFix(this.db, r.fix.id) : null;
+    if (full) return this.fixRef(full);
     return {
-      key: row.key,
-      kind: row.kind === 'order' ? 'order' : 'presence',
-      call: row.call,
-      function: row.function,
-      path: row.path,
-      file: row.file,
-      before: json<string[]>(row.before, []),
-      status: row.status,
-      declared: !!row.declared,
-      introducedBy: row.introduced_by ? this.message(row.introduced_by) : null,
+      key: r.fix.key, kind: r.fix.kind === 'order' ? 'order' : 'presence', call: r.fix.call, function: r.fix.function, path: r.fix.path,
+      file: r.fix.file, before: r.fix.before, status: 'unknown', declared: false,
+      introducedBy: r.fix.introducedBy ? this.message(r.fix.introducedBy.messageId) : null,
     };
   }
 
-  fix(key: string): FixRef {
-    const row = this.fixByKey.get(key) as FixRow | undefined;
-    if (row) return this.fixRef(row);
-    return { key, kind: 'presence', call: '?', function: null, path: null, file: '?', before: [], status: 'unknown', declared: false, introducedBy: null };
+  /** Files a regression touches: the fix's file and where the removing patches took the call out. */
+  private regressionFiles(fix: FixRef, removedBy: string[]): string[] {
+    const files = [fix.file];
+    for (const id of removedBy) {
+      for (const c of everything((p) => listCallChanges(this.db, { messageId: id, call: fix.call }, p))) files.push(c.file);
+      if (fix.kind === 'order') for (const o of this.orderChangesOf(id)) if (o.call === fix.call) files.push(o.file);
+    }
+    return uniqSorted(files);
   }
 
-  private acks(): Map<string, Acknowledgement> {
-    const rows = this.db.prepare('SELECT regression_key, reason, by, at FROM acknowledgements').all() as AckRow[];
-    return new Map(rows.map((r) => [r.regression_key, { reason: r.reason, by: r.by, at: r.at }]));
-  }
-
-  /** Everything the digest of week `w` holds (not yet narrowed to a recipient). */
+  /** Everything the digest of week `w` holds (not yet narrowed to a recipient), read in one snapshot. */
   week(w: IsoWeek): WeekDigest {
+    return snapshot(this.db, () => this.read(w));
+  }
+
+  private read(w: IsoWeek): WeekDigest {
     const start = w.start.getTime(), end = w.end.getTime();
     const inW = (iso: string | null | undefined) => {
       const t = time(iso);
       return t >= start && t < end;
     };
     const before = (iso: string | null | undefined, t: number) => time(iso) < t;
-    const acks = this.acks();
-
-    const regs = this.db.prepare(`SELECT key, fix_key, fix_message, removed_by, evidence, first_seen, status, resolved_by, resolution
-      FROM regressions WHERE live = 1`).all() as RegRow[];
 
     const newRegressions: NewRegression[] = [];
     const stillOpen: OpenRegression[] = [];
     const resolved: ResolvedRegression[] = [];
     const acknowledged: AcknowledgedRegression[] = [];
 
-    for (const r of regs) {
-      const fix = this.fix(r.fix_key);
-      const removedIds = json<string[]>(r.removed_by, []);
+    for (const r of everything((p) => listRegressions(this.db, {}, p))) {
+      if (time(r.firstSeen) >= end) continue; // not seen yet at the end of this week
+      const fix = this.regressionFix(r);
+      const removedIds = r.removedBy.map((x) => bare(x.messageId));
       const removedBy = removedIds.map((id) => this.message(id)).sort(byDateThen((m) => m.date, (m) => m.messageId));
-      const files = uniqSorted([
-        fix.file,
-        ...removedIds.flatMap((id) => (this.removalFiles.all(bare(id), `<${bare(id)}>`, fix.call) as { file: string }[]).map((x) => x.file)),
-      ]);
       const base = {
         key: r.key,
         fix,
-        fixMessage: r.fix_message ? this.message(r.fix_message) : null,
+        fixMessage: r.fixMessage ? this.message(r.fixMessage.messageId) : null,
         removedBy,
-        firstSeen: r.first_seen,
-        files,
+        firstSeen: r.firstSeen,
+        files: this.regressionFiles(fix, removedIds),
       };
-      const resolvedBy = r.status === 'resolved' && r.resolved_by ? this.message(r.resolved_by) : null;
+      const resolvedBy = r.status === 'resolved' && r.resolvedBy ? this.message(r.resolvedBy) : null;
       // resolved as of the week's end (an undated resolution counts as resolved)
       const resolvedByEnd = !!resolvedBy && (resolvedBy.date == null || before(resolvedBy.date, end));
-      const ack = acks.get(r.key) ?? null;
+      const ack: Acknowledgement | null = r.acknowledged ? { reason: r.acknowledged.reason, by: r.acknowledged.by ?? null, at: r.acknowledged.at } : null;
       const ackByEnd = !!ack && before(ack.at, end);
 
-      if (inW(r.first_seen)) {
+      if (inW(r.firstSeen)) {
         newRegressions.push({
           ...base,
           status: resolvedByEnd ? 'resolved' : ackByEnd ? 'acknowledged' : 'open',
-          evidence: json<string[]>(r.evidence, []),
+          evidence: r.evidence,
           resolvedBy: resolvedByEnd ? resolvedBy : null,
           resolution: resolvedByEnd ? r.resolution : null,
           acknowledged: ackByEnd ? ack : null,
         });
-      } else if (before(r.first_seen, start) && !resolvedByEnd && !ackByEnd) {
-        stillOpen.push({ ...base, ageDays: Math.floor((end - time(r.first_seen)) / DAY) });
+      } else if (before(r.firstSeen, start) && !resolvedByEnd && !ackByEnd) {
+        stillOpen.push({ ...base, ageDays: Math.floor((end - time(r.firstSeen)) / DAY) });
       }
       if (resolvedBy && inW(resolvedBy.date)) resolved.push({ ...base, resolvedBy, resolution: r.resolution });
       if (ack && inW(ack.at)) acknowledged.push({ ...base, acknowledged: ack });
@@ -177,17 +194,16 @@ export class WeekQueries {
 
   /** Fixes whose introducing message is dated in the week (declared ones without a message: declared in the week). */
   fixesKnown(w: IsoWeek): KnownFixItem[] {
-    const rows = this.db.prepare('SELECT * FROM fixes WHERE live = 1').all() as FixRow[];
-    const out: KnownFixItem[] = [];
     const declaredAt = this.db.prepare(`SELECT created_at FROM declared_fixes WHERE kind = ? AND file = ? AND call = ?
-      AND (function IS ? OR function = ?) ORDER BY created_at LIMIT 1`);
-    for (const row of rows) {
+      AND function IS ? ORDER BY created_at LIMIT 1`);
+    const out: KnownFixItem[] = [];
+    for (const f of everything((p) => listFixes(this.db, {}, p))) {
       let date: string | null = null;
-      if (row.introduced_by) date = this.message(row.introduced_by).date;
-      else if (row.declared) date = (declaredAt.get(row.kind, row.file, row.call, row.function, row.function) as { created_at: string } | undefined)?.created_at ?? null;
+      if (f.introducedBy) date = f.introducedBy.date;
+      else if (f.declared) date = (declaredAt.get(f.kind, f.file, f.call, f.function) as { created_at: string } | undefined)?.created_at ?? null;
       const t = time(date);
       if (!(t >= w.start.getTime() && t < w.end.getTime())) continue;
-      const fix = this.fixRef(row);
+      const fix = this.fixRef(f);
       out.push({ fix, date, files: [fix.file] });
     }
     return out.sort(byDateThen((k) => k.date, (k) => k.fix.key));
@@ -195,53 +211,44 @@ export class WeekQueries {
 
   /** Series posted in the week with at least one patch that adds, removes or reorders a watched call. */
   series(w: IsoWeek): SeriesItem[] {
-    const rows = this.db.prepare(`SELECT s.* FROM series s
-      WHERE s.live = 1 AND s.date >= ? AND s.date < ?
-        AND EXISTS (SELECT 1 FROM messages m WHERE m.series_id = s.id
-          AND (EXISTS (SELECT 1 FROM call_changes c WHERE c.message_id = m.message_id)
-            OR EXISTS (SELECT 1 FROM order_changes o WHERE o.message_id = m.message_id)))
-      ORDER BY s.date, s.id`).all(w.start.toISOString(), w.end.toISOString()) as {
-      id: number; anchor: string; title: string; version: number; total: number; cover: string | null;
-      author_name: string; author_email: string; date: string | null;
-    }[];
-    const patchesOf = this.db.prepare(`SELECT message_id FROM messages WHERE series_id = ? AND is_patch = 1
-      ORDER BY COALESCE(idx, 0), date, message_id`);
-    const callsOf = this.db.prepare('SELECT message_id, file, function, path, call, op FROM call_changes WHERE message_id = ? ORDER BY seq');
-    const ordersOf = this.db.prepare('SELECT message_id, file, function, path, call, now_before, now_after FROM order_changes WHERE message_id = ? ORDER BY seq');
     const filesOf = this.db.prepare('SELECT path, old_path FROM patch_files WHERE message_id = ? ORDER BY seq');
     const out: SeriesItem[] = [];
-    for (const s of rows) {
+    const posted = everything((p) => listSeries(this.db, { since: w.start.toISOString(), until: w.end.toISOString() }, p));
+    for (const s of posted) {
       if (!(time(s.date) >= w.start.getTime() && time(s.date) < w.end.getTime())) continue;
-      const ids = (patchesOf.all(s.id) as { message_id: string }[]).map((r) => r.message_id);
       const calls: SeriesCall[] = [];
       const files: string[] = [];
-      for (const id of ids) {
-        for (const c of callsOf.all(id) as { message_id: string; file: string; function: string | null; path: string | null; call: string; op: string }[]) {
-          calls.push({ messageId: bare(c.message_id), file: c.file, function: c.function, path: c.path, call: c.call, op: c.op });
+      for (const id of s.patches) {
+        for (const c of everything((p) => listCallChanges(this.db, { messageId: id }, p))) {
+          calls.push({ messageId: bare(c.messageId), file: c.file, function: c.function, path: c.path, call: c.call, op: c.op });
         }
-        for (const o of ordersOf.all(id) as { message_id: string; file: string; function: string; path: string | null; call: string; now_before: string; now_after: string }[]) {
-          const nb = json<string[]>(o.now_before, []);
-          const na = json<string[]>(o.now_after, []);
-          const detail = [nb.length ? `now before ${nb.join(', ')}` : '', na.length ? `now after ${na.join(', ')}` : ''].filter(Boolean).join('; ');
-          calls.push({ messageId: bare(o.message_id), file: o.file, function: o.function, path: o.path, call: o.call, op: `reordered (${detail})` });
+        for (const o of this.orderChangesOf(id)) {
+          const detail = [o.nowBefore.length ? `now before ${o.nowBefore.join(', ')}` : '', o.nowAfter.length ? `now after ${o.nowAfter.join(', ')}` : ''].filter(Boolean).join('; ');
+          calls.push({ messageId: bare(id), file: o.file, function: o.function, path: o.path, call: o.call, op: 'reordered', detail });
         }
-        for (const f of filesOf.all(id) as { path: string; old_path: string | null }[]) files.push(f.path, ...(f.old_path ? [f.old_path] : []));
+        for (const f of filesOf.all(bare(id)) as { path: string; old_path: string | null }[]) files.push(f.path, ...(f.old_path ? [f.old_path] : []));
       }
-      const head = this.message(s.cover ?? s.anchor);
+      if (!calls.length) continue;
       out.push({
         id: s.id,
         title: s.title,
         version: s.version,
         total: s.total,
-        author: { name: s.author_name, email: s.author_email },
+        author: { name: s.author.name, email: s.author.email },
         date: s.date,
-        head,
-        patches: ids.map((id) => this.message(id)),
+        head: this.message(s.cover ?? s.patches[0] ?? ''),
+        patches: s.patches.map((id) => this.message(id)),
         calls,
         files: uniqSorted([...files, ...calls.map((c) => c.file)]),
       });
     }
-    return out;
+    return out.sort(byDateThen((x) => x.date, (x) => x.id));
+  }
+
+  private orderChangesOf(messageId: string): { file: string; function: string; path: string | null; call: string; nowBefore: string[]; nowAfter: string[] }[] {
+    const rows = this.db.prepare('SELECT file, function, path, call, now_before, now_after FROM order_changes WHERE message_id IN (?, ?) ORDER BY seq')
+      .all(bare(messageId), `<${bare(messageId)}>`) as { file: string; function: string; path: string | null; call: string; now_before: string; now_after: string }[];
+    return rows.map((o) => ({ file: o.file, function: o.function, path: o.path, call: o.call, nowBefore: json<string[]>(o.now_before, []), nowAfter: json<string[]>(o.now_after, []) }));
   }
 }
 
