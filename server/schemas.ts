@@ -15,6 +15,9 @@ const Nullable = <T extends TSchema>(t: T, description?: string) =>
 
 const IsoDate = (description: string) => Type.String({ format: 'date-time', description });
 
+/** Bytes (raw messages, mbox files) in the OpenAPI document; the handler sends a Buffer. */
+export const Binary = Type.Unsafe<Buffer | string>({ type: 'string', format: 'binary' });
+
 // ---- shared pieces ---------------------------------------------------------------------------
 
 export const AddressSchema = Type.Object(
