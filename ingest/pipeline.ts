@@ -68,8 +68,8 @@ function inlineParser(rules: WatchRule[], list?: string): Parser {
 }
 
 function workerParser(n: number, rulesData: unknown, list?: string): Parser {
-  const url = new URL('./parse-worker.ts', import.meta.url);
-  const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { rules: rulesData, list }, execArgv: ['--import', 'tsx'] }));
+  const url = new URL('./parse-worker.mjs', import.meta.url);
+  const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { rules: rulesData, list } }));
   const waiting = new Map<number, (v: Parsed[]) => void>();
   const failures: ((e: Error) => void)[] = [];
   for (const w of workers) {
