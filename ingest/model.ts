@@ -142,6 +142,8 @@ export interface OrderChange {
   /** calls it now comes after, that it came before */
   nowAfter: string[];
   rule: string;
+  /** the changed diff lines (with their +/- sign) in the function that carry the call, when known */
+  lines?: string[];
 }
 
 /** What the fix and regression rules need to know about one patch (built by the store from derived data). */
