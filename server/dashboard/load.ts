@@ -132,9 +132,11 @@ export function loadRegression(db: Db, id: number): RegressionPageData | null {
       ];
       return { removal, threadId: m?.threadId ?? null, diffText: getPatchDiff(db, removal.messageId) ?? '', highlights, files: [] };
     });
+    const fixMessage = messageInfo(db, reg.fixMessage?.messageId);
     return {
       reg,
-      fixMessage: messageInfo(db, reg.fixMessage?.messageId),
+      fixMessage,
+      fixThread: fixMessage?.threadId != null ? getThread(db, fixMessage.threadId) : null,
       introducedBy: messageInfo(db, f.introducedBy?.messageId),
       removals,
       related: reg.related.map((x) => messageInfo(db, x)).filter((x): x is MessageInfo => x !== null),

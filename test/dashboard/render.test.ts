@@ -7,7 +7,7 @@ import { regressionPage } from '../../server/dashboard/pages/regression.ts';
 import { patchPage, type PatchPageData } from '../../server/dashboard/pages/patch.ts';
 import { threadPage, threadTree } from '../../server/dashboard/pages/thread.ts';
 import { functionPage } from '../../server/dashboard/pages/function-history.ts';
-import { timelinePage, chartData } from '../../server/dashboard/pages/timeline.ts';
+import { timelinePage, chartData, type TimelineData } from '../../server/dashboard/pages/timeline.ts';
 import { callChangesPage } from '../../server/dashboard/pages/call-changes.ts';
 import type { Regression, ThreadMessage } from '../../server/schemas.ts';
 
@@ -119,14 +119,14 @@ describe('pages', () => {
   it('regression page: fix, highlighted removal, acknowledge form', () => {
     const r = regression();
     const page = regressionPage({
-      reg: r, fixMessage: null, introducedBy: null, related: [], resolvedBy: null,
+      reg: r, fixMessage: null, fixThread: null, introducedBy: null, related: [], resolvedBy: null,
       removals: r.removedBy.map((removal) => ({ removal, threadId: 3, diffText: DIFF, files: [], highlights: [{ file: null, op: 'removed', line: '\tamd_iommu_flush_all_devices();' }] })),
     }).value;
     expect(page).toContain('amd_iommu_flush_all_devices');
     expect(page.match(/ln del hit/g)).toHaveLength(2);
     expect(page).toContain('data-endpoint="/api/regressions/7/acknowledge"');
     expect(page).not.toContain(EVIL);
-    const resolved = regressionPage({ reg: regression({ status: 'resolved' }), fixMessage: null, introducedBy: null, related: [], resolvedBy: null, removals: [] }).value;
+    const resolved = regressionPage({ reg: regression({ status: 'resolved' }), fixMessage: null, fixThread: null, introducedBy: null, related: [], resolvedBy: null, removals: [] }).value;
     expect(resolved).not.toContain('ack-form');
   });
 
@@ -171,7 +171,7 @@ describe('pages', () => {
   });
 
   it('timeline: chart data as a JSON block, removals negative', () => {
-    const d = {
+    const d: TimelineData = {
       patches: [
         { messageId: 'a', subject: EVIL, date: '2010-01-01T00:00:00Z', accepted: true, counts: { 'init|added': 2 } },
         { messageId: 'b', subject: 'b', date: '2010-01-01T00:00:00Z', accepted: false, counts: { 'init|removed': 1, 'shutdown|added': 1 } },

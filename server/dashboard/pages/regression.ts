@@ -1,10 +1,11 @@
 // `/regressions/:id`: the fix and where it came from, every removing message with its diff (removed lines
 // highlighted), related patches, and the Acknowledge form (which posts to the API with the user's token).
-import type { Address, Regression, Removal } from '../../schemas.ts';
+import type { Address, Regression, Removal, Thread } from '../../schemas.ts';
 import { call, fixSummary, person, regressionHeadline, statusBadge } from '../components.ts';
 import { renderDiffText, type Highlight } from '../diff-view.ts';
 import { age, dateTime, day, hrefFunction, hrefLore, hrefPatch, hrefRaw, hrefThread, html, timeEl, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
+import { threadTreeHtml } from './thread.ts';
 
 export interface MessageInfo {
   messageId: string;
@@ -28,6 +29,8 @@ export interface RemovalView {
 export interface RegressionPageData {
   reg: Regression;
   fixMessage: MessageInfo | null;
+  /** the thread the fix was posted and discussed in */
+  fixThread: Thread | null;
   /** the patch that first introduced the fix (may differ from fixMessage when it was re-established) */
   introducedBy: MessageInfo | null;
   removals: RemovalView[];
@@ -96,6 +99,9 @@ export function regressionPage(d: RegressionPageData): SafeHtml {
 ${d.fixMessage ? html`<dt>Established by</dt><dd>${messageLine(d.fixMessage)}${d.fixMessage.accepted ? html` <span class="badge accepted">accepted${d.fixMessage.accepted.by.name ? ` by ${d.fixMessage.accepted.by.name}` : ''}</span>` : ''}${messageLinks(d.fixMessage.messageId, d.fixMessage.threadId, d.fixMessage.list)}</dd>` : ''}
 ${d.introducedBy && d.introducedBy.messageId !== d.fixMessage?.messageId ? html`<dt>First introduced by</dt><dd>${messageLine(d.introducedBy)}</dd>` : ''}
 </dl></div>
+${d.fixThread ? html`<h3>Original thread <span class="muted small">(${d.fixThread.messages.length} message${d.fixThread.messages.length === 1 ? '' : 's'})</span></h3>
+${threadTreeHtml(d.fixThread.messages.slice(0, 60), d.fixMessage?.messageId, 'Original thread of the fix')}
+${d.fixThread.messages.length > 60 ? html`<p class="small"><a href="${hrefThread(d.fixThread.id)}">The whole thread</a></p>` : ''}` : ''}
 </section>
 
 <section aria-labelledby="rm-h">

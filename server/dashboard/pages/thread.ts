@@ -44,13 +44,17 @@ ${m.isPatch ? html`<span class="badge path">patch</span>` : m.kind === 'cover' ?
   })}`;
 }
 
+/** A thread's messages as a nested list (used on the thread page and for a fix's original discussion). */
+export function threadTreeHtml(messages: ThreadMessage[], current?: string | null, label = 'Thread'): SafeHtml {
+  return html`<ul class="tree" aria-label="${label}">${renderNodes(threadTree(messages), current, 0)}</ul>`;
+}
+
 export function threadPage(d: ThreadPageData): SafeHtml {
   const t = d.thread;
-  const roots = threadTree(t.messages);
   const body = html`
 <h1>${t.subject || '(no subject)'}</h1>
 <p class="muted">${t.messages.length} message${t.messages.length === 1 ? '' : 's'}${t.lastDate ? html`, last ${timeEl(t.lastDate, day(t.lastDate))}` : ''}${
     t.messages.some((m) => m.messageId === t.root) ? '' : html` · the first message (<span class="mono small">${t.root}</span>) is not in the archive`}</p>
-<ul class="tree" aria-label="Thread">${renderNodes(roots, d.current, 0)}</ul>`;
+${threadTreeHtml(t.messages, d.current)}`;
   return layout({ title: t.subject || 'Thread', section: 'other', body });
 }

@@ -134,11 +134,14 @@
     var u = new window.uPlot({
       width: width(),
       height: height(),
-      scales: { x: { time: true } },
+      scales: {
+        x: { time: true },
+        y: { range: function (u, min, max) { return [Math.min(-1, min == null ? 0 : min) - 0.6, Math.max(1, max == null ? 0 : max) + 0.6]; } },
+      },
       series: series,
       axes: [
         {},
-        { label: 'calls (removed below 0)', values: function (u, vals) { return vals.map(function (v) { return String(Math.abs(v)); }); } },
+        { label: 'calls (removed below 0)', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], values: function (u, vals) { return vals.map(function (v) { return String(Math.abs(v)); }); } },
       ],
       cursor: { focus: { prox: 24 }, drag: { x: true, y: false } },
       legend: { live: true },
