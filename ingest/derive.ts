@@ -89,12 +89,16 @@ export function detectAll(db: Db, store = new Store(db), declared: DeclaredFix[]
 
 /** The facts the rules need, for every patch with an indexed call, an order change or a rename. */
 export function patchFacts(db: Db): PatchFacts[] {
-  const patches = db.prepare(`SELECT m.message_id, m.subject, m.date, m.from_name, m.from_email, m.series_id, m.version, m.idx, m.tags,
+  const patches = db.prepare(`WITH watched AS (SELECT message_id FROM call_changes UNION SELECT message_id FROM order_changes)
+    SELECT m.message_id, m.subject, m.date, m.from_name, m.from_email, m.series_id, m.version, m.idx, m.tags,
       m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, s.chain_id, s.version AS series_version
     FROM messages m LEFT JOIN series s ON s.id = m.series_id
-    WHERE m.is_patch = 1 AND (m.message_id IN (SELECT message_id FROM call_changes)
-      OR m.message_id IN (SELECT message_id FROM order_changes)
-      OR m.message_id IN (SELECT message_id FROM patch_files WHERE status = 'renamed'))`).all() as Record<string, never>[];
+    WHERE m.is_patch = 1 AND (m.message_id IN (SELECT message_id FROM watched)
+      OR m.message_id IN (SELECT message_id FROM patch_files WHERE status = 'renamed')
+      -- every version of a series that touched watched calls: a later version that no longer
+      -- removes a call has no call changes of its own, yet it is what drops the regression
+      OR s.chain_id IN (SELECT s2.chain_id FROM messages m2 JOIN series s2 ON s2.id = m2.series_id
+        WHERE m2.message_id IN (SELECT message_id FROM watched)))`).all() as Record<string, never>[];
   const calls = db.prepare('SELECT * FROM call_changes WHERE message_id = ? ORDER BY seq');
   const orders = db.prepare('SELECT * FROM order_changes WHERE message_id = ? ORDER BY seq');
   const renames = db.prepare("SELECT old_path AS \"from\", path AS \"to\" FROM patch_files WHERE message_id = ? AND status = 'renamed' AND old_path IS NOT NULL");

@@ -73,6 +73,9 @@ export function findSeries(heads: MessageHead[]): Posting[] {
     drafts.push(d);
     draftOf.set(h.messageId, d);
   }
+  // cover-less postings by author, version and total, so grouping stays linear
+  const coverless = new Map<string, Draft[]>();
+  const coverlessKey = (h: MessageHead) => `${h.from.email.toLowerCase()}|${h.version}|${h.total}`;
   const sameAuthor = (a: Address, b: Address) => a.email.toLowerCase() === b.email.toLowerCase();
   const fits = (d: Draft, h: MessageHead) =>
     d.version === h.version && d.total === h.total && sameAuthor(d.author, h.from) && !d.members.some((m) => m.index === h.index);
@@ -90,12 +93,16 @@ export function findSeries(heads: MessageHead[]): Posting[] {
       }
       if (!draft) {
         const t = time(h.date);
-        draft = drafts.find((d) => !d.cover && fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS);
+        draft = (coverless.get(coverlessKey(h)) ?? []).find((d) => fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS);
       }
     }
     if (!draft) {
       draft = { anchor: h.messageId, cover: null, version: h.version, total: h.total && h.index ? h.total : 1, author: h.from, members: [], first: time(h.date) };
       drafts.push(draft);
+      if (h.total && h.index) {
+        const k = coverlessKey(h);
+        coverless.set(k, [...(coverless.get(k) ?? []), draft]);
+      }
     }
     draft.members.push(h);
     draftOf.set(h.messageId, draft);
