@@ -91,8 +91,9 @@ export function detectAll(db: Db, store = new Store(db), declared: DeclaredFix[]
 export function patchFacts(db: Db): PatchFacts[] {
   const patches = db.prepare(`WITH watched AS (SELECT message_id FROM call_changes UNION SELECT message_id FROM order_changes)
     SELECT m.message_id, m.subject, m.date, m.from_name, m.from_email, m.series_id, m.version, m.idx, m.tags,
-      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, s.chain_id, s.version AS series_version
-    FROM messages m LEFT JOIN series s ON s.id = m.series_id
+      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, s.chain_id, s.version AS series_version,
+      s.anchor AS series_anchor, c.anchor AS chain_anchor
+    FROM messages m LEFT JOIN series s ON s.id = m.series_id LEFT JOIN series c ON c.id = s.chain_id
     WHERE m.is_patch = 1 AND (m.message_id IN (SELECT message_id FROM watched)
       OR m.message_id IN (SELECT message_id FROM patch_files WHERE status = 'renamed')
       -- every version of a series that touched watched calls: a later version that no longer
@@ -107,8 +108,9 @@ export function patchFacts(db: Db): PatchFacts[] {
     subject: p.subject,
     date: p.date,
     author: { name: p.from_name, email: p.from_email },
-    seriesId: String(p.series_id ?? p.message_id),
-    chainId: String(p.chain_id ?? p.series_id ?? p.message_id),
+    // anchors (Message-IDs), not row ids: keys built from them do not depend on ingest order
+    seriesId: p.series_anchor ?? p.message_id,
+    chainId: p.chain_anchor ?? p.series_anchor ?? p.message_id,
     version: p.series_version ?? p.version,
     index: p.idx,
     tags: JSON.parse(p.tags),

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 
-export const CORPUS = '/work/shared/corpus';
+export const CORPUS = new URL('../fixtures/corpus', import.meta.url).pathname;
 
 export interface CorpusMail {
   messageId: string; // without angle brackets
