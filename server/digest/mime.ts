@@ -46,6 +46,8 @@ export async function buildMessage(c: ComposedDigest, o: EnvelopeOptions): Promi
     date: o.date ?? new Date(),
     messageId,
     baseBoundary,
+    // CRLF throughout, as it goes over SMTP: --out and --send give the same bytes
+    newline: 'windows',
     headers: { 'X-Relapse-Week': o.week, 'Auto-Submitted': 'auto-generated' },
   } as ConstructorParameters<typeof MailComposer>[0]);
   const raw = await new Promise<Buffer>((resolve, reject) => {
