@@ -127,7 +127,7 @@ export function watchDirectory(dir: string, ingest: (files: string[]) => Promise
   };
 }
 
-type ScheduleHandle = { stop?: () => unknown } | (() => unknown) | void | null | undefined;
+type ScheduleHandle = { stop?: () => unknown; idle?: () => Promise<unknown> } | (() => unknown) | void | null | undefined;
 
 /** Start the digest schedule if the digest module provides one (server/digest/schedule.ts, export startDigestSchedule). */
 async function startSchedule(ctx: AppContext, log: FastifyBaseLogger): Promise<() => Promise<void>> {
@@ -136,12 +136,17 @@ async function startSchedule(ctx: AppContext, log: FastifyBaseLogger): Promise<(
     log.info('digest schedule: not available');
     return async () => {};
   }
-  const mod = (await import(file.href)) as { startDigestSchedule?: (ctx: AppContext) => ScheduleHandle | Promise<ScheduleHandle> };
+  const mod = (await import(file.href)) as {
+    startDigestSchedule?: (ctx: AppContext, opts?: { log?: (line: string) => void }) => ScheduleHandle | Promise<ScheduleHandle>;
+  };
   if (typeof mod.startDigestSchedule !== 'function') return async () => {};
-  const handle = await mod.startDigestSchedule(ctx);
+  const handle = await mod.startDigestSchedule(ctx, { log: (line) => log.info(line) });
   return async () => {
     if (typeof handle === 'function') await handle();
-    else if (handle && typeof handle.stop === 'function') await handle.stop();
+    else if (handle) {
+      await handle.stop?.();
+      await handle.idle?.();
+    }
   };
 }
 

@@ -28,7 +28,7 @@ describe('write access', () => {
 
   it('needs the bearer token: missing or wrong is a 401 with a challenge, checked before the body', async () => {
     const body = { kind: 'presence', file: 'a.c', call: 'f' };
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }]) {
       const res = await post(t, '/api/fixes', body, headers);
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
