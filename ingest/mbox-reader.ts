@@ -7,13 +7,20 @@
 // Separator rule (strict): a line is a From_ separator only when
 //   - it starts with `From `, continues with a sender and ENDS in a date (asctime `Wed Mar 31 11:24:17 2010`, with
 //     optional time zone before/after the year, or an RFC 2822 date `Wed, 31 Mar 2010 11:24:17 +0000`), and
-//   - it is the first line of the stream (leading blank lines skipped) or the line before it is blank.
+//   - it is the first line of the stream (leading blank lines skipped) or the line before it is blank, EXCEPT in
+//     mboxrd: there every body line matching /^>*From / is escaped by the writer, so an unescaped From_ line with a
+//     date can only be a separator, and real archives (lore's included: the sample corpus has one) carry messages
+//     that do not end in a blank line before the next From_. Requiring the blank line there would glue two messages
+//     together; the strict date already keeps "From this point on..." from splitting anything.
+//     In pipermail and mboxo (pipermail never escapes, git format-patch files and many mboxo writers don't either)
+//     the blank line is required.
 // A body line such as "From this point on..." therefore never splits a message, even in formats that do not escape
 // body lines (pipermail, git format-patch).
 //
 // The blank line in front of a separator belongs to the separator: exactly one trailing line ending ("\n", or "\r\n"
-// for CRLF archives) is removed from the message before it. At end of stream the same is done when the message ends
-// in a blank line. Everything else is the original bytes (CRLF preserved), minus the From_ line and the escaping.
+// for CRLF archives) is removed from the message before it. When there is no blank line (mboxrd, see above) nothing
+// is removed: the last "\n" ends the message's own last line. At end of stream the blank line is removed when the
+// message ends in one. Everything else is the original bytes (CRLF preserved), minus the From_ line and the escaping.
 //
 // Escaping:
 //   mboxrd    any line matching /^>+From / loses one `>` (reversible: the writer adds one to /^>*From /).
@@ -146,6 +153,7 @@ function toBuffer(chunk: unknown): Buffer {
 export async function* maybeGunzip(input: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<Buffer> {
   const it = input[Symbol.asyncIterator]();
   let finished = false; // `it` ran to its end (or threw): nothing to close
+  let sourceError: unknown = null; // an error of the input itself is passed on as is, not as a gzip error
   const next = async (): Promise<Buffer | null> => {
     try {
       const r = await it.next();
@@ -153,6 +161,7 @@ export async function* maybeGunzip(input: AsyncIterable<Buffer | Uint8Array>): A
       return r.done ? null : toBuffer(r.value);
     } catch (err) {
       finished = true;
+      sourceError = err;
       throw err;
     }
   };
@@ -182,9 +191,9 @@ export async function* maybeGunzip(input: AsyncIterable<Buffer | Uint8Array>): A
     try {
       for await (const chunk of out) yield chunk as Buffer;
     } catch (err) {
-      throw gzipError(err);
+      throw sourceError ?? gzipError(err);
     }
-    if (failure) throw gzipError(failure);
+    if (failure) throw sourceError ?? gzipError(failure);
   } finally {
     // stopped early (consumer broke out, or an error): let the source close its file
     if (!finished) await it.return?.();
@@ -321,7 +330,7 @@ export async function* readMbox(
       mode = 'mbox';
       msgStart = p;
       bodyStart = eol + 1;
-      scanPos = bodyStart;
+      scanPos = bodyStart - 1; // mboxrd: a From_ line right after a From_ line is an empty message
       msgDate = parsed.date;
     }
     if (mode !== 'mbox') continue;
@@ -330,7 +339,7 @@ export async function* readMbox(
     for (;;) {
       const idx = data.indexOf(FROM_NL, scanPos);
       if (idx === -1) {
-        scanPos = Math.max(bodyStart, data.length - (FROM_NL.length - 1));
+        scanPos = Math.max(bodyStart - 1, data.length - (FROM_NL.length - 1));
         break;
       }
       const lineStart = idx + 1;
@@ -344,7 +353,7 @@ export async function* readMbox(
       let sepLen = 0;
       if (data[idx - 1] === NL) sepLen = 1;
       else if (data[idx - 1] === CR && data[idx - 2] === NL) sepLen = 2;
-      if (sepLen === 0) continue;
+      if (sepLen === 0 && format !== 'mboxrd') continue;
       const parsed = parseFromLine(data.toString('latin1', lineStart, eol));
       if (!parsed) continue;
       // a separator: the message ends before the blank line
@@ -352,7 +361,7 @@ export async function* readMbox(
       if (offset >= startAt) yield make(data.subarray(bodyStart, lineStart - sepLen), offset, msgDate, format);
       msgStart = lineStart;
       bodyStart = eol + 1;
-      scanPos = bodyStart;
+      scanPos = bodyStart - 1;
       msgDate = parsed.date;
     }
   }
