@@ -121,8 +121,9 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       },
     })) {
       const src = archive.source;
-      const stat = src !== '-' ? fs.statSync(src) : null;
-      const known = src !== '-' ? store.getSource(src) : undefined;
+      // only single files resume and skip when unchanged: a maildir's own stat does not change when mail arrives
+      const stat = archive.kind === 'file' ? fs.statSync(src) : null;
+      const known = stat ? store.getSource(src) : undefined;
       if (known?.completed && stat && known.size === stat.size && known.mtime_ms === Math.round(stat.mtimeMs)) {
         summary.skippedSources++;
         await archive.messages.return?.(undefined);
@@ -146,11 +147,11 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
             } else if (store.addQuarantine(p.reason, raw)) summary.quarantined++;
             else summary.duplicate++;
           });
-          if (src !== '-' && stat) store.putSource(src, stat.size, stat.mtimeMs, raws[raws.length - 1].offset + 1, false);
+          if (stat) store.putSource(src, stat.size, stat.mtimeMs, raws[raws.length - 1].offset + 1, false);
           store.setMeta('derive.dirty', '1');
         });
         totalMessages += raws.length;
-        opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size, messages: totalMessages });
+        opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? 0, messages: totalMessages });
       };
       let batch: RawMessage[] = [];
       for await (const raw of archive.messages) {
@@ -163,8 +164,8 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       }
       if (batch.length) pending.push({ raws: batch, parsed: parser.parse(batch) });
       while (pending.length) await commit();
-      if (src !== '-' && stat) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
-      opts.onProgress?.({ source: src, bytes: archive.size, totalBytes: archive.size, messages: totalMessages });
+      if (stat) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
+      opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? archive.bytesRead(), messages: totalMessages });
     }
   } finally {
     await parser.close();
