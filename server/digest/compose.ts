@@ -354,7 +354,7 @@ function renderHtml(doc: Doc, subject: string): string {
     }
     o.push(s.compact ? '<ul style="margin:0;padding-left:20px">' : '<ol style="margin:0;padding-left:20px">');
     for (const it of s.items) {
-      o.push(`<li style="${ST.li}">`, `<div><strong>${inlineHtml(it.title)}</strong></div>`);
+      o.push(`<li style="${ST.li}">`, s.compact ? `<div>${inlineHtml(it.title)}</div>` : `<div><strong>${inlineHtml(it.title)}</strong></div>`);
       for (const f of it.fields) {
         if (!f.lines.length) continue;
         if (f.lines.length === 1 && !f.pre && !isGroup(f.lines[0])) {
