@@ -107,25 +107,51 @@ function rewriteCounts(body: string[]): string {
 function fileSections(diff: string): string[] {
   const lines = diff.split('\n');
   const sections: string[][] = [];
+  // lines still due in the current hunk: a removed "-- x" followed by an added "++ y" reads as
+  // "--- x" / "+++ y" and must not start a new file section
+  let oldLeft = 0;
+  let newLeft = 0;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
+    if (oldLeft > 0 || newLeft > 0) {
+      const c = l[0];
+      if (c === ' ') { oldLeft--; newLeft--; }
+      else if (c === '-') oldLeft--;
+      else if (c === '+') newLeft--;
+      if (sections.length) sections[sections.length - 1].push(l);
+      continue;
+    }
+    const hunk = HUNK_RE.exec(l);
+    if (hunk) {
+      oldLeft = hunk[2] === undefined ? 1 : Number(hunk[2]);
+      newLeft = hunk[4] === undefined ? 1 : Number(hunk[4]);
+      if (sections.length) sections[sections.length - 1].push(l);
+      continue;
+    }
     const startsGit = l.startsWith('diff --git ');
     const startsPlain = l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ') && !(sections.length && sections[sections.length - 1][0].startsWith('diff --git ') && !sections[sections.length - 1].some((x) => x.startsWith('--- ')));
-    if (startsGit || (startsPlain && !isInsideHunk(sections))) sections.push([l]);
+    if (startsGit || startsPlain) sections.push([l]);
     else if (sections.length) sections[sections.length - 1].push(l);
   }
   return sections.map((s) => s.join('\n').replace(/\n*$/, '\n'));
 }
 
-function isInsideHunk(sections: string[][]): boolean {
-  // extractDiff only emits whole hunks, so a "--- " line right after one starts a new file
-  void sections;
-  return false;
-}
-
-function stripPrefix(p: string | undefined): string | undefined {
-  if (!p || p === '/dev/null') return p;
-  return p.replace(/^"|"$/g, '').replace(/^[ab]\//, '');
+/**
+ * The path of a `--- ` / `+++ ` header line: without the timestamp `diff -u` appends, without quotes, and
+ * without the first component as `patch -p1` strips it: `linux-2.6.33.orig/fs/x.c` of a quilt or
+ * hand-made diff is fs/x.c. In a git section only git's own prefix is stripped.
+ */
+function headerPath(line: string | undefined, git: boolean): string | undefined {
+  if (line === undefined) return undefined;
+  let p = line.slice(4);
+  const tab = p.indexOf('\t');
+  if (tab >= 0) p = p.slice(0, tab);
+  p = p.replace(/\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? [+-]\d{4}$/, '').trim().replace(/^"|"$/g, '');
+  if (!p || p === '/dev/null') return p || undefined;
+  // git's own prefixes (a/ b/, or i/ w/ c/ o/ with diff.mnemonicPrefix); none at all with --no-prefix
+  if (git) return p.replace(/^[abciwo]\//, '');
+  const slash = p.indexOf('/');
+  return slash > 0 && slash < p.length - 1 ? p.slice(slash + 1) : p;
 }
 
 /**
@@ -157,8 +183,10 @@ export function parseDiff(diff: string): DiffFile[] {
     });
     const renameFrom = ext('rename from');
     const renameTo = ext('rename to');
-    let from = renameFrom ?? stripPrefix(parsed?.from) ?? (git ? git[1] : undefined);
-    let to = renameTo ?? stripPrefix(parsed?.to) ?? (git ? git[2] : undefined);
+    const firstHunk = head.findIndex((l) => l.startsWith('@@ '));
+    const fileLines = firstHunk < 0 ? head : head.slice(0, firstHunk);
+    let from = renameFrom ?? headerPath(fileLines.find((l) => l.startsWith('--- ')), !!git) ?? (git ? git[1] : undefined);
+    let to = renameTo ?? headerPath(fileLines.find((l) => l.startsWith('+++ ')), !!git) ?? (git ? git[2] : undefined);
     const isNew = head.some((l) => l.startsWith('new file mode')) || from === '/dev/null';
     const isDeleted = head.some((l) => l.startsWith('deleted file mode')) || to === '/dev/null';
     if (from === '/dev/null') from = to;
