@@ -15,7 +15,7 @@ import type { MboxFormat } from '../../ingest/mbox-reader.ts';
 import type { RawMessage } from '../../ingest/model.ts';
 
 const FIX = join(import.meta.dirname, '../fixtures/archives');
-const CORPUS = '/work/shared/corpus';
+const CORPUS = new URL('../fixtures/corpus', import.meta.url).pathname;
 const hasCorpus = existsSync(join(CORPUS, 'archive.mbox'));
 
 async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer> {

@@ -6,7 +6,7 @@ import { threadMessages } from '../../ingest/threader.ts';
 import type { ThreadInput, ThreadResult } from '../../ingest/threader.ts';
 import { readMbox } from '../../ingest/mbox-reader.ts';
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = new URL('../fixtures/corpus', import.meta.url).pathname;
 const hasCorpus = existsSync(join(CORPUS, 'archive.mbox'));
 
 function msg(
