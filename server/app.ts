@@ -29,6 +29,9 @@ import digestRoutes from './digest/routes.ts';
 export const MAX_PATH = 2048;
 export const MAX_URL = 8192;
 
+/** Hash of the inline <style> element swagger-ui's bundle adds (allowed by hash, not by 'unsafe-inline'). */
+const SWAGGER_UI_STYLE = 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w=';
+
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
 }
@@ -158,7 +161,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
-    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+    // the plugin's CSP for the UI, less the HTTPS upgrade, plus the one <style> swagger-ui's bundle injects
+    transformStaticCSP: (header) =>
+      header.replace(/\s*upgrade-insecure-requests;?/, '').replace(/style-src 'self' https:\s*/, `style-src 'self' '${SWAGGER_UI_STYLE}' `),
     uiConfig: { deepLinking: true, validatorUrl: null } as Record<string, unknown>,
   });
 

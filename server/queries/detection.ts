@@ -6,8 +6,11 @@ import {
   parseJson, snapshot, stmt, Where, type Page, type PageRequest, type SortKey,
 } from './common.ts';
 
-/** Patch order: the patch's date (undated first), its Message-ID, then the position in the patch. */
-const CHANGE_ORDER: SortKey[] = [{ expr: 'm.date', nullable: true }, { expr: 'c.message_id' }, { expr: 'c.seq' }];
+/**
+ * Index order: the order patches were indexed in (archive order), then the position in the patch. An index range
+ * scan with no sort, where date order would join and sort every match for every page.
+ */
+const CHANGE_ORDER: SortKey[] = [{ expr: 'c.id' }];
 
 // ---- call changes --------------------------------------------------------------------------------
 
@@ -26,12 +29,12 @@ export interface CallChangeFilters {
 }
 
 interface CallRow {
-  message_id: string; seq: number; series_id: number | null; subject: string | null; date: string | null; file: string;
+  id: number; message_id: string; seq: number; series_id: number | null; subject: string | null; date: string | null; file: string;
   function: string | null; path: string | null; call: string; op: 'added' | 'removed'; line: string; rule: string;
 }
 
 /**
- * Watched calls added or removed by patches, in patch date order.
+ * Watched calls added or removed by patches, in index (archive) order.
  *
  * @example listCallChanges(db, { path: 'init', op: 'removed' })
  */
@@ -46,10 +49,10 @@ export function listCallChanges(db: Db, f: CallChangeFilters = {}, page: PageReq
   if (f.messageId) w.add('c.message_id = ?', bareId(f.messageId));
   matchDates(w, 'm.date', f.since, f.until);
   if (page.cursor) {
-    const k = keysetAfter(CHANGE_ORDER, decodeCursor('c', page.cursor, ['string?', 'string', 'number']));
+    const k = keysetAfter(CHANGE_ORDER, decodeCursor('c', page.cursor, ['number']));
     w.add(k.sql, ...k.params);
   }
-  const rows = stmt(db, `SELECT c.message_id, c.seq, m.series_id, m.subject, m.date, c.file, c.function, c.path, c.call, c.op, c.line, c.rule
+  const rows = stmt(db, `SELECT c.id, c.message_id, c.seq, m.series_id, m.subject, m.date, c.file, c.function, c.path, c.call, c.op, c.line, c.rule
     FROM call_changes c LEFT JOIN messages m ON m.message_id = c.message_id ${w} ORDER BY ${orderBy(CHANGE_ORDER)} LIMIT ?`)
     .all(...w.params, limit + 1) as CallRow[];
   return paginate(
@@ -59,7 +62,7 @@ export function listCallChanges(db: Db, f: CallChangeFilters = {}, page: PageReq
       messageId: r.message_id, seriesId: r.series_id, subject: r.subject ?? '', date: r.date, file: r.file, function: r.function,
       path: r.path, call: r.call, op: r.op, line: r.line, rule: r.rule,
     }),
-    (r) => encodeCursor('c', [r.date, r.message_id, r.seq]),
+    (r) => encodeCursor('c', [r.id]),
   );
 }
 
@@ -75,11 +78,11 @@ export interface OrderChangeFilters {
 }
 
 interface OrderRow {
-  message_id: string; seq: number; series_id: number | null; subject: string | null; date: string | null; file: string;
+  id: number; message_id: string; seq: number; series_id: number | null; subject: string | null; date: string | null; file: string;
   function: string; path: string | null; call: string; now_before: string; now_after: string; rule: string;
 }
 
-/** Watched calls whose order against other calls flipped in a patch, in patch date order. */
+/** Watched calls whose order against other calls flipped in a patch, in index (archive) order. */
 export function listOrderChanges(db: Db, f: OrderChangeFilters = {}, page: PageRequest = {}): Page<OrderChange> {
   const limit = pageLimit(page);
   const w = new Where();
@@ -89,10 +92,10 @@ export function listOrderChanges(db: Db, f: OrderChangeFilters = {}, page: PageR
   if (f.call) w.add('c.call = ?', f.call);
   matchDates(w, 'm.date', f.since, f.until);
   if (page.cursor) {
-    const k = keysetAfter(CHANGE_ORDER, decodeCursor('o', page.cursor, ['string?', 'string', 'number']));
+    const k = keysetAfter(CHANGE_ORDER, decodeCursor('o', page.cursor, ['number']));
     w.add(k.sql, ...k.params);
   }
-  const rows = stmt(db, `SELECT c.message_id, c.seq, m.series_id, m.subject, m.date, c.file, c.function, c.path, c.call,
+  const rows = stmt(db, `SELECT c.id, c.message_id, c.seq, m.series_id, m.subject, m.date, c.file, c.function, c.path, c.call,
       c.now_before, c.now_after, c.rule
     FROM order_changes c LEFT JOIN messages m ON m.message_id = c.message_id ${w} ORDER BY ${orderBy(CHANGE_ORDER)} LIMIT ?`)
     .all(...w.params, limit + 1) as OrderRow[];
@@ -104,7 +107,7 @@ export function listOrderChanges(db: Db, f: OrderChangeFilters = {}, page: PageR
       path: r.path, call: r.call, nowBefore: parseJson<string[]>(r.now_before, []), nowAfter: parseJson<string[]>(r.now_after, []),
       rule: r.rule,
     }),
-    (r) => encodeCursor('o', [r.date, r.message_id, r.seq]),
+    (r) => encodeCursor('o', [r.id]),
   );
 }
 

@@ -8,7 +8,7 @@ const callChangeRoutes: RoutePlugin = async (app, { ctx }) => {
     schema: {
       tags: ['detection'],
       summary: 'Watched calls added or removed by patches',
-      description: 'In patch date order. `path=null` (or `function=null`) asks for the changes without a path class (function).',
+      description: 'In the order patches were indexed (archive order). `path=null` (or `function=null`) asks for the changes without a path class (function).',
       querystring: CallChangeQuery,
       response: { 200: ref(CallChangePageSchema), ...readErrors },
     },
