@@ -84,6 +84,13 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     const q = url.indexOf('?');
     if ((q < 0 ? url.length : q) > MAX_PATH) throw new HttpError(414, `path is longer than ${MAX_PATH} bytes`);
     if (url.length > MAX_URL) throw new HttpError(414, `URL (with its query) is longer than ${MAX_URL} bytes`);
+    if (q >= 0 && url.includes('%', q)) {
+      try {
+        decodeURIComponent(url.slice(q + 1));
+      } catch {
+        throw new HttpError(400, 'query string is not valid percent-encoded UTF-8');
+      }
+    }
   });
 
   // ETag on every 200 GET answered with a body we hold (JSON, text, bytes): If-None-Match gives a 304

@@ -96,6 +96,12 @@ export function errorHandler(this: unknown, err: FastifyError & { headers?: Reco
     reply.code(400).send(errorBody(400, msg));
     return;
   }
+  if (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED') {
+    // a long write (an ingest, a reindex) held the database past the busy timeout: worth a retry, not a bug
+    req.log.warn({ method: req.method, url: req.url, code: err.code }, 'database busy');
+    reply.code(503).header('retry-after', '5').send(errorBody(503, 'the database is busy with a write (an ingest?); retry shortly'));
+    return;
+  }
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
   if (status < 500) {
     for (const [k, v] of Object.entries(err.headers ?? {})) reply.header(k, v);

@@ -50,8 +50,11 @@ const fixRoutes: RoutePlugin = async (app, { ctx }) => {
       note: b.note,
     };
     store ??= new Store(ctx.db);
-    store.declareFix(declared);
-    ctx.redetect();
+    // one transaction: the declaration and the detection it changes land together or not at all
+    store.transaction(() => {
+      store!.declareFix(declared);
+      ctx.redetect();
+    });
     const fix = findDeclaredFix(ctx.db, declared);
     if (!fix) {
       return reply.code(202).send(errorBody(202, 'declared; the rules derived no known fix from it (yet)'));

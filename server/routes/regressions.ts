@@ -112,7 +112,7 @@ const regressionRoutes: RoutePlugin = async (app, { ctx }) => {
     const key = regressionKey(ctx.db, req.params.id);
     if (!key) throw notFound(`regression ${req.params.id}`);
     store ??= new Store(ctx.db);
-    store.acknowledge(key, req.body.reason, req.body.by ?? null);
+    store.transaction(() => store!.acknowledge(key, req.body.reason, req.body.by ?? null));
     return getRegression(ctx.db, req.params.id)!;
   });
 };

@@ -1,4 +1,5 @@
 // Writes: declaring a fix and acknowledging a regression; the token, and what a bad write gets.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { all, buildTestApp, truth, bare, type TestApp } from '../helper.ts';
 
@@ -141,5 +142,27 @@ describe('POST /api/regressions/:id/acknowledge', () => {
     const empty = await post(t, '/api/regressions/1/acknowledge', { reason: '' });
     expect(empty.statusCode).toBe(400);
     expect((await post(t, '/api/regressions/x/acknowledge', { reason: 'x' })).statusCode).toBe(400);
+  });
+});
+
+describe('while another process holds the write lock', () => {
+  it('reads still answer (WAL), and a write that cannot get the lock is a 503 with Retry-After, not a 500', async () => {
+    const other = new Database(t.dbPath);
+    t.db.pragma('busy_timeout = 100');
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      other.prepare("INSERT INTO meta (key, value) VALUES ('lock-test', '1')").run();
+      expect((await t.app.inject('/api/regressions?status=resolved')).statusCode).toBe(200);
+      const res = await post(t, '/api/regressions/1/acknowledge', { reason: 'while locked' });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json().message).toMatch(/busy/);
+      other.exec('ROLLBACK');
+      expect((await post(t, '/api/regressions/1/acknowledge', { reason: 'after the lock' })).statusCode).toBe(200);
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      t.db.pragma('busy_timeout = 10000');
+    }
   });
 });
