@@ -44,30 +44,22 @@ export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
     store.setMeta('derive.dirty', '1');
     const threaded = threadMessages(heads);
     const headById = new Map(heads.map((h) => [h.messageId, h]));
-    store.writeThreads(
-      threaded.threads.map((t) => {
-        const present = t.members.filter((id) => headById.has(id));
-        const first = headById.get(present[0]);
-        const lastDate = present.map((id) => headById.get(id)!.date).filter((d): d is string => !!d).sort().pop() ?? null;
-        return {
-          root: t.root,
-          subject: first?.subject ?? '',
-          lastDate,
-          members: present.map((id) => ({ messageId: id, parent: threaded.parentOf.get(id) ?? null })),
-        };
-      }),
-    );
-
+    const threads = threaded.threads.map((t) => {
+      const present = t.members.filter((id) => headById.has(id));
+      const first = headById.get(present[0]);
+      let lastDate: string | null = null;
+      for (const id of present) {
+        const d = headById.get(id)!.date;
+        if (d && (!lastDate || d > lastDate)) lastDate = d;
+      }
+      return { root: t.root, subject: first?.subject ?? '', lastDate, members: present.map((id) => ({ messageId: id, parent: threaded.parentOf.get(id) ?? null })) };
+    });
     const replyHeads: ReplyHead[] = heads;
-    const byId = new Map(replyHeads.map((h) => [h.messageId, h]));
     const answers = new Map<string, string | null>();
-    for (const h of replyHeads) if (!h.isPatch && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, byId));
-    store.writeAnswers(answers);
-
+    for (const h of replyHeads) if (!h.isPatch && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, headById));
     const postings = findSeries(heads as MessageHead[]);
     const acceptances = findAcceptances(replyHeads);
-    store.writeSeries(postings, acceptances);
-    store.writeAcceptance(postings, acceptances);
+    store.writeDerived({ threads, postings, acceptances, answers });
     const detection = detectAll(db, store, declared);
     store.setMeta('derive.dirty', '0');
     return {

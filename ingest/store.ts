@@ -143,64 +143,98 @@ export class Store {
 
   // ---- derived state ------------------------------------------------------------------------
 
-  writeThreads(threads: { root: string; subject: string; members: { messageId: string; parent: string | null }[]; lastDate: string | null }[]): void {
-    const upsert = this.db.prepare(`INSERT INTO threads (root, subject, size, last_date) VALUES (?, ?, ?, ?)
-      ON CONFLICT(root) DO UPDATE SET subject = excluded.subject, size = excluded.size, last_date = excluded.last_date RETURNING id`);
-    const setMsg = this.db.prepare('UPDATE messages SET thread_id = ?, parent = ?, thread_pos = ? WHERE message_id = ?');
-    for (const t of threads) {
-      const { id } = upsert.get(t.root, t.subject, t.members.length, t.lastDate) as { id: number };
-      t.members.forEach((m, i) => setMsg.run(id, m.parent, i, m.messageId));
+  /**
+   * Write what derivation concluded: threads, series (ids stable by anchor), and per message its thread,
+   * parent, series, the patch it answers and its acceptance. Only rows that differ are written, so a
+   * re-derivation after a small ingest costs reads, not a rewrite of the archive.
+   */
+  writeDerived(d: {
+    threads: { root: string; subject: string; members: { messageId: string; parent: string | null }[]; lastDate: string | null }[];
+    postings: Posting[];
+    acceptances: Map<string, Acceptance>;
+    answers: Map<string, string | null>;
+  }): void {
+    const db = this.db;
+    // threads
+    const oldThreads = new Map((db.prepare('SELECT id, root, subject, size, last_date FROM threads').all() as { id: number; root: string; subject: string; size: number; last_date: string | null }[]).map((t) => [t.root, t]));
+    const insThread = db.prepare('INSERT INTO threads (root, subject, size, last_date) VALUES (?, ?, ?, ?)');
+    const updThread = db.prepare('UPDATE threads SET subject = ?, size = ?, last_date = ? WHERE id = ?');
+    const threadOf = new Map<string, { id: number; parent: string | null; pos: number }>();
+    const liveThreads = new Set<number>();
+    for (const t of d.threads) {
+      const old = oldThreads.get(t.root);
+      let id: number;
+      if (!old) id = Number(insThread.run(t.root, t.subject, t.members.length, t.lastDate).lastInsertRowid);
+      else {
+        id = old.id;
+        if (old.subject !== t.subject || old.size !== t.members.length || old.last_date !== t.lastDate) updThread.run(t.subject, t.members.length, t.lastDate, id);
+      }
+      liveThreads.add(id);
+      t.members.forEach((m, i) => threadOf.set(m.messageId, { id, parent: m.parent, pos: i }));
     }
-    this.db.prepare('DELETE FROM threads WHERE id NOT IN (SELECT DISTINCT thread_id FROM messages WHERE thread_id IS NOT NULL)').run();
-  }
+    const delThread = db.prepare('DELETE FROM threads WHERE id = ?');
+    for (const t of oldThreads.values()) if (!liveThreads.has(t.id)) delThread.run(t.id);
 
-  writeAnswers(answers: Map<string, string | null>): void {
-    const set = this.db.prepare('UPDATE messages SET answers = ? WHERE message_id = ? AND answers IS NOT ?');
-    for (const [id, target] of answers) set.run(target, id, target);
-  }
-
-  /** Upsert postings by anchor (stable ids), link versions, set each message's series. */
-  writeSeries(postings: Posting[], acceptances: Map<string, Acceptance>): Map<string, number> {
-    const upsert = this.db.prepare(`INSERT INTO series (anchor, title, version, total, cover, author_name, author_email, date, complete, live)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-      ON CONFLICT(anchor) DO UPDATE SET title = excluded.title, version = excluded.version, total = excluded.total,
-      cover = excluded.cover, author_name = excluded.author_name, author_email = excluded.author_email,
-      date = excluded.date, complete = excluded.complete, live = 1 RETURNING id`);
-    this.db.prepare('UPDATE series SET live = 0').run();
+    // series
+    type SeriesRow = { id: number; anchor: string; title: string; version: number; total: number; cover: string | null; author_name: string;
+      author_email: string; date: string | null; complete: number; chain_id: number | null; previous_id: number | null; next_id: number | null;
+      accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null };
+    const oldSeries = new Map((db.prepare('SELECT * FROM series').all() as SeriesRow[]).map((r) => [r.anchor, r]));
+    const insSeries = db.prepare(`INSERT INTO series (anchor, title, version, total, cover, author_name, author_email, date, complete)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const ids = new Map<string, number>();
-    for (const p of postings) {
-      const { id } = upsert.get(p.anchor, p.title, p.version, p.total, p.cover, p.author.name, p.author.email, p.date, p.complete ? 1 : 0) as { id: number };
-      ids.set(p.anchor, id);
+    for (const p of d.postings) {
+      const old = oldSeries.get(p.anchor);
+      ids.set(p.anchor, old ? old.id : Number(insSeries.run(p.anchor, p.title, p.version, p.total, p.cover, p.author.name, p.author.email, p.date, p.complete ? 1 : 0).lastInsertRowid));
     }
-    this.db.prepare('DELETE FROM series WHERE live = 0').run();
-    const link = this.db.prepare(`UPDATE series SET chain_id = ?, previous_id = ?, next_id = ?, accepted_message = ?,
-      accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE id = ?`);
-    this.db.prepare('UPDATE messages SET series_id = NULL WHERE series_id IS NOT NULL').run();
-    const setMsg = this.db.prepare('UPDATE messages SET series_id = ? WHERE message_id = ?');
-    for (const p of postings) {
+    const updSeries = db.prepare(`UPDATE series SET title = ?, version = ?, total = ?, cover = ?, author_name = ?, author_email = ?, date = ?,
+      complete = ?, chain_id = ?, previous_id = ?, next_id = ?, accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?,
+      accepted_date = ? WHERE id = ?`);
+    const seriesOf = new Map<string, number>();
+    for (const p of d.postings) {
       const id = ids.get(p.anchor)!;
       // a series is accepted when its cover was, or when every patch was
-      const acc = (p.cover && acceptances.get(p.cover)) ||
-        (p.patches.length && p.patches.every((x) => acceptances.has(x)) ? acceptances.get(p.patches[p.patches.length - 1]) : undefined);
-      link.run(ids.get(p.chain) ?? null, p.previous ? ids.get(p.previous)! : null, p.next ? ids.get(p.next)! : null,
-        acc?.messageId ?? null, acc?.by.name ?? null, acc?.by.email ?? null, acc?.date ?? null, id);
-      if (p.cover) setMsg.run(id, p.cover);
-      for (const m of p.patches) setMsg.run(id, m);
+      const acc = (p.cover && d.acceptances.get(p.cover)) ||
+        (p.patches.length && p.patches.every((x) => d.acceptances.has(x)) ? d.acceptances.get(p.patches[p.patches.length - 1]) : undefined);
+      const want = [p.title, p.version, p.total, p.cover, p.author.name, p.author.email, p.date, p.complete ? 1 : 0,
+        ids.get(p.chain) ?? null, p.previous ? ids.get(p.previous)! : null, p.next ? ids.get(p.next)! : null,
+        acc?.messageId ?? null, acc?.by.name ?? null, acc?.by.email ?? null, acc?.date ?? null];
+      const o = oldSeries.get(p.anchor);
+      const have = o ? [o.title, o.version, o.total, o.cover, o.author_name, o.author_email, o.date, o.complete, o.chain_id, o.previous_id,
+        o.next_id, o.accepted_message, o.accepted_by_name, o.accepted_by_email, o.accepted_date] : [];
+      if (want.some((v, i) => v !== have[i])) updSeries.run(...want, id);
+      if (p.cover) seriesOf.set(p.cover, id);
+      for (const m of p.patches) seriesOf.set(m, id);
     }
-    return ids;
-  }
 
-  /** A patch is accepted by a reply to it, or to its series' cover. */
-  writeAcceptance(postings: Posting[], acceptances: Map<string, Acceptance>): void {
-    this.db.prepare('UPDATE messages SET accepted_message = NULL, accepted_by_name = NULL, accepted_by_email = NULL, accepted_date = NULL WHERE accepted_message IS NOT NULL').run();
-    const set = this.db.prepare('UPDATE messages SET accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE message_id = ?');
-    for (const p of postings) {
-      const seriesAcc = p.cover ? acceptances.get(p.cover) : undefined;
+    // a patch is accepted by a reply to it, or to its series' cover
+    const acceptedOf = new Map<string, Acceptance>();
+    for (const p of d.postings) {
+      const seriesAcc = p.cover ? d.acceptances.get(p.cover) : undefined;
       for (const id of p.patches) {
-        const acc = acceptances.get(id) ?? seriesAcc;
-        if (acc) set.run(acc.messageId, acc.by.name, acc.by.email, acc.date, id);
+        const acc = d.acceptances.get(id) ?? seriesAcc;
+        if (acc) acceptedOf.set(id, acc);
       }
     }
+
+    // messages: one pass, only the rows that change
+    type MsgRow = { message_id: string; thread_id: number | null; parent: string | null; thread_pos: number | null; answers: string | null;
+      series_id: number | null; accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null };
+    const updMsg = db.prepare(`UPDATE messages SET thread_id = ?, parent = ?, thread_pos = ?, answers = ?, series_id = ?, accepted_message = ?,
+      accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE message_id = ?`);
+    const rows = db.prepare(`SELECT message_id, thread_id, parent, thread_pos, answers, series_id, accepted_message, accepted_by_name,
+      accepted_by_email, accepted_date FROM messages`).all() as MsgRow[];
+    for (const r of rows) {
+      const t = threadOf.get(r.message_id);
+      const a = acceptedOf.get(r.message_id);
+      const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(r.message_id) ?? null, seriesOf.get(r.message_id) ?? null,
+        a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null] as const;
+      const have = [r.thread_id, r.parent, r.thread_pos, r.answers, r.series_id, r.accepted_message, r.accepted_by_name, r.accepted_by_email, r.accepted_date];
+      if (want.some((v, i) => v !== have[i])) updMsg.run(...want, r.message_id);
+    }
+    const delSeries = db.prepare('DELETE FROM series WHERE id = ?');
+    const live = new Set(ids.values());
+    for (const o of oldSeries.values()) if (!live.has(o.id)) delSeries.run(o.id);
   }
 
   /**
