@@ -1,13 +1,12 @@
-// One raw message → what the store needs: parsed message, deflated bytes, call index. Runs in a
+// One raw message → what the store needs: the parsed message and its call index. Runs in a
 // worker thread during ingest; also usable inline.
 import type { RawMessage, CallChange, OrderChange, Message } from './model.ts';
 import { parseMessage } from './message-parse.ts';
 import { indexCalls } from './call-index.ts';
 import type { WatchRule } from '../config/watch-rules.ts';
-import { deflateRaw } from './store.ts';
 
 export type Parsed =
-  | { ok: true; message: Message; deflated: Buffer; callChanges: CallChange[]; orderChanges: OrderChange[] }
+  | { ok: true; message: Message; callChanges: CallChange[]; orderChanges: OrderChange[] }
   | { ok: false; reason: string };
 
 export async function parseOne(raw: RawMessage, rules: WatchRule[], list?: string): Promise<Parsed> {
@@ -20,5 +19,5 @@ export async function parseOne(raw: RawMessage, rules: WatchRule[], list?: strin
   if ('quarantine' in r) return { ok: false, reason: r.quarantine };
   const m = r.message;
   const idx = m.isPatch ? indexCalls(m.messageId, m.diff, rules) : { callChanges: [], orderChanges: [] };
-  return { ok: true, message: m, deflated: deflateRaw(raw.bytes), callChanges: idx.callChanges, orderChanges: idx.orderChanges };
+  return { ok: true, message: m, callChanges: idx.callChanges, orderChanges: idx.orderChanges };
 }

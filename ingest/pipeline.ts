@@ -76,7 +76,6 @@ function workerParser(n: number, rulesData: unknown, list?: string): Parser {
     w.on('message', (msg: { id: number; out: Parsed[] }) => {
       const done = waiting.get(msg.id)!;
       waiting.delete(msg.id);
-      for (const p of msg.out) if (p.ok) p.deflated = Buffer.from(p.deflated);
       done(msg.out);
     });
     w.on('error', (e) => failures.forEach((f) => f(e)));
@@ -140,7 +139,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
             const raw = raws[i];
             if (p.ok) {
               if (opts.skipIndex) { p.callChanges = []; p.orderChanges = []; }
-              if (store.addMessage({ message: p.message, raw, deflated: p.deflated, callChanges: p.callChanges, orderChanges: p.orderChanges }, hash)) {
+              if (store.addMessage({ message: p.message, raw, callChanges: p.callChanges, orderChanges: p.orderChanges }, hash)) {
                 summary.new++;
                 if (p.message.isPatch) summary.patches++;
               } else summary.duplicate++;

@@ -1,6 +1,5 @@
 // The one module that writes to the database. Everything else in ingest/ is pure.
 import crypto from 'node:crypto';
-import zlib from 'node:zlib';
 import type { Db } from './db.ts';
 import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, RawMessage, Regression } from './model.ts';
 import type { Posting } from './series.ts';
@@ -8,15 +7,10 @@ import type { Acceptance } from './acceptance.ts';
 
 export const now = () => new Date().toISOString();
 
-/** Raw bytes are stored deflated; `inflateRaw` gives them back byte for byte. */
-export const deflateRaw = (b: Buffer) => zlib.deflateRawSync(b, { level: 1 });
-export const inflateRaw = (b: Buffer) => zlib.inflateRawSync(b);
 
 export interface StoredMessage {
   message: Message;
   raw: RawMessage;
-  /** deflated raw bytes (made in the parse worker) */
-  deflated: Buffer;
   callChanges: CallChange[];
   orderChanges: OrderChange[];
 }
@@ -89,7 +83,8 @@ export class Store {
       source: s.raw.source,
       offset: s.raw.offset,
       size: s.raw.bytes.length,
-      raw: s.deflated,
+      // stored as received: per-message deflate cost more CPU than the whole parse (zlib set-up per call)
+      raw: s.raw.bytes,
       ingestedAt: at,
     });
     if (r.changes === 0) return false;
@@ -116,7 +111,7 @@ export class Store {
   /** Quarantine an unparseable message; false when the same bytes were quarantined before. */
   addQuarantine(reason: string, raw: RawMessage): boolean {
     const sha = crypto.createHash('sha256').update(raw.bytes).digest('hex');
-    const r = this.stmts.insertQuarantine.run(reason, raw.source, raw.offset, raw.bytes.length, sha, deflateRaw(raw.bytes), now());
+    const r = this.stmts.insertQuarantine.run(reason, raw.source, raw.offset, raw.bytes.length, sha, raw.bytes, now());
     if (r.changes) this.stmts.event.run(now(), 'message.quarantined', sha.slice(0, 16), JSON.stringify({ reason, source: raw.source, offset: raw.offset }));
     return r.changes > 0;
   }

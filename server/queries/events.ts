@@ -1,5 +1,4 @@
 // The event feed, the quarantine and the health summary.
-import zlib from 'node:zlib';
 import type { Db } from '../../ingest/db.ts';
 import type { Event, Health, Quarantined } from '../schemas.ts';
 import { decodeCursor, encodeCursor, matchDates, pageLimit, paginate, parseJson, snapshot, stmt, Where, type Page, type PageRequest } from './common.ts';
@@ -81,7 +80,7 @@ export function getQuarantined(db: Db, id: number): Quarantined | null {
 /** The bytes of a quarantined message, as archived. */
 export function getQuarantineRaw(db: Db, id: number): Buffer | null {
   const r = stmt(db, 'SELECT raw FROM quarantine WHERE id = ?').get(id) as { raw: Buffer } | undefined;
-  return r ? zlib.inflateRawSync(r.raw) : null;
+  return r ? r.raw : null;
 }
 
 const count = (db: Db, sql: string): number => (stmt(db, sql).get() as { n: number | null }).n ?? 0;

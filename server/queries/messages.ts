@@ -1,5 +1,4 @@
 // Messages and threads.
-import zlib from 'node:zlib';
 import type { Db } from '../../ingest/db.ts';
 import type { Message, MessageKind, Thread, ThreadMessage } from '../schemas.ts';
 import {
@@ -88,7 +87,7 @@ export function getMessages(db: Db, ids: string[]): Message[] {
 /** The original bytes of a message, as archived. */
 export function getRawMessage(db: Db, messageId: string): Buffer | null {
   const r = stmt(db, 'SELECT raw FROM messages WHERE message_id = ?').get(bareId(messageId)) as { raw: Buffer } | undefined;
-  return r ? zlib.inflateRawSync(r.raw) : null;
+  return r ? r.raw : null;
 }
 
 /**

@@ -36,7 +36,7 @@ describe('detection on the sample corpus, end to end', () => {
     const key = (c: { messageId?: string; message_id?: string; file: string; function: string | null; path: string | null; call: string; op: string }) =>
       [bare(c.messageId ?? c.message_id!), c.file, c.function, c.path, c.call, c.op].join('|');
     const got = new Set((db.prepare('SELECT * FROM call_changes').all() as never[]).map(key));
-    const want = new Set(truth.callChanges.map(key));
+    const want = new Set<string>(truth.callChanges.map(key));
     expect([...got].filter((k) => !want.has(k))).toEqual([]);
     expect([...want].filter((k) => !got.has(k))).toEqual([]);
   });
