@@ -18,7 +18,7 @@ import { evidenceHighlights, type MessageInfo, type RegressionPageData } from '.
 import type { ThreadPageData } from './pages/thread.ts';
 import { OTHER_PATH, type TimelineData, type TimelinePatch } from './pages/timeline.ts';
 import {
-  fixesIn, functionHistory, listCallRows, messageText, pathClasses, regressionIdsIn, regressionRoles, timelineRows, type CallFilters,
+  acceptedOf, fixesIn, functionHistory, listCallRows, messageText, pathClasses, regressionIdsIn, regressionRoles, timelineRows, describePatches, type CallFilters,
 } from './queries.ts';
 
 type Query = Record<string, unknown>;
@@ -112,8 +112,7 @@ function messageInfo(db: Db, messageId: string | null | undefined): MessageInfo 
   if (!messageId) return null;
   const m = getMessage(db, messageId);
   if (!m) return { messageId, subject: messageId, date: null, from: { name: '', email: '' }, threadId: null };
-  const p = m.isPatch ? getPatch(db, messageId) : null;
-  return { messageId: m.messageId, subject: m.subject, date: m.date, from: m.from, threadId: m.threadId, list: m.list, accepted: p?.accepted ?? null };
+  return { messageId: m.messageId, subject: m.subject, date: m.date, from: m.from, threadId: m.threadId, list: m.list, accepted: m.isPatch ? acceptedOf(db, m.messageId) : null };
 }
 
 export function loadRegression(db: Db, id: number): RegressionPageData | null {
@@ -251,7 +250,8 @@ export function loadTimeline(db: Db, q: Query): TimelineData {
   const filters = callFilters(q, { op: false });
   const rows = timelineRows(db, toCallFilters(filters));
   let patches: TimelinePatch[] = rows;
-  if (rows.length > TIMELINE_MAX_POINTS) {
+  if (rows.length <= TIMELINE_MAX_POINTS) describePatches(db, rows);
+  else {
     const days = new Map<string, TimelinePatch & { n: number }>();
     for (const r of rows) {
       const d = r.date.slice(0, 10);
@@ -267,8 +267,10 @@ export function loadTimeline(db: Db, q: Query): TimelineData {
     }
     patches = [...days.values()];
   }
-  const paths = [...new Set([...pathClasses(db), ...rows.flatMap((r) => Object.keys(r.counts).map((k) => k.split('|')[0]))])];
+  const seen = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r.counts)) seen.add(k.split('|')[0]);
+  const paths = [...new Set([...pathClasses(db), ...seen])];
   paths.sort((a, b) => (a === OTHER_PATH ? 1 : b === OTHER_PATH ? -1 : a.localeCompare(b)));
-  return { patches, paths, filters, tableLimit: 200 };
+  return { patches, paths, filters, tableLimit: 200, perDay: rows.length > TIMELINE_MAX_POINTS };
 }
 

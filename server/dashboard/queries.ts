@@ -10,6 +10,15 @@ import type { Address } from '../schemas.ts';
 import type { CallChangeRow } from './pages/call-changes.ts';
 import type { HistoryCall, HistoryRename } from './pages/function-history.ts';
 
+/** Who accepted a patch, according to the list (null when nobody said so). */
+export function acceptedOf(db: Db, messageId: string): { by: Address; date: string | null; messageId: string } | null {
+  const r = stmt(db, 'SELECT accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM messages WHERE message_id = ?').get(messageId) as
+    { accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null } | undefined;
+  return r?.accepted_message
+    ? { by: { name: r.accepted_by_name ?? '', email: r.accepted_by_email ?? '' }, date: r.accepted_date, messageId: r.accepted_message }
+    : null;
+}
+
 /** A message's own text and list (what the API's message resource leaves out). */
 export function messageText(db: Db, messageId: string): { ownText: string; list: string; isPatch: boolean; diffText: string } | null {
   const r = stmt(db, 'SELECT own_text, list, is_patch, diff_text FROM messages WHERE message_id = ?').get(messageId) as
@@ -32,22 +41,42 @@ export interface CallFilters {
   status?: 'accepted' | 'pending';
 }
 
-function callWhere(f: CallFilters): Where {
+/**
+ * Where a call-index query reads from. Message rows are wide (the raw mail sits in them), so reading one per
+ * call change is what costs: with no selective filter on the call index itself the query walks the
+ * messages_date index (which covers date and Message-ID) and probes call_changes by Message-ID; with a file,
+ * function or call filter it starts from that call_changes index instead. Conditions on the call index are
+ * written with a unary `+` when walking dates, so the probe keeps using the Message-ID index.
+ */
+function callSource(f: CallFilters): { from: string; where: Where } {
+  const byDate = !f.file && !f.function && !f.call;
   const w = new Where();
+  const c = (col: string) => (byDate ? `+c.${col}` : `c.${col}`);
   if (f.file) matchText(w, 'c.file', f.file);
   if (f.function) matchNullable(w, 'c.function', f.function);
-  if (f.path) matchNullable(w, 'c.path', f.path);
   if (f.call) matchText(w, 'c.call', f.call);
-  if (f.op) w.add('c.op = ?', f.op);
-  if (f.author) matchPerson(w, 'm.from_name', 'm.from_email', f.author);
+  if (f.path) {
+    if (f.path === 'null') w.add(`${c('path')} IS NULL`);
+    else w.add(`${c('path')} = ?`, f.path);
+  }
+  if (f.op) w.add(`${c('op')} = ?`, f.op);
   matchDates(w, 'm.date', f.since, f.until);
-  if (f.status === 'accepted') w.add('m.accepted_message IS NOT NULL');
-  if (f.status === 'pending') w.add('m.accepted_message IS NULL');
-  return w;
+  // message-row conditions name c too, so they are checked only for messages that have call changes
+  if (f.author) {
+    const a = new Where();
+    matchPerson(a, 'm.from_name', 'm.from_email', f.author);
+    w.add(`(c.seq >= 0 AND ${a.parts[0]})`, ...a.params);
+  }
+  if (f.status === 'accepted') w.add('(c.seq >= 0 AND m.accepted_message IS NOT NULL)');
+  if (f.status === 'pending') w.add('(c.seq >= 0 AND m.accepted_message IS NULL)');
+  const from = byDate
+    ? 'messages m INDEXED BY messages_date CROSS JOIN call_changes c ON c.message_id = m.message_id'
+    : 'call_changes c JOIN messages m ON m.message_id = c.message_id';
+  return { from, where: w };
 }
 
 /** Newest first: the patch's date (undated last), its Message-ID, the position in the patch. */
-const NEWEST: SortKey[] = [{ expr: 'm.date', nullable: true }, { expr: 'c.message_id' }, { expr: 'c.seq' }];
+const NEWEST: SortKey[] = [{ expr: 'm.date', nullable: true }, { expr: 'm.message_id' }, { expr: 'c.seq' }];
 
 interface CallRow {
   message_id: string; seq: number; series_id: number | null; subject: string | null; date: string | null; file: string;
@@ -57,15 +86,18 @@ interface CallRow {
 
 /** Call changes with their patch's author and acceptance, newest first, a page at a time. */
 export function listCallRows(db: Db, f: CallFilters, limit: number, cursor?: string | null): Page<CallChangeRow> {
-  const w = callWhere(f);
+  const { from, where: w } = callSource(f);
   if (cursor) {
     const k = keysetAfter(NEWEST, decodeCursor('dc', cursor, ['string?', 'string', 'number']), 'desc');
     w.add(k.sql, ...k.params);
   }
-  const rows = stmt(db, `SELECT c.message_id, c.seq, m.series_id, m.subject, m.date, c.file, c.function, c.path, c.call, c.op, c.line,
+  // keys first (cheap), then the page's rows in full
+  const keys = stmt(db, `SELECT m.message_id, c.seq, m.date FROM ${from} ${w} ORDER BY ${orderBy(NEWEST, 'desc')} LIMIT ?`)
+    .all(...w.params, limit + 1) as { message_id: string; seq: number; date: string | null }[];
+  const one = stmt(db, `SELECT c.message_id, c.seq, m.series_id, m.subject, m.date, c.file, c.function, c.path, c.call, c.op, c.line,
       c.rule, m.from_name, m.from_email, m.accepted_message IS NOT NULL AS accepted
-    FROM call_changes c JOIN messages m ON m.message_id = c.message_id ${w} ORDER BY ${orderBy(NEWEST, 'desc')} LIMIT ?`)
-    .all(...w.params, limit + 1) as CallRow[];
+    FROM call_changes c JOIN messages m ON m.message_id = c.message_id WHERE c.message_id = ? AND c.seq = ?`);
+  const rows = keys.map((k) => one.get(k.message_id, k.seq) as CallRow);
   return paginate(
     rows,
     limit,
@@ -103,25 +135,37 @@ export interface TimelineRow {
   counts: Record<string, number>;
 }
 
-/** Per dated patch: how many call changes of each path class and direction (`${path ?? 'other'}|${op}`), by date. */
-export function timelineRows(db: Db, f: CallFilters, maxPatches = 20000): TimelineRow[] {
-  const w = callWhere(f);
+/**
+ * Per dated patch: how many call changes of each path class and direction (`${path ?? 'other'}|${op}`), by date.
+ * Subjects and acceptance are left empty here (reading every patch's row is what costs): `describePatches` fills
+ * them in for the ones shown.
+ */
+export function timelineRows(db: Db, f: CallFilters): TimelineRow[] {
+  const { from, where: w } = callSource(f);
   w.add('m.date IS NOT NULL');
-  const rows = stmt(db, `SELECT c.message_id, m.subject, m.date, m.accepted_message IS NOT NULL AS accepted,
-      coalesce(c.path, 'other') AS path, c.op, count(*) AS n
-    FROM call_changes c JOIN messages m ON m.message_id = c.message_id ${w}
-    GROUP BY c.message_id, coalesce(c.path, 'other'), c.op ORDER BY m.date, c.message_id LIMIT ?`)
-    .all(...w.params, maxPatches * 4) as { message_id: string; subject: string; date: string; accepted: number; path: string; op: string; n: number }[];
+  const rows = stmt(db, `SELECT m.message_id, m.date, c.path, c.op FROM ${from} ${w} ORDER BY m.date, m.message_id`)
+    .all(...w.params) as { message_id: string; date: string; path: string | null; op: string }[];
   const out: TimelineRow[] = [];
   let cur: TimelineRow | null = null;
   for (const r of rows) {
     if (!cur || cur.messageId !== r.message_id) {
-      cur = { messageId: r.message_id, subject: r.subject, date: r.date, accepted: !!r.accepted, counts: {} };
+      cur = { messageId: r.message_id, subject: '', date: r.date, accepted: false, counts: {} };
       out.push(cur);
     }
-    cur.counts[`${r.path}|${r.op}`] = r.n;
+    const k = `${r.path ?? 'other'}|${r.op}`;
+    cur.counts[k] = (cur.counts[k] ?? 0) + 1;
   }
   return out;
+}
+
+/** Fill in subject and acceptance of these patches (one indexed lookup each). */
+export function describePatches(db: Db, rows: TimelineRow[]): void {
+  const get = stmt(db, 'SELECT subject, accepted_message IS NOT NULL AS accepted FROM messages WHERE message_id = ?');
+  for (const r of rows) {
+    const m = get.get(r.messageId) as { subject: string; accepted: number } | undefined;
+    r.subject = m?.subject ?? '';
+    r.accepted = !!m?.accepted;
+  }
 }
 
 // ---- function history -------------------------------------------------------------------------------
@@ -147,11 +191,16 @@ function changesIn(db: Db, file: string, fn: string, until: string | null): Hist
       c.file, c.path, c.call, c.op, c.line, c.seq
     FROM call_changes c JOIN messages m ON m.message_id = c.message_id
     WHERE c.file = ? AND c.function = ? AND (? IS NULL OR m.date IS NULL OR m.date <= ?)
-    ORDER BY m.date, c.message_id, c.seq LIMIT 2000`).all(file, fn, until, until) as HistRow[];
+    ORDER BY m.date DESC, c.message_id DESC, c.seq DESC LIMIT ?`).all(file, fn, until, until, HISTORY_MAX + 1) as HistRow[];
 }
+
+/** A function's history shows at most this many call changes (the newest); the call-change list has them all. */
+export const HISTORY_MAX = 500;
 
 export interface FunctionHistory {
   entries: (HistoryCall | HistoryRename)[];
+  /** older call changes were left out */
+  truncated: boolean;
   formerNames: string[];
   renamedTo: { to: string; messageId: string; date: string | null } | null;
 }
@@ -190,7 +239,14 @@ export function functionHistory(db: Db, file: string, fn: string): FunctionHisto
   }
   // date order; on the same date a rename comes before the changes made under the new name
   entries.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || (a.type === b.type ? 0 : a.type === 'rename' ? -1 : 1));
-  return { entries, formerNames, renamedTo: renamedTo(db, file, fn) };
+  const calls = entries.filter((e) => e.type === 'call');
+  let truncated = false;
+  if (calls.length > HISTORY_MAX) {
+    truncated = true;
+    const oldestKept = calls[calls.length - HISTORY_MAX];
+    entries.splice(0, entries.indexOf(oldestKept));
+  }
+  return { entries, truncated, formerNames, renamedTo: renamedTo(db, file, fn) };
 }
 
 /** Where an accepted rename took `file` later on, found through the known fixes of `fn` (their file follows renames). */

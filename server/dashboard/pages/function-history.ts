@@ -2,7 +2,7 @@
 // file renames (what happened under the old name before an accepted rename shows under the new name too).
 import type { Address } from '../../schemas.ts';
 import { call, person } from '../components.ts';
-import { day, hrefFunction, hrefPatch, hrefRegression, html, timeEl, type SafeHtml } from '../html.ts';
+import { day, hrefFunction, hrefPatch, hrefRegression, html, queryString, timeEl, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
 
 export interface HistoryCall {
@@ -36,6 +36,8 @@ export interface FunctionPageData {
   file: string;
   fn: string;
   entries: HistoryEntry[];
+  /** older call changes were left out (the call-change list has them) */
+  truncated?: boolean;
   /** earlier names of the file whose history is included */
   formerNames: string[];
   /** the file was later renamed (by an accepted patch) to this */
@@ -69,6 +71,7 @@ ${d.regressions.length ? html`<section class="panel" aria-labelledby="rg-h"><h2 
     (r) => html`<li><a href="${hrefRegression(r.id)}">${r.headline}</a> <span class="badge ${r.status}">${r.status}</span></li>`,
   )}</ul></section>` : ''}
 <h2>History <span class="muted">(${calls} call change${calls === 1 ? '' : 's'})</span></h2>
+${d.truncated ? html`<p class="small">Only the newest call changes are shown here; <a href="/call-changes${queryString({ file: d.file, function: d.fn })}">the call-change list</a> has every one.</p>` : ''}
 ${d.entries.length ? html`<ol class="history">${d.entries.map((e) => entry(e, d.file))}</ol>` : html`<p class="empty">No watched call was ever added to or removed from this function.</p>`}`;
   return layout({ title: `${d.fn}() history`, section: 'other', body });
 }

@@ -22,8 +22,10 @@ export interface TimelineData {
   /** path classes in the data (null path shown as 'other') */
   paths: string[];
   filters: CallChangeFilterValues;
-  /** patches were left out of the table (still on the chart) */
+  /** the table lists at most this many (the newest); the chart shows all */
   tableLimit: number;
+  /** too many patches for one point each: one point per day, linking to that day's call changes */
+  perDay?: boolean;
 }
 
 export const OTHER_PATH = 'other';
@@ -55,7 +57,7 @@ export function timelinePage(d: TimelineData): SafeHtml {
   const seriesKeys = data.series.map((s) => `${s.path}|${s.op}`);
   const body = html`
 <h1>Timeline</h1>
-<p class="muted">Watched calls added (above the line) and removed (below it) per patch, by path class. Click a point to open its patch.</p>
+<p class="muted">Watched calls added (above the line) and removed (below it) ${d.perDay ? 'per day' : 'per patch'}, by path class. ${d.perDay ? 'Click a point to list that day’s call changes.' : 'Click a point to open its patch.'}</p>
 ${filterForm('/timeline', callChangeFilterFields(d.paths.filter((p) => p !== OTHER_PATH), { op: false }), d.filters as Record<string, string | undefined>)}
 <p class="small"><a href="/call-changes${queryString(d.filters as Record<string, string>)}">These call changes as a list</a></p>
 <figure class="chart" id="timeline-chart" aria-label="Call changes over time (the table below lists the same patches)">
@@ -63,8 +65,8 @@ ${d.patches.length ? '' : html`<p class="empty">No call change matches.</p>`}
 </figure>
 <p class="chart-help" id="timeline-hover" aria-live="polite"></p>
 <script type="application/json" id="timeline-data">${jsonData(data)}</script>
-<h2>Patches <span class="muted">(${d.patches.length}${d.patches.length > shown.length ? `, newest ${shown.length} listed` : ''})</span></h2>
-${shown.length ? html`<div class="table-wrap"><table class="stack"><thead><tr><th>Date</th><th>Patch</th>${data.series.map((s) => html`<th>${s.label}</th>`)}</tr></thead>
+<h2>${d.perDay ? 'Days' : 'Patches'} <span class="muted">(${d.patches.length}${d.patches.length > shown.length ? `, newest ${shown.length} listed` : ''})</span></h2>
+${shown.length ? html`<div class="table-wrap"><table class="stack"><thead><tr><th>Date</th><th>${d.perDay ? 'Call changes' : 'Patch'}</th>${data.series.map((s) => html`<th>${s.label}</th>`)}</tr></thead>
 <tbody>${shown.map((p) => html`<tr><td data-label="Date" class="nowrap">${timeEl(p.date, day(p.date))}</td><td data-label="Patch"><a href="${p.href ?? hrefPatch(p.messageId)}">${p.subject}</a>${p.accepted ? html` <span class="badge accepted">accepted</span>` : ''}</td>
 ${seriesKeys.map((k, i) => html`<td data-label="${data.series[i].label}">${p.counts[k] ?? ''}</td>`)}</tr>`)}</tbody></table></div>` : ''}`;
   return layout({ title: 'Timeline', section: 'timeline', body, scripts: ['uplot.js'], styles: ['uplot.css'] });
