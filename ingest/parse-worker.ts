@@ -13,7 +13,11 @@ parentPort!.on('message', async (job: { id: number; raws: RawMessage[] }) => {
   for (const raw of job.raws) {
     raw.bytes = Buffer.from(raw.bytes.buffer, raw.bytes.byteOffset, raw.bytes.byteLength);
     raw.separatorDate = raw.separatorDate ? new Date(raw.separatorDate) : null;
-    out.push(await parseOne(raw, rules, list));
+    const p = await parseOne(raw, rules, list);
+    // the store keeps hunk headers and ranges, not lines (those stay in diff_text): cloning
+    // thousands of small line objects back to the main thread would cost more than parsing them
+    if (p.ok) for (const f of p.message.diff) for (const h of f.hunks) h.lines = [];
+    out.push(p);
   }
   parentPort!.postMessage({ id: job.id, out });
 });
