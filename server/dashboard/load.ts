@@ -172,7 +172,8 @@ export function loadPatch(db: Db, messageId: string): PatchPageData | null {
       series: s ? {
         id: s.id, title: s.title, version: s.version, total: s.total,
         patches: seriesMembers.map((x) => ({ messageId: x.messageId, subject: x.subject })),
-        previousVersion: s.previousVersion, nextVersion: s.nextVersion,
+        previous: otherVersion(db, s.previousVersion, s.patches.indexOf(m.messageId)),
+        next: otherVersion(db, s.nextVersion, s.patches.indexOf(m.messageId)),
       } : null,
       regressions: roles.flatMap((r) => {
         const reg = getRegression(db, r.id);
@@ -180,6 +181,16 @@ export function loadPatch(db: Db, messageId: string): PatchPageData | null {
       }),
     };
   });
+}
+
+/** The patch at the same place in another version of a series (else its first patch, else its cover). */
+function otherVersion(db: Db, seriesId: number | null, position: number): { version: number; messageId: string; subject: string } | null {
+  if (seriesId === null) return null;
+  const s = getSeries(db, seriesId);
+  if (!s) return null;
+  const id = (position >= 0 ? s.patches[position] : undefined) ?? s.patches[0] ?? s.cover;
+  const m = id ? getMessage(db, id) : null;
+  return m ? { version: s.version, messageId: m.messageId, subject: m.subject } : null;
 }
 
 // ---- thread ----------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ export function callChangesPage(d: CallChangesPageData): SafeHtml {
   const body = html`
 <h1>Call changes</h1>
 <p class="muted">Every watched call a patch adds or removes. Filter, then share the address: it holds the filters.</p>
-${filterForm('/call-changes', callChangeFilterFields(d.paths), d.filters as Record<string, string | undefined>, { open: true })}
+${filterForm('/call-changes', callChangeFilterFields(d.paths), d.filters as Record<string, string | undefined>)}
 ${d.error ? html`<p class="notice error" role="alert">${d.error}</p>` : ''}
 ${d.items.length ? html`<div class="table-wrap"><table class="stack">
 <thead><tr><th>Date</th><th>Patch</th><th>Author</th><th>Call</th><th>Change</th><th>Function</th><th>Path</th><th>File</th></tr></thead>

@@ -23,7 +23,9 @@ export interface PatchPageData {
   series: {
     id: number; title: string; version: number; total: number;
     patches: { messageId: string; subject: string }[];
-    previousVersion: number | null; nextVersion: number | null;
+    /** the same patch (or the series' first) in the previous and next versions of the series */
+    previous: { version: number; messageId: string; subject: string } | null;
+    next: { version: number; messageId: string; subject: string } | null;
   } | null;
   /** regressions this message removes a fix in, or re-establishes */
   regressions: { id: number; headline: string; status: string; role: string }[];
@@ -42,8 +44,10 @@ export function patchPage(d: PatchPageData): SafeHtml {
 <dt>Date</dt><dd>${timeEl(d.date)}</dd>
 <dt>Message-ID</dt><dd class="mono small">${d.messageId}</dd>
 <dt>Kind</dt><dd>${d.kind}${d.accepted ? html` <span class="badge accepted">accepted</span> <span class="small">by ${person(d.accepted.by)} (<a href="${hrefPatch(d.accepted.messageId)}">reply</a>)</span>` : d.isPatch ? html` <span class="badge pending">not applied (as far as the list says)</span>` : ''}</dd>
-${d.series ? html`<dt>Series</dt><dd>${d.series.title} <span class="muted small">v${d.series.version}, ${d.series.total} patch${d.series.total === 1 ? '' : 'es'}</span>
-${d.series.patches.length > 1 ? html`<ol class="versions small">${d.series.patches.map((p) => html`<li>${p.messageId === d.messageId ? html`<strong>${p.subject}</strong>` : html`<a href="${hrefPatch(p.messageId)}">${p.subject}</a>`}</li>`)}</ol>` : ''}</dd>` : ''}
+${d.series && (d.series.patches.length > 1 || d.series.previous || d.series.next) ? html`<dt>Series</dt><dd>${d.series.title} <span class="muted small">v${d.series.version}, ${d.series.total} patch${d.series.total === 1 ? '' : 'es'}</span>
+${d.series.patches.length > 1 ? html`<ul class="versions plain small">${d.series.patches.map((p) => html`<li>${p.messageId === d.messageId ? html`<strong aria-current="true">${p.subject}</strong>` : html`<a href="${hrefPatch(p.messageId)}">${p.subject}</a>`}</li>`)}</ul>` : ''}
+${d.series.previous ? html`<div class="small">Previous version: <a href="${hrefPatch(d.series.previous.messageId)}">v${d.series.previous.version}: ${d.series.previous.subject}</a></div>` : ''}
+${d.series.next ? html`<div class="small">Next version: <a href="${hrefPatch(d.series.next.messageId)}">v${d.series.next.version}: ${d.series.next.subject}</a></div>` : ''}</dd>` : ''}
 </dl>
 <ul class="links">
 ${d.threadId !== null ? html`<li><a href="${hrefThread(d.threadId, d.messageId)}">thread</a></li>` : ''}
