@@ -135,7 +135,7 @@
       width: width(),
       height: height(),
       scales: {
-        x: { time: true },
+        x: { time: true, range: function (u, min, max) { var pad = Math.max(86400, (max - min) * 0.02); return [min - pad, max + pad]; } },
         y: { range: function (u, min, max) { return [Math.min(-1, min == null ? 0 : min) - 0.6, Math.max(1, max == null ? 0 : max) + 0.6]; } },
       },
       series: series,
