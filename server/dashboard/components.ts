@@ -42,7 +42,7 @@ export function regressionHeadline(r: Regression): string {
 }
 
 /** One regression as a card for the overview. */
-export function regressionCard(r: Regression, now = Date.now()): SafeHtml {
+export function regressionCard(r: Regression, now = Date.now(), resolvedSubject?: string): SafeHtml {
   const authors = [...new Map(r.removedBy.map((x) => [x.author.email || x.author.name, x.author])).values()];
   return html`<li class="card ${r.status}" data-regression="${r.id}">
 <h3><a href="${hrefRegression(r.id)}">${regressionHeadline(r)}</a> ${statusBadge(r.status)}</h3>
@@ -52,7 +52,7 @@ export function regressionCard(r: Regression, now = Date.now()): SafeHtml {
 <dd><ol class="versions">${r.removedBy.map((x) => html`<li><a href="${hrefPatch(x.messageId)}">${x.subject}</a> <span class="muted small nowrap">v${x.version} · ${day(x.date)}</span></li>`)}</ol></dd>
 <dt>Author</dt><dd>${authors.map((a, i) => html`${i ? ', ' : ''}${person(a)}`)}</dd>
 <dt>Age</dt><dd>${age(r.firstSeen, now)} <span class="muted small">(first seen ${timeEl(r.firstSeen, day(r.firstSeen))})</span></dd>
-${r.status === 'resolved' ? html`<dt>Resolved</dt><dd>${r.resolution === 'dropped' ? 'dropped in a later version' : 're-fixed'}${r.resolvedBy ? html` by <a href="${hrefPatch(r.resolvedBy)}">the patch</a>` : ''}</dd>` : ''}
+${r.status === 'resolved' ? html`<dt>Resolved</dt><dd>${r.resolution === 'dropped' ? 'dropped in a later version' : 're-fixed'}${r.resolvedBy ? html` by <a href="${hrefPatch(r.resolvedBy)}">${resolvedSubject || 'the patch'}</a>` : ''}</dd>` : ''}
 ${r.acknowledged ? html`<dt>Acknowledged</dt><dd>${r.acknowledged.reason} <span class="muted small">${r.acknowledged.by ? `by ${r.acknowledged.by}, ` : ''}${day(r.acknowledged.at)}</span></dd>` : ''}
 </dl>
 </li>`;

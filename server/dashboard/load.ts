@@ -95,9 +95,13 @@ export function loadOverview(db: Db, q: Query): OverviewData {
       ...(want('resolved') ? regressions(db, 'resolved', filters, 'newest', 1000) : []),
     ].sort((a, b) => (b.firstSeen ?? '').localeCompare(a.firstSeen ?? ''));
     const h = health(db);
+    const shown = others.slice(0, OTHERS);
+    const subjects: Record<string, string> = {};
+    for (const r of shown) if (r.resolvedBy) subjects[r.resolvedBy] = getMessage(db, r.resolvedBy)?.subject ?? '';
     return {
       open,
-      others: others.slice(0, OTHERS),
+      others: shown,
+      subjects,
       othersMore: Math.max(0, others.length - OTHERS),
       counts: { messages: h.messages, patches: h.patches, series: h.series, fixes: h.fixes, newestMessage: h.newestMessage },
       filters,

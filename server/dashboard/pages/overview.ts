@@ -31,6 +31,8 @@ export interface OverviewData {
   othersMore: number;
   counts: Counts;
   filters: RegressionFilterValues;
+  /** subjects of the messages that resolved the regressions shown (by Message-ID) */
+  subjects?: Record<string, string>;
   /** path classes to offer in the filter */
   paths: string[];
   now?: number;
@@ -78,7 +80,7 @@ ${d.open.length
 <section aria-labelledby="others-h">
 <h2 id="others-h">Recently resolved and acknowledged</h2>
 ${d.others.length
-    ? html`<ul class="cards">${d.others.map((r) => regressionCard(r, now))}</ul>${d.othersMore > 0 ? html`<p class="muted">${d.othersMore} older not shown.</p>` : ''}`
+    ? html`<ul class="cards">${d.others.map((r) => regressionCard(r, now, r.resolvedBy ? d.subjects?.[r.resolvedBy] : undefined))}</ul>${d.othersMore > 0 ? html`<p class="muted">${d.othersMore} older not shown.</p>` : ''}`
     : html`<p class="empty">None.</p>`}
 </section>`;
   return layout({ title: 'Regressions', section: 'overview', body });
