@@ -87,7 +87,7 @@ interface TrailerRow { name: string; value: string; source: string }
 export function patchTrailers(db: Db, messageId: string, cover: string | null): Trailer[] {
   const own = stmt(db, 'SELECT name, value, message_id AS source FROM trailers WHERE message_id = ? ORDER BY seq').all(messageId) as TrailerRow[];
   const replies = stmt(db, `SELECT t.name, t.value, m.message_id AS source FROM messages m JOIN trailers t ON t.message_id = m.message_id
-    WHERE m.answers IN (?, ?) AND m.is_patch = 0 AND m.message_id <> ?
+    WHERE m.answers IN (?, ?) AND +m.is_patch = 0 AND m.message_id <> ?
     ORDER BY m.date IS NULL, m.date, m.message_id, t.seq`).all(messageId, cover ?? messageId, messageId) as TrailerRow[];
   const seen = new Set<string>();
   const out: Trailer[] = [];
