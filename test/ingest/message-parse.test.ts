@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import iconv from 'iconv-lite';
 import type { Message, RawMessage } from '../../ingest/model.ts';
-import { parseMessage, parseMessageSync } from '../../ingest/message-parse.ts';
+import { parseMessage } from '../../ingest/message-parse.ts';
 
 const MAIL = fileURLToPath(new URL('../fixtures/mail/', import.meta.url));
 const CORPUS = fileURLToPath(new URL('../fixtures/corpus/', import.meta.url));
@@ -93,9 +94,6 @@ describe('parseMessage: transfer encodings and charsets', () => {
     expect(m.trailers).toEqual([{ name: 'Signed-off-by', value: '熊谷 敦 <kumagai@nec.example>' }]);
     expect(m.isPatch).toBe(true);
     expect(m.diff[0]).toMatchObject({ path: 'makedumpfile.c', additions: 1, deletions: 1 });
-    // without mailparser the ASCII still reads right: the diff is found
-    const sync = parseMessageSync(raw(fixture('iso-2022-jp.eml')));
-    expect('message' in sync && sync.message.isPatch).toBe(true);
   });
 
   it('keeps mailparser from reflowing a format=flowed ISO-2022-JP patch', async () => {
@@ -236,7 +234,7 @@ describe('parseMessage: headers', () => {
       '',
       'text',
     ].join('\n');
-    const r = parseMessageSync(raw(Buffer.from(mail)));
+    const r = await parseMessage(raw(Buffer.from(mail)));
     if (!('message' in r)) throw new Error(r.quarantine);
     expect(r.message.inReplyTo).toBe('parent@example.org');
     expect(r.message.references).toEqual(['root@example.org', 'mid@example.org', 'parent@example.org']);
@@ -251,7 +249,7 @@ describe('parseMessage: headers', () => {
       ['=?UTF-8?B?SsO2cmcgUsO2ZGw=?= <jroedl@amd.example>', { name: 'Jörg Rödl', email: 'jroedl@amd.example' }],
     ];
     for (const [from, want] of cases) {
-      const r = parseMessageSync(raw(Buffer.from(`From: ${from}\nSubject: s\nMessage-ID: <x@y>\n\nbody\n`)));
+      const r = await parseMessage(raw(Buffer.from(`From: ${from}\nSubject: s\nMessage-ID: <x@y>\n\nbody\n`)));
       expect('message' in r && r.message.from).toEqual(want);
     }
   });
@@ -303,7 +301,7 @@ describe('parseMessage: kinds', () => {
     expect(m.saysApplied).toBe(false);
   });
 
-  it('a rename-only git diff is a patch', () => {
+  it('a rename-only git diff is a patch', async () => {
     const mail = [
       'From: A <a@example.org>',
       'Subject: [PATCH] iommu/amd: move to drivers/iommu',
@@ -317,7 +315,7 @@ describe('parseMessage: kinds', () => {
       'rename to drivers/iommu/amd_iommu_init.c',
       '',
     ].join('\n');
-    const r = parseMessageSync(raw(Buffer.from(mail)));
+    const r = await parseMessage(raw(Buffer.from(mail)));
     expect('message' in r && r.message.isPatch).toBe(true);
     expect('message' in r && r.message.diff[0].status).toBe('renamed');
   });
@@ -359,11 +357,11 @@ describe('parseMessage: quarantine and robustness', () => {
     );
   });
 
-  it('survives deeply nested multiparts', () => {
+  it('survives deeply nested multiparts', async () => {
     let body = 'leaf text\n';
     for (let i = 0; i < 50; i++) body = `--b${i}\nContent-Type: multipart/mixed; boundary="b${i + 1}"\n\n${body}\n--b${i}--\n`;
     const mail = `From: a@b.c\nSubject: deep\nMessage-ID: <deep@b.c>\nContent-Type: multipart/mixed; boundary="b0"\n\n${body}`;
-    const r = parseMessageSync(raw(Buffer.from(mail)));
+    const r = await parseMessage(raw(Buffer.from(mail)));
     expect('message' in r && r.message.messageId).toBe('deep@b.c');
   });
 });
@@ -466,17 +464,17 @@ describe('parseMessage over the sample corpus', async () => {
 });
 
 describe('parseMessage: smaller header and MIME cases', () => {
-  it('treats an empty Message-ID as missing', () => {
-    const r = parseMessageSync(raw(Buffer.from('From: a@b.c\nSubject: s\nMessage-ID: <>\n\nbody\n')));
+  it('treats an empty Message-ID as missing', async () => {
+    const r = await parseMessage(raw(Buffer.from('From: a@b.c\nSubject: s\nMessage-ID: <>\n\nbody\n')));
     expect('message' in r && r.message.synthetic).toBe(true);
   });
 
-  it('keeps an obsolete "From :" header line (it is not a From_ separator)', () => {
-    const r = parseMessageSync(raw(Buffer.from('From : Ada Bauer <ada.bauer@amd.example>\nSubject: s\nMessage-ID: <obs@b.c>\n\nbody\n')));
+  it('keeps an obsolete "From :" header line (it is not a From_ separator)', async () => {
+    const r = await parseMessage(raw(Buffer.from('From : Ada Bauer <ada.bauer@amd.example>\nSubject: s\nMessage-ID: <obs@b.c>\n\nbody\n')));
     expect('message' in r && r.message.from).toEqual({ name: 'Ada Bauer', email: 'ada.bauer@amd.example' });
   });
 
-  it('finds an attachment by an RFC 2231 encoded file name', () => {
+  it('finds an attachment by an RFC 2231 encoded file name', async () => {
     const diff = 'diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n';
     const mail = [
       'From: a@b.c',
@@ -495,12 +493,63 @@ describe('parseMessage: smaller header and MIME cases', () => {
       diff + '--XYZ--',
       '',
     ].join('\n');
-    const r = parseMessageSync(raw(Buffer.from(mail)));
+    const r = await parseMessage(raw(Buffer.from(mail)));
     expect('message' in r && r.message.isPatch).toBe(true);
     expect('message' in r && r.message.diff[0].path).toBe('x.c');
   });
 
-  it('skips a binary octet-stream attachment', () => {
+  it('sniffs the charset of every text part: a multipart part, a base64 body, raw 8-bit header bytes', async () => {
+    const cp1252 = (t: string) => iconv.encode(t, 'windows-1252');
+    const multipart = Buffer.concat([
+      Buffer.from('From: a@b.c\nSubject: s\nMessage-ID: <mp@b.c>\nContent-Type: multipart/mixed; boundary=XYZ\n\n--XYZ\nContent-Type: text/plain; charset=us-ascii\n\n'),
+      cp1252('The \u201clow\u201d one \u2013 Tested-by: Ren\u00e9 <r@b.c>\n'),
+      Buffer.from('--XYZ--\n'),
+    ]);
+    const r1 = await parseMessage(raw(multipart));
+    expect('message' in r1 && r1.message.ownText).toBe('The \u201clow\u201d one \u2013 Tested-by: Ren\u00e9 <r@b.c>');
+    const base64 = Buffer.from(
+      'From: a@b.c\nSubject: s\nMessage-ID: <b64@b.c>\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n' +
+        cp1252('Tested-by: Ren\u00e9 <r@b.c>\n').toString('base64') + '\n',
+    );
+    const r2 = await parseMessage(raw(base64));
+    expect('message' in r2 && r2.message.trailers).toEqual([{ name: 'Tested-by', value: 'Ren\u00e9 <r@b.c>' }]);
+    const header = Buffer.concat([Buffer.from('From: '), cp1252('Ren\u00e9 Dupont'), Buffer.from(' <r@b.c>\nSubject: caf'), cp1252('\u00e9'), Buffer.from('\nMessage-ID: <h@b.c>\n\nbody\n')]);
+    const r3 = await parseMessage(raw(header));
+    expect('message' in r3 && r3.message.from).toEqual({ name: 'Ren\u00e9 Dupont', email: 'r@b.c' });
+    expect('message' in r3 && r3.message.subject.raw).toBe('caf\u00e9');
+  });
+
+  it('takes an inline text/plain part named *.patch as the patch, not as body text', async () => {
+    const mail = [
+      'From: a@b.c',
+      'Subject: [PATCH] x',
+      'Message-ID: <inline@b.c>',
+      'Content-Type: multipart/mixed; boundary=XYZ',
+      '',
+      '--XYZ',
+      'Content-Type: text/plain',
+      '',
+      'See attached.',
+      '--XYZ',
+      'Content-Type: text/plain; name="fix.patch"',
+      'Content-Disposition: inline; filename="fix.patch"',
+      '',
+      'Fix it.',
+      '',
+      'Signed-off-by: A <a@b.c>',
+      '---',
+      'diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b',
+      '--XYZ--',
+      '',
+    ].join('\n');
+    const r = await parseMessage(raw(Buffer.from(mail)));
+    if (!('message' in r)) throw new Error(r.quarantine);
+    expect(r.message.isPatch).toBe(true);
+    expect(r.message.ownText).toBe('See attached.');
+    expect(r.message.trailers).toEqual([{ name: 'Signed-off-by', value: 'A <a@b.c>' }]);
+  });
+
+  it('skips a binary octet-stream attachment', async () => {
     const mail = [
       'From: a@b.c',
       'Subject: firmware dump',
@@ -519,7 +568,7 @@ describe('parseMessage: smaller header and MIME cases', () => {
       '--XYZ--',
       '',
     ].join('\n');
-    const r = parseMessageSync(raw(Buffer.from(mail)));
+    const r = await parseMessage(raw(Buffer.from(mail)));
     expect('message' in r && r.message.kind).toBe('other');
     expect('message' in r && r.message.ownText).toBe('Dump attached.');
   });
