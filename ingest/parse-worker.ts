@@ -9,15 +9,15 @@ const rules: WatchRule[] = validateWatchRules(workerData.rules);
 const list: string | undefined = workerData.list;
 
 parentPort!.on('message', async (job: { id: number; raws: RawMessage[] }) => {
-  const out = [];
-  for (const raw of job.raws) {
+  // the whole batch in flight at once: MailParser's streams wait on each other, the CPU need not
+  const out = await Promise.all(job.raws.map(async (raw) => {
     raw.bytes = Buffer.from(raw.bytes.buffer, raw.bytes.byteOffset, raw.bytes.byteLength);
     raw.separatorDate = raw.separatorDate ? new Date(raw.separatorDate) : null;
     const p = await parseOne(raw, rules, list);
     // the store keeps hunk headers and ranges, not lines (those stay in diff_text): cloning
     // thousands of small line objects back to the main thread would cost more than parsing them
     if (p.ok) for (const f of p.message.diff) for (const h of f.hunks) h.lines = [];
-    out.push(p);
-  }
+    return p;
+  }));
   parentPort!.postMessage({ id: job.id, out });
 });
