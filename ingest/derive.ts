@@ -10,9 +10,28 @@ import { answeredBy, findAcceptances, type ReplyHead } from './acceptance.ts';
 import { detectRegressions } from './fix-rules.ts';
 
 interface Row {
-  message_id: string; title: string; subject: string; tags: string; version: number; idx: number | null; total: number | null;
+  message_id: string; title: string; tags: string; version: number; idx: number | null; total: number | null;
   from_name: string; from_email: string; date: string | null; in_reply_to: string | null; refs: string;
   kind: MessageKind; is_patch: number; says_applied: number; change_id: string | null; supersedes: string | null;
+}
+
+const NO_STRINGS: string[] = [];
+
+/** The head of every message, read row by row (a 100k archive must not hold two copies in memory). */
+function readHeads(db: Db): (MessageHead & ReplyHead)[] {
+  const heads: (MessageHead & ReplyHead)[] = [];
+  const rows = db.prepare(`SELECT message_id, title, tags, version, idx, total, from_name, from_email, date,
+    in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes FROM messages`).iterate() as Iterable<Row>;
+  for (const r of rows) {
+    const from: Address = { name: r.from_name, email: r.from_email };
+    heads.push({
+      messageId: r.message_id, title: r.title, tags: r.tags === '[]' ? NO_STRINGS : (JSON.parse(r.tags) as string[]), version: r.version,
+      index: r.idx, total: r.total, from, date: r.date, inReplyTo: r.in_reply_to,
+      references: r.refs === '[]' ? NO_STRINGS : (JSON.parse(r.refs) as string[]),
+      kind: r.kind, isPatch: !!r.is_patch, saysApplied: !!r.says_applied, changeId: r.change_id, supersedes: r.supersedes,
+    });
+  }
+  return heads;
 }
 
 export interface DeriveResult {
@@ -28,31 +47,21 @@ export interface DeriveResult {
 /** Everything derived from the message table (threads, series, acceptance), then detection. */
 export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
   const store = new Store(db);
-  const rows = db.prepare(`SELECT message_id, title, subject, tags, version, idx, total, from_name, from_email, date,
-    in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes FROM messages`).all() as Row[];
-  const heads = rows.map((r) => {
-    const from: Address = { name: r.from_name, email: r.from_email };
-    return {
-      messageId: r.message_id, title: r.title, tags: JSON.parse(r.tags) as string[], version: r.version, index: r.idx,
-      total: r.total, from, date: r.date, inReplyTo: r.in_reply_to, references: JSON.parse(r.refs) as string[],
-      kind: r.kind, isPatch: !!r.is_patch, saysApplied: !!r.says_applied, changeId: r.change_id, supersedes: r.supersedes,
-      subject: r.subject,
-    };
-  });
+  const heads = readHeads(db);
 
   return store.transaction(() => {
     store.setMeta('derive.dirty', '1');
-    const threaded = threadMessages(heads);
+    const threaded = threadMessages(heads.map((h) => ({ messageId: h.messageId, inReplyTo: h.inReplyTo, references: h.references, date: h.date, subject: '' })));
     const headById = new Map(heads.map((h) => [h.messageId, h]));
+    const subjectOf = db.prepare('SELECT subject FROM messages WHERE message_id = ?').pluck();
     const threads = threaded.threads.map((t) => {
       const present = t.members.filter((id) => headById.has(id));
-      const first = headById.get(present[0]);
       let lastDate: string | null = null;
       for (const id of present) {
         const d = headById.get(id)!.date;
         if (d && (!lastDate || d > lastDate)) lastDate = d;
       }
-      return { root: t.root, subject: first?.subject ?? '', lastDate, members: present.map((id) => ({ messageId: id, parent: threaded.parentOf.get(id) ?? null })) };
+      return { root: t.root, subject: present.length ? ((subjectOf.get(present[0]) as string) ?? '') : '', lastDate, members: present.map((id) => ({ messageId: id, parent: threaded.parentOf.get(id) ?? null })) };
     });
     const replyHeads: ReplyHead[] = heads;
     const answers = new Map<string, string | null>();

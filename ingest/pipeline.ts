@@ -67,18 +67,25 @@ function inlineParser(rules: WatchRule[], list?: string): Parser {
   };
 }
 
+// A parse worker holds a batch at a time; a small young generation makes it collect often instead of
+// growing (RSS across two workers was the ingest's largest cost in memory).
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+
 function workerParser(n: number, rulesData: unknown, list?: string): Parser {
   const url = new URL('./parse-worker.mjs', import.meta.url);
-  const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { rules: rulesData, list } }));
-  const waiting = new Map<number, (v: Parsed[]) => void>();
-  const failures: ((e: Error) => void)[] = [];
+  const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { rules: rulesData, list }, resourceLimits: WORKER_LIMITS }));
+  // batches sent and not yet answered; a worker that dies fails them all (nothing else keeps a batch alive)
+  const waiting = new Map<number, { resolve: (v: Parsed[]) => void; reject: (e: Error) => void }>();
   for (const w of workers) {
     w.on('message', (msg: { id: number; out: Parsed[] }) => {
-      const done = waiting.get(msg.id)!;
+      const job = waiting.get(msg.id)!;
       waiting.delete(msg.id);
-      done(msg.out);
+      job.resolve(msg.out);
     });
-    w.on('error', (e) => failures.forEach((f) => f(e)));
+    w.on('error', (e) => {
+      for (const job of waiting.values()) job.reject(e);
+      waiting.clear();
+    });
   }
   let next = 0;
   return {
@@ -86,8 +93,7 @@ function workerParser(n: number, rulesData: unknown, list?: string): Parser {
       const id = next++;
       const w = workers[id % workers.length];
       return new Promise((resolve, reject) => {
-        waiting.set(id, resolve);
-        failures.push(reject);
+        waiting.set(id, { resolve, reject });
         w.postMessage({ id, raws });
       });
     },

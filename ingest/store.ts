@@ -218,15 +218,18 @@ export class Store {
     const updMsg = db.prepare(`UPDATE messages SET thread_id = ?, parent = ?, thread_pos = ?, answers = ?, series_id = ?, accepted_message = ?,
       accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE message_id = ?`);
     const rows = db.prepare(`SELECT message_id, thread_id, parent, thread_pos, answers, series_id, accepted_message, accepted_by_name,
-      accepted_by_email, accepted_date FROM messages`).all() as MsgRow[];
+      accepted_by_email, accepted_date FROM messages`).iterate() as Iterable<MsgRow>;
+    // collect first: the connection cannot write while it is still reading
+    const changes: (string | number | null)[][] = [];
     for (const r of rows) {
       const t = threadOf.get(r.message_id);
       const a = acceptedOf.get(r.message_id);
       const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(r.message_id) ?? null, seriesOf.get(r.message_id) ?? null,
-        a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null] as const;
+        a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null, r.message_id];
       const have = [r.thread_id, r.parent, r.thread_pos, r.answers, r.series_id, r.accepted_message, r.accepted_by_name, r.accepted_by_email, r.accepted_date];
-      if (want.some((v, i) => v !== have[i])) updMsg.run(...want, r.message_id);
+      if (have.some((v, i) => v !== want[i])) changes.push(want);
     }
+    for (const c of changes) updMsg.run(...c);
     const delSeries = db.prepare('DELETE FROM series WHERE id = ?');
     const live = new Set(ids.values());
     for (const o of oldSeries.values()) if (!live.has(o.id)) delSeries.run(o.id);
