@@ -28,4 +28,22 @@ describe('database', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(v);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'ok_part'").get()).toEqual({ n: 0 });
   });
+
+  it('keeps the row counts health reads equal to count(*) as rows come and go', () => {
+    const db = openDb(tmp());
+    const ins = db.prepare(`INSERT INTO messages (message_id, list, kind, is_patch, source, offset, size, raw, ingested_at)
+      VALUES (?, 'kexec', ?, ?, 's', 0, 1, x'00', 'now')`);
+    ins.run('a@x', 'patch', 1);
+    ins.run('b@x', 'reply', 0);
+    ins.run('c@x', 'patch', 1);
+    db.prepare("DELETE FROM messages WHERE message_id = 'c@x'").run();
+    db.prepare("UPDATE messages SET is_patch = 1 WHERE message_id = 'b@x'").run();
+    db.prepare("INSERT INTO series (anchor, title, version, total) VALUES ('a@x', 't', 1, 1)").run();
+    const counts = Object.fromEntries((db.prepare('SELECT name, n FROM counts').all() as { name: string; n: number }[]).map((r) => [r.name, r.n]));
+    const real = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    expect(counts.messages).toBe(real('SELECT count(*) AS n FROM messages'));
+    expect(counts.patches).toBe(real('SELECT count(*) AS n FROM messages WHERE is_patch = 1'));
+    expect(counts.series).toBe(real('SELECT count(*) AS n FROM series'));
+    expect([counts.messages, counts.patches, counts.series]).toEqual([2, 2, 1]);
+  });
 });
