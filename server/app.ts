@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Ajv } from 'ajv';
 import type { AppContext } from './context.ts';
+import { registerResponseCache } from './response-cache.ts';
 import { sharedSchemas } from './schemas.ts';
 import { isDateParam } from './queries/index.ts';
 import { errorBody, errorHandler, HttpError } from './errors.ts';
@@ -92,6 +93,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       }
     }
   });
+
+  registerResponseCache(app, ctx.db);
 
   // ETag on every 200 GET answered with a body we hold (JSON, text, bytes): If-None-Match gives a 304
   app.addHook('onSend', async (req, reply, payload) => {
