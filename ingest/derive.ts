@@ -18,8 +18,8 @@ interface Row {
 const NO_STRINGS: string[] = [];
 
 /** The head of every message, read row by row (a 100k archive must not hold two copies in memory). */
-function readHeads(db: Db): (MessageHead & ReplyHead)[] {
-  const heads: (MessageHead & ReplyHead)[] = [];
+function readHeads(db: Db): (MessageHead & ReplyHead & { subject: string })[] {
+  const heads: (MessageHead & ReplyHead & { subject: string })[] = [];
   const rows = db.prepare(`SELECT message_id, title, tags, version, idx, total, from_name, from_email, date,
     in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes FROM messages`).iterate() as Iterable<Row>;
   for (const r of rows) {
@@ -29,6 +29,7 @@ function readHeads(db: Db): (MessageHead & ReplyHead)[] {
       index: r.idx, total: r.total, from, date: r.date, inReplyTo: r.in_reply_to,
       references: r.refs === '[]' ? NO_STRINGS : (JSON.parse(r.refs) as string[]),
       kind: r.kind, isPatch: !!r.is_patch, saysApplied: !!r.says_applied, changeId: r.change_id, supersedes: r.supersedes,
+      subject: '', // the threader does not join by subject; thread subjects are read for roots only
     });
   }
   return heads;
@@ -47,37 +48,39 @@ export interface DeriveResult {
 /** Everything derived from the message table (threads, series, acceptance), then detection. */
 export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
   const store = new Store(db);
-  const heads = readHeads(db);
-
   return store.transaction(() => {
     store.setMeta('derive.dirty', '1');
-    const threaded = threadMessages(heads.map((h) => ({ messageId: h.messageId, inReplyTo: h.inReplyTo, references: h.references, date: h.date, subject: '' })));
-    const headById = new Map(heads.map((h) => [h.messageId, h]));
-    const subjectOf = db.prepare('SELECT subject FROM messages WHERE message_id = ?').pluck();
-    const threads = threaded.threads.map((t) => {
-      const present = t.members.filter((id) => headById.has(id));
-      let lastDate: string | null = null;
-      for (const id of present) {
-        const d = headById.get(id)!.date;
-        if (d && (!lastDate || d > lastDate)) lastDate = d;
-      }
-      return { root: t.root, subject: present.length ? ((subjectOf.get(present[0]) as string) ?? '') : '', lastDate, members: present.map((id) => ({ messageId: id, parent: threaded.parentOf.get(id) ?? null })) };
-    });
-    const replyHeads: ReplyHead[] = heads;
-    const answers = new Map<string, string | null>();
-    for (const h of replyHeads) if (!h.isPatch && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, headById));
-    const postings = findSeries(heads as MessageHead[]);
-    const acceptances = findAcceptances(replyHeads);
-    store.writeDerived({ threads, postings, acceptances, answers });
+    // in a function of its own: what it holds (every head, the thread and series maps) can be collected
+    // before detection runs
+    const structure = deriveStructure(db, store);
     const detection = detectAll(db, store, declared);
     store.setMeta('derive.dirty', '0');
-    return {
-      threads: threaded.threads.length,
-      series: postings.length,
-      accepted: acceptances.size,
-      ...detection,
-    };
+    return { ...structure, ...detection };
   });
+}
+
+/** Threads, answers, series and acceptance, computed from every message head and written. */
+function deriveStructure(db: Db, store: Store): { threads: number; series: number; accepted: number } {
+  const heads = readHeads(db);
+  const threaded = threadMessages(heads);
+  const headById = new Map(heads.map((h) => [h.messageId, h]));
+  const subjectOf = db.prepare('SELECT subject FROM messages WHERE message_id = ?').pluck();
+  const threads = threaded.threads.map((t) => {
+    const present = t.members.filter((id) => headById.has(id));
+    let lastDate: string | null = null;
+    for (const id of present) {
+      const d = headById.get(id)!.date;
+      if (d && (!lastDate || d > lastDate)) lastDate = d;
+    }
+    return { root: t.root, subject: present.length ? ((subjectOf.get(present[0]) as string) ?? '') : '', lastDate, members: present.map((id) => ({ messageId: id, parent: threaded.parentOf.get(id) ?? null })) };
+  });
+  const replyHeads: ReplyHead[] = heads;
+  const answers = new Map<string, string | null>();
+  for (const h of replyHeads) if (!h.isPatch && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, headById));
+  const postings = findSeries(heads as MessageHead[]);
+  const acceptances = findAcceptances(replyHeads);
+  store.writeDerived({ threads, postings, acceptances, answers });
+  return { threads: threaded.threads.length, series: postings.length, accepted: acceptances.size };
 }
 
 /** Re-run the fix and regression rules over the call index (small: watched files only). */
