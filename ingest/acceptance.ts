@@ -37,9 +37,12 @@ export function answeredBy(m: ReplyHead, byId: Map<string, ReplyHead>): string |
  * A reply from the patch's own author counts only when that person also applies other people's
  * patches (a maintainer applying their own patch, as amd-iommu's maintainer does).
  *
+ * `knownAppliers`: people seen applying others' patches outside `messages` (when only part of the archive is
+ * re-derived).
+ *
  * @returns accepted target (patch or cover Message-ID) → the first accepting reply
  */
-export function findAcceptances(messages: ReplyHead[]): Map<string, Acceptance> {
+export function findAcceptances(messages: ReplyHead[], knownAppliers: ReadonlySet<string> = new Set()): Map<string, Acceptance> {
   const byId = new Map(messages.map((m) => [m.messageId, m]));
   const claims: { target: ReplyHead; reply: ReplyHead }[] = [];
   for (const m of messages) {
@@ -48,7 +51,7 @@ export function findAcceptances(messages: ReplyHead[]): Map<string, Acceptance> 
     if (target) claims.push({ target: byId.get(target)!, reply: m });
   }
   const email = (a: Address) => a.email.toLowerCase();
-  const appliers = new Set(claims.filter((c) => email(c.reply.from) !== email(c.target.from)).map((c) => email(c.reply.from)));
+  const appliers = new Set([...knownAppliers, ...claims.filter((c) => email(c.reply.from) !== email(c.target.from)).map((c) => email(c.reply.from))]);
   const out = new Map<string, Acceptance>();
   const time = (d: string | null) => (d ? Date.parse(d) : Number.POSITIVE_INFINITY);
   claims.sort((a, b) => time(a.reply.date) - time(b.reply.date) || (a.reply.messageId < b.reply.messageId ? -1 : 1));

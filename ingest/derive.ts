@@ -3,7 +3,7 @@
 // gives the same result, and the result does not depend on the order messages were ingested in.
 import type { Db } from './db.ts';
 import type { Address, DeclaredFix, MessageKind, PatchFacts } from './model.ts';
-import { Store } from './store.ts';
+import { Store, type DeriveScope } from './store.ts';
 import { threadMessages } from './threader.ts';
 import { findSeries, type MessageHead } from './series.ts';
 import { answeredBy, findAcceptances, type ReplyHead } from './acceptance.ts';
@@ -17,11 +17,19 @@ interface Row {
 
 const NO_STRINGS: string[] = [];
 
-/** The head of every message, read row by row (a 100k archive must not hold two copies in memory). */
-function readHeads(db: Db): (MessageHead & ReplyHead & { subject: string })[] {
+const HEAD_COLUMNS = `message_id, title, tags, version, idx, total, from_name, from_email, date, in_reply_to, refs, kind, is_patch,
+  says_applied, change_id, supersedes`;
+
+/**
+ * The head of every message (or of `ids`), read row by row (a 100k archive must not hold two copies in
+ * memory).
+ */
+function readHeads(db: Db, ids?: Iterable<string>): (MessageHead & ReplyHead & { subject: string })[] {
   const heads: (MessageHead & ReplyHead & { subject: string })[] = [];
-  const rows = db.prepare(`SELECT message_id, title, tags, version, idx, total, from_name, from_email, date,
-    in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes FROM messages`).iterate() as Iterable<Row>;
+  const one = db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages WHERE message_id = ?`);
+  const rows: Iterable<Row> = ids
+    ? [...ids].map((id) => one.get(id) as Row | undefined).filter((r): r is Row => !!r)
+    : (db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages`).iterate() as Iterable<Row>);
   for (const r of rows) {
     const from: Address = { name: r.from_name, email: r.from_email };
     heads.push({
@@ -59,9 +67,90 @@ export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
   });
 }
 
-/** Threads, answers, series and acceptance, computed from every message head and written. */
-function deriveStructure(db: Db, store: Store): { threads: number; series: number; accepted: number } {
-  const heads = readHeads(db);
+/**
+ * Re-derive only what the messages not yet threaded can change, then run detection. Falls back to
+ * {@link deriveAll} when they are more than `maxShare` of the archive (a first ingest).
+ *
+ * The scope: the threads the new messages join (through their references, the replies that waited for
+ * them, and placeholders they share), every patch and cover of the authors posting in those threads (series
+ * and versions are grouped per author), and those patches' threads (their acceptance replies). Threads
+ * are whole components, so threading them alone gives what threading the archive gives; other authors'
+ * patches read along keep their series and acceptance.
+ */
+export function deriveNew(db: Db, declared: DeclaredFix[] = [], maxShare = 0.2): DeriveResult {
+  const fresh = db.prepare('SELECT message_id FROM messages WHERE thread_id IS NULL').pluck().all() as string[];
+  const total = (db.prepare("SELECT n FROM counts WHERE name = 'messages'").pluck().get() as number | undefined) ?? fresh.length;
+  if (fresh.length > maxShare * total) return deriveAll(db, declared);
+  const store = new Store(db);
+  return store.transaction(() => {
+    store.setMeta('derive.dirty', '1');
+    const structure = fresh.length ? deriveStructure(db, store, scopeOf(db, fresh)) : { threads: 0, series: 0, accepted: 0 };
+    const detection = detectAll(db, store, declared);
+    store.setMeta('derive.dirty', '0');
+    return { ...structure, ...detection };
+  });
+}
+
+function scopeOf(db: Db, fresh: string[]): DeriveScope {
+  const threadOfMsg = db.prepare('SELECT thread_id FROM messages WHERE message_id = ?').pluck();
+  const threadByRoot = db.prepare('SELECT id FROM threads WHERE root = ?').pluck();
+  const referrers = db.prepare('SELECT message_id FROM message_refs WHERE ref = ?').pluck();
+  const refsOf = db.prepare('SELECT ref FROM message_refs WHERE message_id = ?').pluck();
+  const membersOf = db.prepare('SELECT message_id FROM messages WHERE thread_id = ?').pluck();
+  const threadIds = new Set<number>();
+  const touch = (id: string) => {
+    const t = threadOfMsg.get(id) as number | null | undefined;
+    if (t != null) threadIds.add(t);
+    const r = threadByRoot.get(id) as number | undefined;
+    if (r !== undefined) threadIds.add(r);
+  };
+  for (const id of fresh) {
+    touch(id);
+    for (const m of referrers.all(id) as string[]) touch(m);
+    for (const ref of refsOf.all(id) as string[]) {
+      touch(ref);
+      for (const m of referrers.all(ref) as string[]) touch(m); // a placeholder shared with them
+    }
+  }
+  const messages = new Set(fresh);
+  const addThreads = (ids: Iterable<number>) => {
+    for (const t of ids) for (const m of membersOf.all(t) as string[]) messages.add(m);
+  };
+  addThreads(threadIds);
+  // every patch and cover of the authors posting in those threads, and those patches' threads
+  const postingHead = db.prepare("SELECT from_email FROM messages WHERE message_id = ? AND (is_patch = 1 OR kind = 'cover')").pluck();
+  const authors = new Set<string>();
+  for (const id of messages) {
+    const email = postingHead.get(id) as string | undefined;
+    if (email !== undefined) authors.add(email.toLowerCase());
+  }
+  const byAuthor = db.prepare("SELECT message_id, thread_id FROM messages WHERE from_email = ? COLLATE NOCASE AND (is_patch = 1 OR kind = 'cover')");
+  const more = new Set<number>();
+  for (const a of authors) {
+    for (const r of byAuthor.all(a) as { message_id: string; thread_id: number | null }[]) {
+      messages.add(r.message_id);
+      if (r.thread_id != null && !threadIds.has(r.thread_id)) more.add(r.thread_id);
+    }
+  }
+  addThreads(more);
+  for (const t of more) threadIds.add(t);
+  const keep = new Set<string>();
+  for (const id of messages) {
+    const email = postingHead.get(id) as string | undefined;
+    if (email !== undefined && !authors.has(email.toLowerCase())) keep.add(id);
+  }
+  return { messages, threadIds: [...threadIds], authors, keep };
+}
+
+/** People who applied somebody else's patch, as the stored answers say. */
+function knownAppliers(db: Db): Set<string> {
+  return new Set((db.prepare(`SELECT DISTINCT lower(r.from_email) FROM messages r JOIN messages t ON t.message_id = r.answers
+    WHERE r.says_applied = 1 AND r.is_patch = 0 AND lower(r.from_email) <> lower(t.from_email)`).pluck().all() as string[]));
+}
+
+/** Threads, answers, series and acceptance, computed from the message heads (all, or a scope's) and written. */
+function deriveStructure(db: Db, store: Store, scope?: DeriveScope): { threads: number; series: number; accepted: number } {
+  const heads = readHeads(db, scope?.messages);
   const threaded = threadMessages(heads);
   const headById = new Map(heads.map((h) => [h.messageId, h]));
   const subjectOf = db.prepare('SELECT subject FROM messages WHERE message_id = ?').pluck();
@@ -77,9 +166,11 @@ function deriveStructure(db: Db, store: Store): { threads: number; series: numbe
   const replyHeads: ReplyHead[] = heads;
   const answers = new Map<string, string | null>();
   for (const h of replyHeads) if (!h.isPatch && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, headById));
-  const postings = findSeries(heads as MessageHead[]);
-  const acceptances = findAcceptances(replyHeads);
-  store.writeDerived({ threads, postings, acceptances, answers });
+  const all = findSeries(heads as MessageHead[]);
+  // in a scope, only the authors read in full get their series rewritten
+  const postings = scope ? all.filter((p) => scope.authors.has(p.author.email.toLowerCase())) : all;
+  const acceptances = findAcceptances(replyHeads, scope ? knownAppliers(db) : undefined);
+  store.writeDerived({ threads, postings, acceptances, answers }, scope);
   return { threads: threaded.threads.length, series: postings.length, accepted: acceptances.size };
 }
 

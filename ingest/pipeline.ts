@@ -10,7 +10,7 @@ import { Store } from './store.ts';
 import { walkArchives } from './archive-walk.ts';
 import { parseOne, type Parsed } from './parse-one.ts';
 import { validateWatchRules, type WatchRule } from '../config/watch-rules.ts';
-import { deriveAll, type DeriveResult } from './derive.ts';
+import { deriveNew, type DeriveResult } from './derive.ts';
 import crypto from 'node:crypto';
 
 export interface IngestOptions {
@@ -176,7 +176,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
     await parser.close();
   }
   if (!opts.skipDerive && (summary.new > 0 || store.getMeta('derive.dirty') !== '0')) {
-    summary.derive = deriveAll(db, opts.declared ?? []);
+    summary.derive = deriveNew(db, opts.declared ?? []);
   }
   summary.series = (db.prepare('SELECT count(*) AS n FROM series').get() as { n: number }).n;
   summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;

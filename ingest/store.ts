@@ -15,6 +15,18 @@ export interface StoredMessage {
   orderChanges: OrderChange[];
 }
 
+/** The part of the archive a re-derivation covers (see derive.ts). */
+export interface DeriveScope {
+  /** every message read: whole threads */
+  messages: Set<string>;
+  /** the threads those messages were in before */
+  threadIds: number[];
+  /** authors (lower-case) whose every patch and cover was read, and whose series are rewritten */
+  authors: Set<string>;
+  /** patches and covers read whose author is not among them: their series and acceptance stay */
+  keep: Set<string>;
+}
+
 export class Store {
   private stmts;
 
@@ -37,6 +49,7 @@ export class Store {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertOrder: db.prepare(`INSERT INTO order_changes (message_id, seq, file, function, path, call, now_before, now_after, rule)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertRef: db.prepare('INSERT OR IGNORE INTO message_refs (ref, message_id) VALUES (?, ?)'),
       markIndexed: db.prepare('INSERT OR REPLACE INTO indexed (message_id, rules_hash) VALUES (?, ?)'),
       event: db.prepare('INSERT INTO events (at, type, ref, data) VALUES (?, ?, ?, ?)'),
       getSource: db.prepare('SELECT * FROM sources WHERE path = ?'),
@@ -93,6 +106,8 @@ export class Store {
         JSON.stringify(f.hunks.map((h) => ({ header: h.header, oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines })))),
     );
     m.trailers.forEach((t, i) => this.stmts.insertTrailer.run(m.messageId, i, t.name, t.value));
+    for (const ref of m.references) this.stmts.insertRef.run(ref, m.messageId);
+    if (m.inReplyTo && !m.references.includes(m.inReplyTo)) this.stmts.insertRef.run(m.inReplyTo, m.messageId);
     if (m.isPatch) this.putIndex(m.messageId, s.callChanges, s.orderChanges, rulesHash);
     this.stmts.event.run(at, 'message.ingested', m.messageId, JSON.stringify({ subject: m.subject.raw, kind: m.kind }));
     return true;
@@ -148,7 +163,7 @@ export class Store {
     postings: Posting[];
     acceptances: Map<string, Acceptance>;
     answers: Map<string, string | null>;
-  }): void {
+  }, scope?: DeriveScope): void {
     const db = this.db;
     // threads
     const oldThreads = new Map((db.prepare('SELECT id, root, subject, size, last_date FROM threads').all() as { id: number; root: string; subject: string; size: number; last_date: string | null }[]).map((t) => [t.root, t]));
@@ -168,7 +183,8 @@ export class Store {
       t.members.forEach((m, i) => threadOf.set(m.messageId, { id, parent: m.parent, pos: i }));
     }
     const delThread = db.prepare('DELETE FROM threads WHERE id = ?');
-    for (const t of oldThreads.values()) if (!liveThreads.has(t.id)) delThread.run(t.id);
+    const scopeThreads = scope ? new Set(scope.threadIds) : null;
+    for (const t of oldThreads.values()) if (!liveThreads.has(t.id) && (!scopeThreads || scopeThreads.has(t.id))) delThread.run(t.id);
 
     // series
     type SeriesRow = { id: number; anchor: string; title: string; version: number; total: number; cover: string | null; author_name: string;
@@ -217,22 +233,30 @@ export class Store {
       series_id: number | null; accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null };
     const updMsg = db.prepare(`UPDATE messages SET thread_id = ?, parent = ?, thread_pos = ?, answers = ?, series_id = ?, accepted_message = ?,
       accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE message_id = ?`);
-    const rows = db.prepare(`SELECT message_id, thread_id, parent, thread_pos, answers, series_id, accepted_message, accepted_by_name,
-      accepted_by_email, accepted_date FROM messages`).iterate() as Iterable<MsgRow>;
+    const COLUMNS = 'message_id, thread_id, parent, thread_pos, answers, series_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date';
+    const one = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE message_id = ?`);
+    const rows: Iterable<MsgRow> = scope
+      ? [...scope.messages].map((id) => one.get(id) as MsgRow | undefined).filter((r): r is MsgRow => !!r)
+      : (db.prepare(`SELECT ${COLUMNS} FROM messages`).iterate() as Iterable<MsgRow>);
     // collect first: the connection cannot write while it is still reading
     const changes: (string | number | null)[][] = [];
     for (const r of rows) {
       const t = threadOf.get(r.message_id);
       const a = acceptedOf.get(r.message_id);
-      const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(r.message_id) ?? null, seriesOf.get(r.message_id) ?? null,
-        a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null, r.message_id];
       const have = [r.thread_id, r.parent, r.thread_pos, r.answers, r.series_id, r.accepted_message, r.accepted_by_name, r.accepted_by_email, r.accepted_date];
+      // a patch of an author outside the scope keeps its series and acceptance: only part of that author's work was read
+      const keep = scope?.keep.has(r.message_id);
+      const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(r.message_id) ?? null,
+        ...(keep ? have.slice(4) : [seriesOf.get(r.message_id) ?? null, a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null]),
+        r.message_id];
       if (have.some((v, i) => v !== want[i])) changes.push(want);
     }
     for (const c of changes) updMsg.run(...c);
     const delSeries = db.prepare('DELETE FROM series WHERE id = ?');
     const live = new Set(ids.values());
-    for (const o of oldSeries.values()) if (!live.has(o.id)) delSeries.run(o.id);
+    for (const o of oldSeries.values()) {
+      if (!live.has(o.id) && (!scope || scope.authors.has(o.author_email.toLowerCase()))) delSeries.run(o.id);
+    }
   }
 
   /**
