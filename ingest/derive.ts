@@ -62,6 +62,7 @@ export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
     // before detection runs
     const structure = deriveStructure(db, store);
     const detection = detectAll(db, store, declared);
+    store.setMeta('detect.declared', JSON.stringify(declared));
     store.setMeta('derive.dirty', '0');
     return { ...structure, ...detection };
   });
@@ -84,11 +85,31 @@ export function deriveNew(db: Db, declared: DeclaredFix[] = [], maxShare = 0.2):
   const store = new Store(db);
   return store.transaction(() => {
     store.setMeta('derive.dirty', '1');
-    const structure = fresh.length ? deriveStructure(db, store, scopeOf(db, fresh)) : { threads: 0, series: 0, accepted: 0 };
-    const detection = detectAll(db, store, declared);
+    const scope = fresh.length ? scopeOf(db, fresh) : null;
+    const structure = scope ? deriveStructure(db, store, scope) : { threads: 0, series: 0, accepted: 0 };
+    // the rules read watched patches, their series and acceptance, and the declared fixes: when the scope
+    // holds no watched patch and the declarations stand, their conclusions stand too
+    const declaredNow = JSON.stringify(declared);
+    const detection = (scope && touchesWatched(db, scope.messages)) || store.getMeta('detect.declared') !== declaredNow
+      ? detectAll(db, store, declared)
+      : storedDetection(db);
+    store.setMeta('detect.declared', declaredNow);
     store.setMeta('derive.dirty', '0');
     return { ...structure, ...detection };
   });
+}
+
+function touchesWatched(db: Db, ids: Iterable<string>): boolean {
+  const watched = db.prepare(`SELECT EXISTS (SELECT 1 FROM call_changes WHERE message_id = @id)
+    OR EXISTS (SELECT 1 FROM order_changes WHERE message_id = @id)
+    OR EXISTS (SELECT 1 FROM patch_files WHERE message_id = @id AND status = 'renamed')`).pluck();
+  for (const id of ids) if (watched.get({ id })) return true;
+  return false;
+}
+
+function storedDetection(db: Db) {
+  const n = (sql: string) => db.prepare(sql).pluck().get() as number;
+  return { fixes: n('SELECT count(*) FROM fixes'), regressions: n('SELECT count(*) FROM regressions'), opened: 0, resolved: 0 };
 }
 
 function scopeOf(db: Db, fresh: string[]): DeriveScope {
@@ -124,7 +145,7 @@ function scopeOf(db: Db, fresh: string[]): DeriveScope {
     const email = postingHead.get(id) as string | undefined;
     if (email !== undefined) authors.add(email.toLowerCase());
   }
-  const byAuthor = db.prepare("SELECT message_id, thread_id FROM messages WHERE from_email = ? COLLATE NOCASE AND (is_patch = 1 OR kind = 'cover')");
+  const byAuthor = db.prepare("SELECT message_id, thread_id FROM messages WHERE from_email = ? AND (is_patch = 1 OR kind = 'cover')");
   const more = new Set<number>();
   for (const a of authors) {
     for (const r of byAuthor.all(a) as { message_id: string; thread_id: number | null }[]) {

@@ -166,7 +166,14 @@ export class Store {
   }, scope?: DeriveScope): void {
     const db = this.db;
     // threads
-    const oldThreads = new Map((db.prepare('SELECT id, root, subject, size, last_date FROM threads').all() as { id: number; root: string; subject: string; size: number; last_date: string | null }[]).map((t) => [t.root, t]));
+    type ThreadRow = { id: number; root: string; subject: string; size: number; last_date: string | null };
+    // in a scope, only the threads it had and the roots it produces: the rest of the archive is not read
+    const threadById = db.prepare('SELECT id, root, subject, size, last_date FROM threads WHERE id = ?');
+    const threadByRoot = db.prepare('SELECT id, root, subject, size, last_date FROM threads WHERE root = ?');
+    const oldThreadRows = scope
+      ? [...scope.threadIds.map((id) => threadById.get(id)), ...d.threads.map((t) => threadByRoot.get(t.root))].filter((r): r is ThreadRow => !!r)
+      : (db.prepare('SELECT id, root, subject, size, last_date FROM threads').all() as ThreadRow[]);
+    const oldThreads = new Map(oldThreadRows.map((t) => [t.root, t]));
     const insThread = db.prepare('INSERT INTO threads (root, subject, size, last_date) VALUES (?, ?, ?, ?)');
     const updThread = db.prepare('UPDATE threads SET subject = ?, size = ?, last_date = ? WHERE id = ?');
     const threadOf = new Map<string, { id: number; parent: string | null; pos: number }>();
@@ -190,7 +197,12 @@ export class Store {
     type SeriesRow = { id: number; anchor: string; title: string; version: number; total: number; cover: string | null; author_name: string;
       author_email: string; date: string | null; complete: number; chain_id: number | null; previous_id: number | null; next_id: number | null;
       accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null };
-    const oldSeries = new Map((db.prepare('SELECT * FROM series').all() as SeriesRow[]).map((r) => [r.anchor, r]));
+    const seriesByAuthor = db.prepare('SELECT * FROM series WHERE author_email = ?');
+    const seriesByAnchor = db.prepare('SELECT * FROM series WHERE anchor = ?');
+    const oldSeriesRows = scope
+      ? [...[...scope.authors].flatMap((a) => seriesByAuthor.all(a)), ...d.postings.map((p) => seriesByAnchor.get(p.anchor))].filter((r): r is SeriesRow => !!r)
+      : (db.prepare('SELECT * FROM series').all() as SeriesRow[]);
+    const oldSeries = new Map(oldSeriesRows.map((r) => [r.anchor, r]));
     const insSeries = db.prepare(`INSERT INTO series (anchor, title, version, total, cover, author_name, author_email, date, complete)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const ids = new Map<string, number>();
