@@ -9,8 +9,10 @@ const AUTHORS = [
   ['Neil Hart', 'nhart@tux.example'], ['Simon Horne', 'horne@verge.example'], ['Ravi Menon', 'ravi@in.example'],
   ['Hana Sato', 'hana@kexec.example'], ['Olaf Hering', 'olaf@suse.example'], ['François Ledoux', 'fledoux@fr.example'],
 ];
-const FILES = ['kernel/kexec.c', 'fs/proc/vmcore.c', 'arch/x86/kernel/crash.c', 'kexec/kexec.c', 'arch/x86/kernel/machine_kexec_64.c',
-  'arch/x86/kernel/amd_iommu.c', 'arch/x86/kernel/amd_iommu_init.c', 'drivers/iommu/amd_iommu_init.c'];
+const FILES = ['kernel/kexec.c', 'fs/proc/vmcore.c', 'arch/x86/kernel/crash.c', 'kexec/kexec.c', 'arch/x86/kernel/machine_kexec_64.c'];
+const WATCHED_FILES = ['arch/x86/kernel/amd_iommu.c', 'arch/x86/kernel/amd_iommu_init.c', 'drivers/iommu/amd_iommu_init.c'];
+/** Share of patches that touch a watched file: the kexec list carries mostly kexec-tools and kdump work. */
+const WATCHED_SHARE = 0.05;
 const WORDS = ['fix', 'clean up', 'avoid', 'handle', 'correct', 'rework', 'simplify', 'document', 'drop', 'add support for'];
 const THINGS = ['memory leak in error path', 'double free on failure', 'segment sorting', 'vmcoreinfo note size',
   'crash memory ranges', 'elfcorehdr parsing', 'relocatable kernels', 'purgatory checksum', 'flush on shutdown', 'device table init'];
@@ -30,6 +32,7 @@ const encodedWord = (s: string) => (/[^\x20-\x7e]/.test(s) ? `=?UTF-8?B?${Buffer
 export function generateArchive(file: string, opts: GenOptions): { bytes: number; messages: number } {
   const rand = rng(opts.seed ?? 42);
   const pick = <T>(a: T[]) => a[Math.floor(rand() * a.length)];
+  const pickFile = (): string => (rand() < WATCHED_SHARE ? pick(WATCHED_FILES) : pick(FILES));
   const out = fs.openSync(file, 'w');
   let bytes = 0, count = 0, serial = 0;
   let clock = Date.parse('2009-01-01T00:00:00Z');
@@ -83,13 +86,13 @@ export function generateArchive(file: string, opts: GenOptions): { bytes: number
       const vt = v > 1 ? `v${v} ` : '';
       const cover = post(a, `[PATCH ${vt}0/3] ${title}`, `This series does ${title}.\n\n${a[0]}\n`);
       for (let i = 1; i <= 3; i++) {
-        const file = pick(FILES);
+        const file = pickFile();
         const body = patchBody(`${title} (part ${i})`, a, file);
         const mid = post(a, `[PATCH ${vt}${i}/3] ${title} (part ${i})`, body, [`In-Reply-To: <${cover}>`, `References: <${cover}>`]);
         recent.push({ id: mid, subject: `[PATCH ${vt}${i}/3] ${title} (part ${i})`, author: a, body });
       }
     } else if (r < 0.55) {
-      const file = pick(FILES);
+      const file = pickFile();
       const body = patchBody(title, a, file);
       const mid = rand() < 0.2 ? post(a, `[PATCH] ${title}`, body, [], attach(`${title}, see attachment.`, diff(file, /amd_iommu/.test(file)))) : post(a, `[PATCH] ${title}`, body);
       recent.push({ id: mid, subject: `[PATCH] ${title}`, author: a, body });
