@@ -193,17 +193,10 @@ export interface FixEvent {
   detail: string;
 }
 
-export interface KnownFix {
+/** What a fix is, however it became known; `file` is its current name (renames followed). */
+export type KnownFix = Omit<DeclaredFix, 'note'> & {
   /** stable key derived from what the fix is (kind, file, function, call, introducing message) */
   key: string;
-  kind: FixKind;
-  /** current file name (renames followed) */
-  file: string;
-  function: string | null;
-  path: PathClass | null;
-  call: string;
-  before: string[];
-  introducedBy: string | null;
   declared: boolean;
   /** key of the fix this one was moved from by an accepted series, else null */
   movedFrom: string | null;
@@ -212,7 +205,7 @@ export interface KnownFix {
   /** active: in force; moved: superseded by movedTo; removed: an accepted patch took it out */
   status: 'active' | 'moved' | 'removed';
   history: FixEvent[];
-}
+};
 
 export type RegressionStatus = 'open' | 'resolved' | 'acknowledged';
 

@@ -1,24 +1,10 @@
 // Series detection: which patches form one posting (cover + N/M), and which postings are versions
 // of one another (v1 → v2 → v3). Pure: message heads in, postings out.
-import type { Address, MessageKind } from './model.ts';
+import type { Address, Message, SubjectInfo } from './model.ts';
 
-/** The fields of a message that grouping needs. */
-export interface MessageHead {
-  messageId: string;
-  title: string;
-  tags: string[];
-  version: number;
-  index: number | null;
-  total: number | null;
-  from: Address;
-  date: string | null;
-  inReplyTo: string | null;
-  references: string[];
-  kind: MessageKind;
-  isPatch: boolean;
-  changeId: string | null;
-  supersedes: string | null;
-}
+/** The fields of a message that grouping needs: its head, with the subject taken apart. */
+export type MessageHead = Pick<Message, 'messageId' | 'from' | 'date' | 'inReplyTo' | 'references' | 'kind' | 'isPatch' | 'changeId' | 'supersedes'> &
+  Pick<SubjectInfo, 'title' | 'tags' | 'version' | 'index' | 'total'>;
 
 export interface Posting {
   /** stable anchor: the cover's Message-ID, else the first patch's */
