@@ -13,7 +13,7 @@ export function reindex(db: Db, rulesData: unknown, declared: DeclaredFix[] = []
   const hash = rulesHash(rulesData);
   const store = new Store(db);
   let patches = 0, callChanges = 0, orderChanges = 0;
-  const rows = db.prepare('SELECT message_id, diff_text FROM messages WHERE is_patch = 1').iterate() as Iterable<{ message_id: string; diff_text: string }>;
+  const rows = db.prepare('SELECT m.message_id, b.diff_text FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.is_patch = 1').iterate() as Iterable<{ message_id: string; diff_text: string }>;
   const work: { id: string; calls: ReturnType<typeof indexCalls> }[] = [];
   for (const r of rows) {
     const calls = indexCalls(r.message_id, parseDiff(r.diff_text), rules);

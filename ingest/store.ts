@@ -4,6 +4,7 @@ import type { Db } from './db.ts';
 import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, RawMessage, Regression } from './model.ts';
 import type { Posting } from './series.ts';
 import type { Acceptance } from './acceptance.ts';
+import type { Parsed } from './parse-one.ts';
 
 export const now = () => new Date().toISOString();
 
@@ -13,6 +14,22 @@ export interface StoredMessage {
   raw: RawMessage;
   callChanges: CallChange[];
   orderChanges: OrderChange[];
+}
+
+/** Where a batch leaves its archive: stored with the batch, so a killed ingest resumes after it. */
+export interface ResumePoint {
+  source: string;
+  size: number;
+  mtimeMs: number;
+  /** the offset the next run starts reading at */
+  offset: number;
+}
+
+export interface BatchCounts {
+  new: number;
+  duplicate: number;
+  quarantined: number;
+  patches: number;
 }
 
 /** The part of the archive a re-derivation covers (see derive.ts). */
@@ -27,17 +44,21 @@ export interface DeriveScope {
   keep: Set<string>;
 }
 
+/** Indexes over the messages columns derivation writes. */
+const DERIVED_INDEXES = ['messages_thread', 'messages_series', 'messages_answers'];
+
 export class Store {
   private stmts;
 
   constructor(readonly db: Db) {
     this.stmts = {
       insertMessage: db.prepare(`INSERT OR IGNORE INTO messages (message_id, synthetic, list, subject, title, tags, version,
-        idx, total, is_reply, from_name, from_email, date, in_reply_to, refs, kind, is_patch, own_text, diff_text,
-        says_applied, flowed_stripped, change_id, supersedes, source, offset, size, raw, ingested_at)
+        idx, total, is_reply, from_name, from_email, date, in_reply_to, refs, kind, is_patch,
+        says_applied, flowed_stripped, change_id, supersedes, source, offset, size, ingested_at)
         VALUES (@messageId, @synthetic, @list, @subject, @title, @tags, @version, @idx, @total, @isReply, @fromName,
-        @fromEmail, @date, @inReplyTo, @refs, @kind, @isPatch, @ownText, @diffText, @saysApplied, @flowedStripped,
-        @changeId, @supersedes, @source, @offset, @size, @raw, @ingestedAt)`),
+        @fromEmail, @date, @inReplyTo, @refs, @kind, @isPatch, @saysApplied, @flowedStripped,
+        @changeId, @supersedes, @source, @offset, @size, @ingestedAt)`),
+      insertBody: db.prepare('INSERT OR REPLACE INTO message_bodies (id, own_text, diff_text, raw) VALUES (?, ?, ?, ?)'),
       insertFile: db.prepare(`INSERT OR REPLACE INTO patch_files (message_id, seq, path, old_path, status, additions, deletions, hunks)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       insertTrailer: db.prepare('INSERT OR REPLACE INTO trailers (message_id, seq, name, value) VALUES (?, ?, ?, ?)'),
@@ -65,6 +86,31 @@ export class Store {
     return this.db.transaction(fn)();
   }
 
+  /**
+   * Store a batch of parsed messages, in archive order, and where the archive resumes after it, in one
+   * transaction. `skipIndex`: store no call index (the benchmark's detection-off run).
+   */
+  addBatch(raws: RawMessage[], parsed: Parsed[], rulesHash: string, resume: ResumePoint | null, skipIndex = false): BatchCounts {
+    const counts: BatchCounts = { new: 0, duplicate: 0, quarantined: 0, patches: 0 };
+    this.transaction(() => {
+      parsed.forEach((p, i) => {
+        const raw = raws[i];
+        if (p.ok) {
+          const calls = skipIndex ? [] : p.callChanges;
+          const orders = skipIndex ? [] : p.orderChanges;
+          if (this.addMessage({ message: p.message, raw, callChanges: calls, orderChanges: orders }, rulesHash)) {
+            counts.new++;
+            if (p.message.isPatch) counts.patches++;
+          } else counts.duplicate++;
+        } else if (this.addQuarantine(p.reason, raw)) counts.quarantined++;
+        else counts.duplicate++;
+      });
+      if (resume) this.putSource(resume.source, resume.size, resume.mtimeMs, resume.offset, false);
+      this.setMeta('derive.dirty', '1');
+    });
+    return counts;
+  }
+
   /** Store one parsed message; false when its Message-ID was already stored (a duplicate). */
   addMessage(s: StoredMessage, rulesHash: string): boolean {
     const m = s.message;
@@ -87,8 +133,6 @@ export class Store {
       refs: JSON.stringify(m.references),
       kind: m.kind,
       isPatch: m.isPatch ? 1 : 0,
-      ownText: m.ownText,
-      diffText: m.diffText,
       saysApplied: m.saysApplied ? 1 : 0,
       flowedStripped: m.flowedStripped ? 1 : 0,
       changeId: m.changeId,
@@ -96,11 +140,11 @@ export class Store {
       source: s.raw.source,
       offset: s.raw.offset,
       size: s.raw.bytes.length,
-      // stored as received: per-message deflate cost more CPU than the whole parse (zlib set-up per call)
-      raw: s.raw.bytes,
       ingestedAt: at,
     });
     if (r.changes === 0) return false;
+    // raw bytes stored as received: per-message deflate cost more CPU than the whole parse (zlib set-up per call)
+    this.stmts.insertBody.run(r.lastInsertRowid, m.ownText, m.diffText, s.raw.bytes);
     m.diff.forEach((f, i) =>
       this.stmts.insertFile.run(m.messageId, i, f.path, f.oldPath, f.status, f.additions, f.deletions,
         JSON.stringify(f.hunks.map((h) => ({ header: h.header, oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines })))),
@@ -203,13 +247,13 @@ export class Store {
       ? [...[...scope.authors].flatMap((a) => seriesByAuthor.all(a)), ...d.postings.map((p) => seriesByAnchor.get(p.anchor))].filter((r): r is SeriesRow => !!r)
       : (db.prepare('SELECT * FROM series').all() as SeriesRow[]);
     const oldSeries = new Map(oldSeriesRows.map((r) => [r.anchor, r]));
-    const insSeries = db.prepare(`INSERT INTO series (anchor, title, version, total, cover, author_name, author_email, date, complete)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    // new series get their ids up front (as SQLite would give them), so that each is written once, links included
     const ids = new Map<string, number>();
-    for (const p of d.postings) {
-      const old = oldSeries.get(p.anchor);
-      ids.set(p.anchor, old ? old.id : Number(insSeries.run(p.anchor, p.title, p.version, p.total, p.cover, p.author.name, p.author.email, p.date, p.complete ? 1 : 0).lastInsertRowid));
-    }
+    let nextId = (db.prepare('SELECT coalesce(max(id), 0) FROM series').pluck().get() as number) + 1;
+    for (const p of d.postings) ids.set(p.anchor, oldSeries.get(p.anchor)?.id ?? nextId++);
+    const insSeries = db.prepare(`INSERT INTO series (anchor, title, version, total, cover, author_name, author_email, date,
+      complete, chain_id, previous_id, next_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date, id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const updSeries = db.prepare(`UPDATE series SET title = ?, version = ?, total = ?, cover = ?, author_name = ?, author_email = ?, date = ?,
       complete = ?, chain_id = ?, previous_id = ?, next_id = ?, accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?,
       accepted_date = ? WHERE id = ?`);
@@ -223,9 +267,12 @@ export class Store {
         ids.get(p.chain) ?? null, p.previous ? ids.get(p.previous)! : null, p.next ? ids.get(p.next)! : null,
         acc?.messageId ?? null, acc?.by.name ?? null, acc?.by.email ?? null, acc?.date ?? null];
       const o = oldSeries.get(p.anchor);
-      const have = o ? [o.title, o.version, o.total, o.cover, o.author_name, o.author_email, o.date, o.complete, o.chain_id, o.previous_id,
-        o.next_id, o.accepted_message, o.accepted_by_name, o.accepted_by_email, o.accepted_date] : [];
-      if (want.some((v, i) => v !== have[i])) updSeries.run(...want, id);
+      if (!o) insSeries.run(p.anchor, ...want, id);
+      else {
+        const have = [o.title, o.version, o.total, o.cover, o.author_name, o.author_email, o.date, o.complete, o.chain_id, o.previous_id,
+          o.next_id, o.accepted_message, o.accepted_by_name, o.accepted_by_email, o.accepted_date];
+        if (want.some((v, i) => v !== have[i])) updSeries.run(...want, id);
+      }
       if (p.cover) seriesOf.set(p.cover, id);
       for (const m of p.patches) seriesOf.set(m, id);
     }
@@ -241,29 +288,35 @@ export class Store {
     }
 
     // messages: one pass, only the rows that change
-    type MsgRow = { message_id: string; thread_id: number | null; parent: string | null; thread_pos: number | null; answers: string | null;
-      series_id: number | null; accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null };
+    // [id, message_id, then the derived columns in updMsg's order]
+    type MsgRow = [number, string, ...(string | number | null)[]];
     const updMsg = db.prepare(`UPDATE messages SET thread_id = ?, parent = ?, thread_pos = ?, answers = ?, series_id = ?, accepted_message = ?,
-      accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE message_id = ?`);
-    const COLUMNS = 'message_id, thread_id, parent, thread_pos, answers, series_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date';
-    const one = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE message_id = ?`);
+      accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE id = ?`);
+    const COLUMNS = 'id, message_id, thread_id, parent, thread_pos, answers, series_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date';
+    const one = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE message_id = ?`).raw(true);
     const rows: Iterable<MsgRow> = scope
       ? [...scope.messages].map((id) => one.get(id) as MsgRow | undefined).filter((r): r is MsgRow => !!r)
-      : (db.prepare(`SELECT ${COLUMNS} FROM messages`).iterate() as Iterable<MsgRow>);
+      : (db.prepare(`SELECT ${COLUMNS} FROM messages`).raw(true).iterate() as Iterable<MsgRow>);
     // collect first: the connection cannot write while it is still reading
     const changes: (string | number | null)[][] = [];
     for (const r of rows) {
-      const t = threadOf.get(r.message_id);
-      const a = acceptedOf.get(r.message_id);
-      const have = [r.thread_id, r.parent, r.thread_pos, r.answers, r.series_id, r.accepted_message, r.accepted_by_name, r.accepted_by_email, r.accepted_date];
+      const [rowId, messageId] = r;
+      const have = r.slice(2);
+      const t = threadOf.get(messageId);
+      const a = acceptedOf.get(messageId);
       // a patch of an author outside the scope keeps its series and acceptance: only part of that author's work was read
-      const keep = scope?.keep.has(r.message_id);
-      const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(r.message_id) ?? null,
-        ...(keep ? have.slice(4) : [seriesOf.get(r.message_id) ?? null, a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null]),
-        r.message_id];
+      const keep = scope?.keep.has(messageId);
+      const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(messageId) ?? null,
+        ...(keep ? have.slice(4) : [seriesOf.get(messageId) ?? null, a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null]),
+        rowId];
       if (have.some((v, i) => v !== want[i])) changes.push(want);
     }
+    // Rewriting most of the archive (a first derivation): the indexes over derived columns are cheaper
+    // built once, sorted, than updated row by row.
+    const rebuild = changes.length > 10_000 ? DERIVED_INDEXES.map((name) => db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck().get(name) as string | undefined).filter((x): x is string => !!x) : [];
+    for (const name of rebuild.length ? DERIVED_INDEXES : []) db.exec(`DROP INDEX IF EXISTS ${name}`);
     for (const c of changes) updMsg.run(...c);
+    for (const sql of rebuild) db.exec(sql);
     const delSeries = db.prepare('DELETE FROM series WHERE id = ?');
     const live = new Set(ids.values());
     for (const o of oldSeries.values()) {

@@ -21,7 +21,7 @@ export function acceptedOf(db: Db, messageId: string): { by: Address; date: stri
 
 /** A message's own text and list (what the API's message resource leaves out). */
 export function messageText(db: Db, messageId: string): { ownText: string; list: string; isPatch: boolean; diffText: string } | null {
-  const r = stmt(db, 'SELECT own_text, list, is_patch, diff_text FROM messages WHERE message_id = ?').get(messageId) as
+  const r = stmt(db, 'SELECT b.own_text, m.list, m.is_patch, b.diff_text FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ?').get(messageId) as
     { own_text: string; list: string; is_patch: number; diff_text: string } | undefined;
   return r ? { ownText: r.own_text, list: r.list, isPatch: !!r.is_patch, diffText: r.diff_text } : null;
 }

@@ -86,7 +86,7 @@ export function getMessages(db: Db, ids: string[]): Message[] {
 
 /** The original bytes of a message, as archived. */
 export function getRawMessage(db: Db, messageId: string): Buffer | null {
-  const r = stmt(db, 'SELECT raw FROM messages WHERE message_id = ?').get(bareId(messageId)) as { raw: Buffer } | undefined;
+  const r = stmt(db, 'SELECT b.raw FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ?').get(bareId(messageId)) as { raw: Buffer } | undefined;
   return r ? r.raw : null;
 }
 

@@ -118,7 +118,7 @@ export function getPatch(db: Db, messageId: string): Patch | null {
 
 /** The unified diff a patch carries, as text, or null when there is no such patch. */
 export function getPatchDiff(db: Db, messageId: string): string | null {
-  const r = stmt(db, 'SELECT diff_text FROM messages WHERE message_id = ? AND is_patch = 1').get(bareId(messageId)) as { diff_text: string } | undefined;
+  const r = stmt(db, 'SELECT b.diff_text FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ? AND m.is_patch = 1').get(bareId(messageId)) as { diff_text: string } | undefined;
   return r ? r.diff_text : null;
 }
 

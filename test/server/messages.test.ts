@@ -12,6 +12,13 @@ afterAll(async () => {
 
 const get = (url: string) => t.app.inject(url);
 
+/** A message row and its raw bytes, as the store would write them, without going through ingest. */
+function insertBare(id: string, raw: string): void {
+  const r = t.db.prepare(`INSERT INTO messages (message_id, list, kind, source, offset, size, ingested_at)
+    VALUES (?, 'kexec', 'other', 'test', 0, 0, ?)`).run(id, new Date().toISOString());
+  t.db.prepare('INSERT INTO message_bodies (id, raw) VALUES (?, ?)').run(r.lastInsertRowid, Buffer.from(raw));
+}
+
 describe('GET /api/health', () => {
   it('counts every unique message, plus the one stored under a synthetic id', async () => {
     const res = await get('/api/health');
@@ -76,8 +83,7 @@ describe('GET /api/messages/:messageId', () => {
 
   it('finds ids holding /, + and $ when URL-encoded', async () => {
     const id = 'odd/id+with$chars=@example';
-    t.db.prepare(`INSERT INTO messages (message_id, list, kind, source, offset, size, raw, ingested_at)
-      VALUES (?, 'kexec', 'other', 'test', 0, 0, ?, ?)`).run(id, Buffer.from('Message-ID: <x>\n\nhi\n'), new Date().toISOString());
+    insertBare(id, 'Message-ID: <x>\n\nhi\n');
     try {
       const res = await get(`/api/messages/${encodeURIComponent(id)}`);
       expect(res.statusCode).toBe(200);
@@ -101,15 +107,14 @@ describe('GET /api/messages/:messageId/raw and /mbox', () => {
   it('keeps the bytes of a mail with a UTF-8 name exactly', async () => {
     const id = truth.mislabeledCharset[0].messageId;
     const res = await get(`/api/messages/${enc(id)}/raw`);
-    const row = t.db.prepare('SELECT raw FROM messages WHERE message_id = ?').get(bare(id)) as { raw: Buffer };
+    const row = t.db.prepare('SELECT b.raw FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ?').get(bare(id)) as { raw: Buffer };
     expect(res.rawPayload.equals(row.raw)).toBe(true);
   });
 
   it('serves an mboxrd file with the From_ line and >From escaping', async () => {
     const id = 'mboxrd-test@example';
     const raw = 'Message-ID: <mboxrd-test@example>\nSubject: t\n\nFrom here\n>From there\nnot From\n';
-    t.db.prepare(`INSERT INTO messages (message_id, list, kind, source, offset, size, raw, ingested_at)
-      VALUES (?, 'kexec', 'other', 'test', 0, 0, ?, ?)`).run(id, Buffer.from(raw), new Date().toISOString());
+    insertBare(id, raw);
     try {
       const res = await get(`/api/messages/${enc(id)}/mbox`);
       expect(res.statusCode).toBe(200);

@@ -72,13 +72,12 @@ describe('GET /api/patches/:messageId', () => {
 
   it('applies an Acked-by given to the cover letter to every patch of the series, in date order', async () => {
     const s = truth.series.find((x) => x.cover && x.patches.length >= 2)!;
-    const ins = t.db.prepare(`INSERT INTO messages (message_id, list, subject, kind, date, answers, source, offset, size, raw, ingested_at)
-      VALUES (?, 'kexec', 'Re: cover', 'reply', ?, ?, 'test', 0, 0, ?, ?)`);
+    const ins = t.db.prepare(`INSERT INTO messages (message_id, list, subject, kind, date, answers, source, offset, size, ingested_at)
+      VALUES (?, 'kexec', 'Re: cover', 'reply', ?, ?, 'test', 0, 0, ?)`);
     const tr = t.db.prepare('INSERT INTO trailers (message_id, seq, name, value) VALUES (?, ?, ?, ?)');
-    const raw = Buffer.from('x');
     const now = new Date().toISOString();
-    ins.run('cover-ack-2@test', '2030-01-02T00:00:00.000Z', bare(s.cover!), raw, now);
-    ins.run('cover-ack-1@test', '2030-01-01T00:00:00.000Z', bare(s.cover!), raw, now);
+    ins.run('cover-ack-2@test', '2030-01-02T00:00:00.000Z', bare(s.cover!), now);
+    ins.run('cover-ack-1@test', '2030-01-01T00:00:00.000Z', bare(s.cover!), now);
     tr.run('cover-ack-2@test', 0, 'Reviewed-by', 'Second Reviewer <two@test>');
     tr.run('cover-ack-1@test', 0, 'Acked-by', 'First Acker <one@test>');
     tr.run('cover-ack-1@test', 1, 'Acked-by', 'First Acker <one@test>');

@@ -17,8 +17,8 @@ describe('response cache', () => {
     const first = (await t.app.inject('/api/health')).json();
     expect((await t.app.inject('/api/health')).json()).toEqual(first);
     const other = new Database(t.dbPath);
-    other.prepare(`INSERT INTO messages (message_id, list, kind, is_patch, source, offset, size, raw, ingested_at)
-      VALUES ('late@x', 'kexec', 'other', 0, 's', 0, 1, x'00', '2026-01-01T00:00:00.000Z')`).run();
+    other.prepare(`INSERT INTO messages (message_id, list, kind, is_patch, source, offset, size, ingested_at)
+      VALUES ('late@x', 'kexec', 'other', 0, 's', 0, 1, '2026-01-01T00:00:00.000Z')`).run();
     other.close();
     const res = await t.app.inject("/api/health");
     const after = res.json();
