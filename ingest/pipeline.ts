@@ -6,9 +6,10 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './db.ts';
 import type { DeclaredFix, RawMessage } from './model.ts';
-import { Store } from './store.ts';
+import { Store, type BatchCounts, type ResumePoint } from './store.ts';
+import { packBatch, type WorkerReply } from './batch-transfer.ts';
 import { walkArchives } from './archive-walk.ts';
-import { parseOne, type Parsed } from './parse-one.ts';
+import { parseOne } from './parse-one.ts';
 import { validateWatchRules, type WatchRule } from '../config/watch-rules.ts';
 import { deriveNew, type DeriveResult } from './derive.ts';
 import crypto from 'node:crypto';
@@ -51,54 +52,90 @@ export function rulesHash(rulesData: unknown): string {
   return crypto.createHash('sha256').update(JSON.stringify(rulesData)).digest('hex').slice(0, 16);
 }
 
-interface Parser {
-  parse(raws: RawMessage[]): Promise<Parsed[]>;
+/** Parses and stores batches; `run` resolves once its batch is committed (in the order `run` was called). */
+interface BatchRunner {
+  run(raws: RawMessage[], resume: ResumePoint | null): Promise<BatchCounts>;
   close(): Promise<void>;
 }
 
-function inlineParser(rules: WatchRule[], list?: string): Parser {
+function inlineRunner(store: Store, rules: WatchRule[], hash: string, opts: IngestOptions): BatchRunner {
+  // one batch after the other: parsing awaits, and a later batch must not commit first
+  let last: Promise<unknown> = Promise.resolve();
   return {
-    async parse(raws) {
-      const out = [];
-      for (const r of raws) out.push(await parseOne(r, rules, list));
-      return out;
+    run(raws, resume) {
+      const done = last.then(async () => {
+        const parsed = [];
+        for (const r of raws) parsed.push(await parseOne(r, rules, opts.list));
+        return store.addBatch(raws, parsed, hash, resume, opts.skipIndex);
+      });
+      last = done.catch(() => {});
+      return done;
     },
     async close() {},
   };
 }
 
-// A parse worker holds a batch at a time; a small young generation makes it collect often instead of
-// growing (RSS across two workers was the ingest's largest cost in memory).
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+// A worker holds a few batches at a time; its old generation never needs more than this.
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 256 };
 
-function workerParser(n: number, rulesData: unknown, list?: string): Parser {
-  const url = new URL('./parse-worker.mjs', import.meta.url);
-  const workers = Array.from({ length: n }, () => new Worker(url, { workerData: { rules: rulesData, list }, resourceLimits: WORKER_LIMITS }));
-  // batches sent and not yet answered; a worker that dies fails them all (nothing else keeps a batch alive)
-  const waiting = new Map<number, { resolve: (v: Parsed[]) => void; reject: (e: Error) => void }>();
+/**
+ * Workers that parse batches and store them through their own connections. A batch is committed when it
+ * is parsed and every batch before it is committed, so the archive's resume offset stays true.
+ */
+function workerRunner(n: number, dbFile: string, hash: string, opts: IngestOptions): BatchRunner {
+  const url = new URL('./batch-worker.mjs', import.meta.url);
+  const workerData = { dbFile, rules: opts.rulesData, list: opts.list, rulesHash: hash, skipIndex: !!opts.skipIndex };
+  const workers = Array.from({ length: n }, () => new Worker(url, { workerData, resourceLimits: WORKER_LIMITS }));
+  // batches sent and not yet committed; a failure fails them all (nothing else keeps a batch alive)
+  const waiting = new Map<number, { worker: Worker; resolve: (c: BatchCounts) => void; reject: (e: Error) => void }>();
+  const parsed = new Set<number>();
+  let turn = 0;
+  let next = 0;
+  let failure: Error | null = null;
+  const fail = (e: Error) => {
+    failure ??= e;
+    for (const job of waiting.values()) job.reject(failure);
+    waiting.clear();
+  };
+  const commitIfReady = () => {
+    if (parsed.delete(turn)) waiting.get(turn)?.worker.postMessage({ type: 'commit', id: turn });
+  };
   for (const w of workers) {
-    w.on('message', (msg: { id: number; out: Parsed[] }) => {
-      const job = waiting.get(msg.id)!;
-      waiting.delete(msg.id);
-      job.resolve(msg.out);
+    w.on('message', (msg: WorkerReply) => {
+      if (msg.type === 'parsed') {
+        parsed.add(msg.id);
+        commitIfReady();
+      } else if (msg.type === 'committed') {
+        const job = waiting.get(msg.id);
+        waiting.delete(msg.id);
+        turn++;
+        commitIfReady();
+        job?.resolve(msg.counts);
+      } else fail(new Error(`ingest worker failed: ${msg.message}`));
     });
-    w.on('error', (e) => {
-      for (const job of waiting.values()) job.reject(e);
-      waiting.clear();
+    w.on('error', fail);
+    w.on('exit', (code) => {
+      if (waiting.size) fail(new Error(`ingest worker exited (${code}) with batches pending`));
     });
   }
-  let next = 0;
   return {
-    parse(raws) {
+    run(raws, resume) {
+      if (failure) return Promise.reject(failure);
       const id = next++;
-      const w = workers[id % workers.length];
+      // the least busy worker: batches wait for their turn to commit, a slow one must not collect them
+      const load = (w: Worker) => [...waiting.values()].filter((j) => j.worker === w).length;
+      const worker = workers.reduce((a, b) => (load(b) < load(a) ? b : a));
+      const job = packBatch(id, raws, resume);
       return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        w.postMessage({ id, raws });
+        waiting.set(id, { worker, resolve, reject });
+        worker.postMessage({ type: 'parse', job }, [job.bytes]);
       });
     },
     async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
+        w.once('exit', () => resolve());
+        w.postMessage({ type: 'close' });
+      })));
     },
   };
 }
@@ -114,7 +151,9 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   const rules = validateWatchRules(opts.rulesData);
   const hash = rulesHash(opts.rulesData);
   const nWorkers = opts.workers ?? Math.max(0, Math.min(2, os.availableParallelism() - 0));
-  const parser = nWorkers > 0 ? workerParser(nWorkers, opts.rulesData, opts.list) : inlineParser(rules, opts.list);
+  // workers store through their own connections: an in-memory database has only this one
+  const dbFile = db.memory ? null : db.name;
+  const runner = nWorkers > 0 && dbFile ? workerRunner(nWorkers, dbFile, hash, opts) : inlineRunner(store, rules, hash, opts);
   const batchSize = opts.batchSize ?? 256;
   const summary: IngestSummary = { new: 0, duplicate: 0, quarantined: 0, skippedSources: 0, patches: 0, series: 0, seconds: 0, derive: null };
   let totalMessages = 0;
@@ -134,46 +173,40 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         await archive.messages.return?.(undefined);
         continue;
       }
-      // parse in flight while the previous batch is written: keep at most `depth` batches pending
-      const depth = Math.max(2, nWorkers * 2);
-      const pending: { raws: RawMessage[]; parsed: Promise<Parsed[]> }[] = [];
+      // batches in flight while earlier ones are committed: at most `depth` pending
+      const depth = Math.max(2, nWorkers * 3);
+      const pending: Promise<BatchCounts>[] = [];
       const commit = async () => {
-        const { raws, parsed } = pending.shift()!;
-        const results = await parsed;
-        store.transaction(() => {
-          results.forEach((p, i) => {
-            const raw = raws[i];
-            if (p.ok) {
-              if (opts.skipIndex) { p.callChanges = []; p.orderChanges = []; }
-              if (store.addMessage({ message: p.message, raw, callChanges: p.callChanges, orderChanges: p.orderChanges }, hash)) {
-                summary.new++;
-                if (p.message.isPatch) summary.patches++;
-              } else summary.duplicate++;
-            } else if (store.addQuarantine(p.reason, raw)) summary.quarantined++;
-            else summary.duplicate++;
-          });
-          if (stat) store.putSource(src, stat.size, stat.mtimeMs, raws[raws.length - 1].offset + 1, false);
-          store.setMeta('derive.dirty', '1');
-        });
-        totalMessages += raws.length;
+        const counts = await pending.shift()!;
+        summary.new += counts.new;
+        summary.duplicate += counts.duplicate;
+        summary.quarantined += counts.quarantined;
+        summary.patches += counts.patches;
+        totalMessages += counts.new + counts.duplicate + counts.quarantined;
         opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? 0, messages: totalMessages });
+      };
+      const send = (raws: RawMessage[]) => {
+        const resume = stat ? { source: src, size: stat.size, mtimeMs: stat.mtimeMs, offset: raws[raws.length - 1].offset + 1 } : null;
+        const p = runner.run(raws, resume);
+        p.catch(() => {}); // awaited in order by commit(); an early failure must not be unhandled meanwhile
+        pending.push(p);
       };
       let batch: RawMessage[] = [];
       for await (const raw of archive.messages) {
         batch.push(raw);
         if (batch.length >= batchSize) {
-          pending.push({ raws: batch, parsed: parser.parse(batch) });
+          send(batch);
           batch = [];
           if (pending.length >= depth) await commit();
         }
       }
-      if (batch.length) pending.push({ raws: batch, parsed: parser.parse(batch) });
+      if (batch.length) send(batch);
       while (pending.length) await commit();
       if (stat) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
       opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? archive.bytesRead(), messages: totalMessages });
     }
   } finally {
-    await parser.close();
+    await runner.close();
   }
   if (!opts.skipDerive && (summary.new > 0 || store.getMeta('derive.dirty') !== '0')) {
     summary.derive = deriveNew(db, opts.declared ?? []);
