@@ -1,8 +1,12 @@
 // One raw mail in, one Message (or a quarantine reason) out. Pure: no I/O, no database.
 //
 // The MIME work is mailparser's: header decoding (RFC 2047 subject and sender name), the multipart tree,
-// base64 and quoted-printable, charsets (iconv-lite and encoding-japanese behind libmime), attachments. What
-// is done here is what mailparser does not do, or does wrong for a patch list:
+// base64 and quoted-printable, charsets (iconv-lite and encoding-japanese behind libmime), attachments.
+// Most mail is a single text/plain part, for which MailParser's streams cost several times the rest of the
+// parse: readSinglePart reads such a mail by calling the functions MailParser would (mailsplit's header
+// split, libbase64, libqp, libmime, the relabelling below) in one synchronous go, and leaves to MailParser
+// whatever it does not reproduce exactly (a differential test holds it to that). What is done here is what
+// mailparser does not do, or does wrong for a patch list:
 // - format=flowed is taken out of Content-Type fields first: mailparser would reflow the text and join diff
 //   lines that end in a blank (recorded as `flowedStripped`);
 // - charset fallback. A text part labelled us-ascii or utf-8, not labelled at all, or labelled with a name no
@@ -21,7 +25,10 @@ import { createHash } from 'node:crypto';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
+import { decode as decodeBase64 } from 'libbase64';
 import libmime from 'libmime';
+import { decode as decodeCharset } from 'libmime/lib/charset.js';
+import { decode as decodeQp } from 'libqp';
 import { MailParser, parseAddressHeader, type AddressObject, type EmailAddress, type HeaderLines } from 'mailparser';
 import type { Address, DiffFile, Message, MessageKind, RawMessage } from './model.ts';
 import { extractDiff, parseDiff } from './diff.ts';
@@ -64,12 +71,18 @@ export async function parseMessage(raw: RawMessage, opts: ParseOptions = {}): Pr
   try {
     const input = prepare(raw?.bytes);
     if (typeof input === 'string') return { quarantine: input };
-    const plain = input.ascii !== undefined && !opts.alwaysMailParser ? readPlain(input.ascii) : null;
-    const mail = plain ?? (await readMime(input.bytes, input.sniff));
+    const single = opts.alwaysMailParser ? null : readSinglePart(input.bytes);
+    const mail = single ?? (await readMime(input.bytes, input.sniff));
     return build(raw, opts, mail, input.flowed);
   } catch (err) {
     return { quarantine: `parse error: ${err instanceof Error ? err.message : String(err)}` };
   }
+}
+
+/** Whether parseMessage reads this mail without MailParser (see readSinglePart): for tests and benchmarks. */
+export function readsWithoutMailParser(raw: RawMessage): boolean {
+  const input = prepare(raw?.bytes);
+  return typeof input !== 'string' && readSinglePart(input.bytes) !== null;
 }
 
 // ---- before mailparser ---------------------------------------------------------------------------
@@ -113,7 +126,7 @@ function prepare(bytes: Buffer | undefined): Prepared | string {
   const text = ascii ? out.toString('latin1') : undefined;
   const sniff = text === undefined || ENCODED_RE.test(text);
   const flowed = withoutFlowed(out, text);
-  return flowed ? { ...flowed, sniff, ascii: flowed.bytes.toString('latin1') } : { bytes: out, flowed: false, sniff, ascii: text };
+  return flowed ? { ...flowed, sniff } : { bytes: out, flowed: false, sniff };
 }
 
 interface Prepared {
@@ -122,8 +135,6 @@ interface Prepared {
   flowed: boolean;
   /** whether a text part may decode to something other than ASCII, so that its label has to be checked */
   sniff: boolean;
-  /** the mail as a string when it is all ASCII */
-  ascii?: string;
 }
 
 const ENCODED_RE = /base64|quoted-printable/i;
@@ -322,47 +333,150 @@ function readMime(bytes: Buffer, sniff: boolean): Promise<Mime> {
   });
 }
 
-const FOLDED_LINES_RE = /\r?\n(?![ \t])/;
-const PLAIN_TYPE_RE = /^[ \t]*text\/plain[ \t]*(?:;|$)/i;
-const PLAIN_CTE_RE = /^[ \t]*(?:7bit|8bit|binary)[ \t]*$/i;
+// ---- without mailparser: a single text part -----------------------------------------------------------
+
+// mailsplit's limit on a header block (1 MiB, a line counting at least 64 bytes): MailParser fails beyond it
+const MAX_HEAD_COST = 1024 * 1024;
+const HEAD_LINE_MIN_COST = 64;
+// what libbase64's stream Decoder keeps of a base64 body (libbase64.decode alone would also read - and _)
+const NOT_BASE64_RE = /[^a-zA-Z0-9+/=]/g;
+// Labels with one character per byte: their decoder keeps no state between chunks, so one decode of the
+// whole part is what libmime's decode stream gives for it in pieces.
+const SINGLE_BYTE_CHARSET_RE = /^(?:iso-?8859-\d+|windows-125\d|cp125\d|koi8-[ru])$/;
+
+/** The libmime function read here besides those ingest/libmime.d.ts declares. */
+const mimeLib = libmime as typeof libmime & {
+  parseHeaderValue(value: string, options: { stripComments: boolean }): { value: string; params: Record<string, string | undefined> };
+};
 
 /**
- * A mail with nothing to decode: all ASCII, one text/plain part (no name, no disposition), no transfer
- * encoding, no format=flowed. That is most patch mail (git send-email's default), and for it MailParser's
- * streams would only copy bytes. Its header values go through the same decoders MailParser applies
- * (libmime's decodeHeader and decodeWords, parseAddressHeader); its text is its body. Null for anything
- * else, which MailParser reads. A test checks that both ways give the same Message.
+ * A mail of one text/plain part, read as MailParser reads it, without its streams: every step is the
+ * function MailParser (mailsplit underneath) runs on the same bytes, in one synchronous go. Any transfer
+ * encoding and any charset a decoder in this module reproduces exactly; 8-bit bytes anywhere. Null for
+ * what is left (multipart, attachments, names, format=flowed, multibyte charsets other than UTF-8,
+ * oddities of the header block), which MailParser reads. A test checks that both ways give one Message.
+ *
+ * `bytes` is the mail as prepare() hands it to MailParser.
  */
-export function readPlain(text: string): Mime | null {
-  const end = text.search(/\r?\n\r?\n/);
-  const headBlock = end < 0 ? text : text.slice(0, end);
-  const bodyStart = end < 0 ? text.length : text.indexOf('\n', text.indexOf('\n', end) + 1) + 1;
-  const headerLines: { key: string; line: string }[] = [];
-  const mime: Mime = { headerLines, subject: '', from: undefined, sender: undefined, text: '', attachments: [] };
-  for (const line of headBlock.split(FOLDED_LINES_RE)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) return null; // something MailParser would treat its own way
-    const key = line.slice(0, colon).trim().toLowerCase();
-    headerLines.push({ key, line });
-    const value = () => String(libmime.decodeHeader(line).value ?? '').trim();
-    if (key === 'content-type' && !PLAIN_TYPE_RE.test(value()) ) return null;
-    if (key === 'content-type' && /\b(?:name|format)[ \t]*\*?=/i.test(line)) return null;
-    // 7-bit charsets such as ISO-2022-JP are ASCII bytes that still need decoding
-    if (key === 'content-type' && !asciiSafeCharset(/\bcharset[ \t]*=[ \t]*"?([^";\s]*)/i.exec(line)?.[1] ?? '')) return null;
-    if (key === 'content-transfer-encoding' && !PLAIN_CTE_RE.test(value())) return null;
-    if (key === 'content-disposition') return null;
-    if (key === 'subject') mime.subject = libmime.decodeWords(value());
-    if (key === 'from') mime.from = parseAddressHeader(value()) as unknown as AddressObject;
-    if (key === 'sender') mime.sender = parseAddressHeader(value()) as unknown as AddressObject;
+export function readSinglePart(bytes: Buffer): Mime | null {
+  try {
+    return singlePart(bytes);
+  } catch {
+    return null; // whatever MailParser makes of it, it is MailParser's to make
   }
-  mime.text = text.slice(bodyStart).replace(/\r\n/g, '\n');
+}
+
+function singlePart(bytes: Buffer): Mime | null {
+  const headEnd = headerEnd(bytes);
+  const headerLines = headerLinesOf(bytes.toString('latin1', 0, headEnd));
+  if (!headerLines) return null;
+  const mime: Mime = { headerLines, subject: '', from: undefined, sender: undefined, text: '', attachments: [] };
+  let contentType: string | undefined;
+  let transferEncoding: string | undefined;
+  let disposition: string | undefined;
+  for (const { key, line } of headerLines) {
+    // the first of each wins, in mailsplit (the MIME structure) as in MailParser (the headers it reports)
+    if (key === 'content-type') contentType ??= line;
+    else if (key === 'content-transfer-encoding') transferEncoding ??= line;
+    else if (key === 'content-disposition') disposition ??= line;
+    else if (key === 'subject' && !mime.subject) mime.subject = decodedWords(headerValue(line));
+    else if (key === 'from') mime.from ??= parseAddressHeader(headerValue(line)) as unknown as AddressObject;
+    else if (key === 'sender') mime.sender ??= parseAddressHeader(headerValue(line)) as unknown as AddressObject;
+  }
+
+  // What mailsplit's MimeNode.parseHeaders makes of the part, and MailParser's createNode of that: a text
+  // part when its type is text/plain or none, with an inline disposition or none.
+  if (disposition !== undefined) {
+    const cd = mimeLib.parseHeaderValue(mimeValue(disposition), { stripComments: true });
+    const value = cd.value.toLowerCase().trim();
+    if ((value && value !== 'inline') || cd.params.filename) return null;
+  }
+  const ct = contentType === undefined ? undefined : mimeLib.parseHeaderValue(mimeValue(contentType), { stripComments: true });
+  const type = (ct?.value ?? '').toLowerCase().trim();
+  if (type && type !== 'text/plain') return null;
+  const params = ct?.params ?? {};
+  // a name (a .patch is an attachment here), a boundary (mailsplit splits on it even in a text part), flowed
+  if (params.name || params.boundary || params.format?.toLowerCase().trim() === 'flowed') return null;
+  // mailsplit strips comments from the transfer encoding its own way
+  const encoding = transferEncoding === undefined ? '' : mimeValue(transferEncoding);
+  if (encoding.includes('(')) return null;
+
+  // The body: mailsplit hands MailParser every byte after the empty line, through libbase64's or libqp's
+  // stream Decoder for those encodings (libqp's decodes the whole at the end; libbase64's keeps the base64
+  // characters and decodes whole quartets and padded runs as they come, which comes to one decode of them).
+  const bodyStart = headEnd + (bytes[headEnd] === 0x0d ? 2 : 1);
+  const body = bytes.subarray(Math.min(bodyStart, bytes.length));
+  let data = body;
+  const cte = encoding.toLowerCase().trim();
+  if (cte === 'base64') data = decodeBase64(body.toString('latin1').replace(NOT_BASE64_RE, ''));
+  else if (cte === 'quoted-printable') data = decodeQp(body);
+  const text = textOf(data, params.charset || '');
+  if (text === null) return null;
+  mime.text = text.replace(/\r?\n/g, '\n');
   return mime;
 }
 
-/** Charsets in which ASCII bytes mean ASCII text. */
-function asciiSafeCharset(label: string): boolean {
-  const cs = label.trim().toLowerCase();
-  return SNIFFED_CHARSETS.has(cs) || LATIN1_CHARSETS.has(cs) || /^(?:iso-?8859-\d+|windows-125\d|cp125\d|koi8-[ru])$/.test(cs);
+/**
+ * mailsplit's header lines (Headers._parseHeaders): the block as a latin-1 ("binary") string split at LF
+ * (a CR before it dropped), a continuation joined on with CRLF, the key lower-cased. Null for a block
+ * mailsplit reads its own way: a line without a name, a first line it takes for an mbox or HTTP preamble,
+ * one over its size limit.
+ */
+function headerLinesOf(head: string): { key: string; line: string }[] | null {
+  let end = head.length;
+  while (end > 0 && (head.charCodeAt(end - 1) === 0x0a || head.charCodeAt(end - 1) === 0x0d)) end--;
+  const raw = head.slice(0, end).split(/\r?\n/);
+  if (head.length + HEAD_LINE_MIN_COST * raw.length > MAX_HEAD_COST) return null;
+  if (/^(?:from|post) /i.test(raw[0])) return null;
+  const lines: { key: string; line: string }[] = [];
+  for (const l of raw) {
+    const c = l.charCodeAt(0);
+    if ((c === 0x20 || c === 0x09) && lines.length) {
+      lines[lines.length - 1].line += '\r\n' + l;
+      continue;
+    }
+    const colon = l.indexOf(':');
+    if (colon <= 0) return null;
+    lines.push({ key: l.slice(0, colon).toLowerCase().trim(), line: l });
+  }
+  return lines;
+}
+
+/** A header's value as MailParser's processHeaders has it before its per-field decoding: unfolded, trimmed, bytes read as UTF-8. */
+function headerValue(line: string): string {
+  const value = String(libmime.decodeHeader(line).value || '').trim();
+  return Buffer.from(value, 'latin1').toString('utf8');
+}
+
+/** RFC 2047 words decoded as MailParser decodes a Subject: a charset libmime cannot read leaves it as it is. */
+function decodedWords(value: string): string {
+  try {
+    return libmime.decodeWords(value);
+  } catch {
+    return value;
+  }
+}
+
+/** A MIME header's value as mailsplit's Headers.getFirst reads it: the line as UTF-8 unless that would replace a byte, unfolded, trimmed. */
+function mimeValue(line: string): string {
+  const utf8 = Buffer.from(line, 'latin1').toString('utf8');
+  return String(libmime.decodeHeader(utf8.includes('\ufffd') ? line : utf8).value || '').trim();
+}
+
+/**
+ * A text part's (transfer-decoded) bytes as text, as MailParser decodes them: a sniffed label through
+ * RelabellingParser's SniffDecoder; a label naming ASCII or UTF-8 with Buffer's UTF-8 decoder, as
+ * MailParser uses no decoder for those; a single-byte charset through libmime. Null for other charsets.
+ * (For an all-ASCII mail without base64 or quoted-printable prepare() turns the relabelling off, so that
+ * MailParser decodes by the label; the bytes are ASCII, which every label taken here reads as ASCII.)
+ */
+function textOf(data: Buffer, charset: string): string | null {
+  if (sniffed(charset)) return isUtf8(data) ? data.toString('utf8') : decodeWindows1252(data);
+  const cs = charset.toLowerCase().replace(/[^a-z0-9]+/g, '');
+  if (cs === 'ascii' || cs === 'usascii' || cs === 'utf8') return data.toString('utf8');
+  const label = charset.trim().toLowerCase();
+  if (LATIN1_CHARSETS.has(label) || SINGLE_BYTE_CHARSET_RE.test(label)) return decodeCharset(data, charset); // libmime's DecodeStream, in one piece
+  return null;
 }
 
 /** An attachment's text: by its label, unless the bytes should overrule it (see sniffed). */
