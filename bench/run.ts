@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { generateArchive } from './gen-archive.ts';
+import { generateArchive, GENERATOR_VERSION } from './gen-archive.ts';
 import { openDb } from '../ingest/db.ts';
 import type { IngestSummary } from '../ingest/pipeline.ts';
 import { reindex } from '../ingest/reindex.ts';
@@ -28,7 +28,7 @@ function phase(...args: string[]): { seconds: number; messages: number; maxRssMb
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
-  const archive = path.join(OUT, `archive-${N}.mbox`);
+  const archive = path.join(OUT, `archive-${N}-v${GENERATOR_VERSION}.mbox`);
   if (!fs.existsSync(archive)) {
     const g = generateArchive(archive, { messages: N });
     console.log(`generated ${g.messages} messages, ${(g.bytes / 1e6).toFixed(1)} MB`);

@@ -13,7 +13,7 @@ const { dbFile, rules: rulesData, list, rulesHash, skipIndex } = workerData as {
   dbFile: string; rules: unknown; list?: string; rulesHash: string; skipIndex: boolean;
 };
 const rules: WatchRule[] = validateWatchRules(rulesData);
-const db = openDb(dbFile);
+const db = openDb(dbFile, { bulkLoad: true });
 const store = new Store(db);
 // a few parses in flight at once: MailParser's streams wait on each other, the CPU need not (more than a
 // handful only grows the heap)

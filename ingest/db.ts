@@ -33,7 +33,54 @@ export function migrate(db: Db, migrations = readMigrations()): number {
   return current;
 }
 
-export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
+/**
+ * Secondary indexes a bulk load drops and builds again at its end: sorted once, they cost a fraction of
+ * being updated row by row. Never a unique index (duplicates are found by those) nor a primary key.
+ */
+const BULK_INDEXES = ['messages_date', 'messages_thread', 'messages_series', 'messages_from', 'messages_patch',
+  'messages_in_reply_to', 'messages_answers', 'patch_files_path', 'events_at', 'call_changes_file', 'call_changes_path',
+  'call_changes_call', 'order_changes_file'];
+const DEFERRED_KEY = 'bulk.deferred-indexes';
+
+/**
+ * Drop the bulk-load indexes, keeping their definitions in `meta` in the same transaction: a load killed
+ * before {@link restoreIndexes} leaves them to be built by the next writer that opens the database.
+ */
+export function deferIndexes(db: Db): void {
+  db.transaction(() => {
+    const have = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name = ?");
+    const kept = deferredIndexes(db);
+    for (const name of BULK_INDEXES) {
+      const r = have.get(name) as { name: string; sql: string } | undefined;
+      if (!r) continue;
+      kept.push(r.sql);
+      db.exec(`DROP INDEX ${name}`);
+    }
+    db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(DEFERRED_KEY, JSON.stringify(kept));
+  })();
+}
+
+/** Build the indexes a bulk load dropped; how many were built. */
+export function restoreIndexes(db: Db): number {
+  const sqls = deferredIndexes(db);
+  if (!sqls.length) return 0;
+  db.transaction(() => {
+    for (const sql of sqls) db.exec(sql.replace(/^CREATE INDEX /i, 'CREATE INDEX IF NOT EXISTS '));
+    db.prepare('DELETE FROM meta WHERE key = ?').run(DEFERRED_KEY);
+  })();
+  return sqls.length;
+}
+
+function deferredIndexes(db: Db): string[] {
+  const v = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(DEFERRED_KEY) as string | undefined;
+  return v ? (JSON.parse(v) as string[]) : [];
+}
+
+/**
+ * Open (creating it when missing) and migrate. A writer also builds indexes a killed bulk load left
+ * dropped, unless it is one of that load's own connections (`bulkLoad`).
+ */
+export function openDb(file: string, opts: { readonly?: boolean; bulkLoad?: boolean } = {}): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file, { readonly: opts.readonly ?? false });
   db.pragma('busy_timeout = 10000');
@@ -41,6 +88,7 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     migrate(db);
+    if (!opts.bulkLoad) restoreIndexes(db);
   }
   db.pragma('foreign_keys = ON');
   return db;

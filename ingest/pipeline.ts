@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Db } from './db.ts';
+import { deferIndexes, restoreIndexes, type Db } from './db.ts';
 import type { DeclaredFix, RawMessage } from './model.ts';
 import { Store, type BatchCounts, type ResumePoint } from './store.ts';
 import { packBatch, type WorkerReply } from './batch-transfer.ts';
@@ -27,6 +27,8 @@ export interface IngestOptions {
   /** skip the call index (benchmark: detection off) */
   skipIndex?: boolean;
   onProgress?: (p: IngestProgress) => void;
+  /** an archive at least this large and larger than what is stored is loaded in bulk (default 8 MiB) */
+  bulkLoadBytes?: number;
 }
 
 export interface IngestProgress {
@@ -53,6 +55,9 @@ export function rulesHash(rulesData: unknown): string {
 }
 
 /** Parses and stores batches; `run` resolves once its batch is committed (in the order `run` was called). */
+/** Below this an archive is never a bulk load (rebuilding the indexes would cost more than it saves). */
+const BULK_MIN_BYTES = 8 << 20;
+
 interface BatchRunner {
   run(raws: RawMessage[], resume: ResumePoint | null): Promise<BatchCounts>;
   close(): Promise<void>;
@@ -157,6 +162,9 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   const batchSize = opts.batchSize ?? 256;
   const summary: IngestSummary = { new: 0, duplicate: 0, quarantined: 0, skippedSources: 0, patches: 0, series: 0, seconds: 0, derive: null };
   let totalMessages = 0;
+  // An archive larger than what is stored is a bulk load: its indexes are built once at the end
+  let storedBytes = (db.prepare('SELECT coalesce(sum(size), 0) FROM messages').pluck().get() as number);
+  let deferred = false;
   try {
     for await (const archive of walkArchives(paths, {
       startAt: (source: string) => {
@@ -173,6 +181,11 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         await archive.messages.return?.(undefined);
         continue;
       }
+      if (!deferred && (archive.size ?? 0) > Math.max(storedBytes, opts.bulkLoadBytes ?? BULK_MIN_BYTES)) {
+        deferIndexes(db);
+        deferred = true;
+      }
+      storedBytes += archive.size ?? 0;
       // batches in flight while earlier ones are committed: at most `depth` pending
       const depth = Math.max(2, nWorkers * 3);
       const pending: Promise<BatchCounts>[] = [];
@@ -207,6 +220,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
     }
   } finally {
     await runner.close();
+    if (deferred) restoreIndexes(db);
   }
   if (!opts.skipDerive && (summary.new > 0 || store.getMeta('derive.dirty') !== '0')) {
     summary.derive = deriveNew(db, opts.declared ?? []);
