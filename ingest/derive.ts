@@ -168,6 +168,16 @@ function knownAppliers(db: Db): Set<string> {
 
 /** Threads, answers, series and acceptance, computed from the message heads (all, or a scope's) and written. */
 function deriveStructure(db: Db, store: Store, scope?: DeriveScope): { threads: number; series: number; accepted: number } {
+  const d = conclude(db, scope);
+  store.writeDerived(d, scope);
+  return { threads: d.threads.length, series: d.postings.length, accepted: d.acceptances.size };
+}
+
+/**
+ * Threads, answers, series and acceptance from the heads. A function of its own so that the heads (the
+ * largest thing a first derivation holds) can be collected before the writing starts.
+ */
+function conclude(db: Db, scope?: DeriveScope) {
   const heads = readHeads(db, scope?.messages);
   const threaded = threadMessages(heads);
   const headById = new Map(heads.map((h) => [h.messageId, h]));
@@ -188,8 +198,7 @@ function deriveStructure(db: Db, store: Store, scope?: DeriveScope): { threads: 
   // in a scope, only the authors read in full get their series rewritten
   const postings = scope ? all.filter((p) => scope.authors.has(p.author.email.toLowerCase())) : all;
   const acceptances = findAcceptances(replyHeads, scope ? knownAppliers(db) : undefined);
-  store.writeDerived({ threads, postings, acceptances, answers }, scope);
-  return { threads: threaded.threads.length, series: postings.length, accepted: acceptances.size };
+  return { threads, postings, acceptances, answers };
 }
 
 /** Re-run the fix and regression rules over the call index (small: watched files only). */

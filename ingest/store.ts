@@ -294,29 +294,41 @@ export class Store {
       accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE id = ?`);
     const COLUMNS = 'id, message_id, thread_id, parent, thread_pos, answers, series_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date';
     const one = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE message_id = ?`).raw(true);
-    const rows: Iterable<MsgRow> = scope
-      ? [...scope.messages].map((id) => one.get(id) as MsgRow | undefined).filter((r): r is MsgRow => !!r)
-      : (db.prepare(`SELECT ${COLUMNS} FROM messages`).raw(true).iterate() as Iterable<MsgRow>);
-    // collect first: the connection cannot write while it is still reading
-    const changes: (string | number | null)[][] = [];
-    for (const r of rows) {
-      const [rowId, messageId] = r;
-      const have = r.slice(2);
-      const t = threadOf.get(messageId);
-      const a = acceptedOf.get(messageId);
-      // a patch of an author outside the scope keeps its series and acceptance: only part of that author's work was read
-      const keep = scope?.keep.has(messageId);
-      const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(messageId) ?? null,
-        ...(keep ? have.slice(4) : [seriesOf.get(messageId) ?? null, a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null]),
-        rowId];
-      if (have.some((v, i) => v !== want[i])) changes.push(want);
+    const changesIn = (rows: Iterable<MsgRow>) => {
+      const changes: (string | number | null)[][] = [];
+      for (const r of rows) {
+        const [rowId, messageId] = r;
+        const have = r.slice(2);
+        const t = threadOf.get(messageId);
+        const a = acceptedOf.get(messageId);
+        // a patch of an author outside the scope keeps its series and acceptance: only part of that author's work was read
+        const keep = scope?.keep.has(messageId);
+        const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(messageId) ?? null,
+          ...(keep ? have.slice(4) : [seriesOf.get(messageId) ?? null, a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null]),
+          rowId];
+        if (have.some((v, i) => v !== want[i])) changes.push(want);
+      }
+      return changes;
+    };
+    if (scope) {
+      const rows = [...scope.messages].map((id) => one.get(id) as MsgRow | undefined).filter((r): r is MsgRow => !!r);
+      for (const c of changesIn(rows)) updMsg.run(...c);
+    } else {
+      // The whole archive, a chunk of rows at a time (a connection cannot write while it is still reading,
+      // and 100k pending updates at once would be the largest thing a first derivation holds). Rewriting
+      // most of it: the indexes over derived columns are cheaper built once, sorted, than updated row by row.
+      const indexSql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck();
+      const rebuild = threadOf.size > 10_000 ? DERIVED_INDEXES.map((name) => indexSql.get(name) as string | undefined).filter((x): x is string => !!x) : [];
+      for (const name of rebuild.length ? DERIVED_INDEXES : []) db.exec(`DROP INDEX IF EXISTS ${name}`);
+      const chunk = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE id > ? ORDER BY id LIMIT 5000`).raw(true);
+      for (let after = 0; ;) {
+        const rows = chunk.all(after) as MsgRow[];
+        if (!rows.length) break;
+        after = rows[rows.length - 1][0];
+        for (const c of changesIn(rows)) updMsg.run(...c);
+      }
+      for (const sql of rebuild) db.exec(sql);
     }
-    // Rewriting most of the archive (a first derivation): the indexes over derived columns are cheaper
-    // built once, sorted, than updated row by row.
-    const rebuild = changes.length > 10_000 ? DERIVED_INDEXES.map((name) => db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck().get(name) as string | undefined).filter((x): x is string => !!x) : [];
-    for (const name of rebuild.length ? DERIVED_INDEXES : []) db.exec(`DROP INDEX IF EXISTS ${name}`);
-    for (const c of changes) updMsg.run(...c);
-    for (const sql of rebuild) db.exec(sql);
     const delSeries = db.prepare('DELETE FROM series WHERE id = ?');
     const live = new Set(ids.values());
     for (const o of oldSeries.values()) {
