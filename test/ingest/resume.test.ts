@@ -35,15 +35,16 @@ beforeAll(() => {
 });
 
 describe('interrupted ingest', () => {
-  it('resumes without loss or duplicates after SIGKILL', async () => {
-    const whole = path.join(dir, 'whole.db');
+  // inline, and with the workers that commit batches through their own connections
+  it.each(['0', '2'])('resumes without loss or duplicates after SIGKILL (%s workers)', async (workers) => {
+    const whole = path.join(dir, `whole-${workers}.db`);
     const r = spawnSync(process.execPath, [BIN, 'ingest', '--db', whole, archive], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const want = ids(whole);
     expect(want.length).toBeGreaterThan(3000);
 
-    const cut = path.join(dir, 'cut.db');
-    const child = spawn(process.execPath, [BIN, 'ingest', '--db', cut, '--workers', '0', archive], { stdio: 'ignore' });
+    const cut = path.join(dir, `cut-${workers}.db`);
+    const child = spawn(process.execPath, [BIN, 'ingest', '--db', cut, '--workers', workers, archive], { stdio: 'ignore' });
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     // kill as soon as some, but not all, messages are committed
     let killedAt = 0;
@@ -57,7 +58,7 @@ describe('interrupted ingest', () => {
     const partial = count(cut);
     expect(partial).toBeLessThan(want.length);
 
-    const again = spawnSync(process.execPath, [BIN, 'ingest', '--db', cut, archive], { encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [BIN, 'ingest', '--db', cut, '--workers', workers, archive], { encoding: 'utf8' });
     expect(again.status, again.stderr).toBe(0);
     expect(ids(cut)).toEqual(want);
   });
