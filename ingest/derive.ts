@@ -179,17 +179,18 @@ function deriveStructure(db: Db, store: Store, scope?: DeriveScope): { threads: 
  */
 function conclude(db: Db, scope?: DeriveScope) {
   const heads = readHeads(db, scope?.messages);
-  const threaded = threadMessages(heads);
+  // only the threads and parents are kept: the threader's other maps (100k entries each) can go at once
+  const { threads: threadList, parentOf } = threadMessages(heads);
   const headById = new Map(heads.map((h) => [h.messageId, h]));
   const subjectOf = db.prepare('SELECT subject FROM messages WHERE message_id = ?').pluck();
-  const threads = threaded.threads.map((t) => {
+  const threads = threadList.map((t) => {
     const present = t.members.filter((id) => headById.has(id));
     let lastDate: string | null = null;
     for (const id of present) {
       const d = headById.get(id)!.date;
       if (d && (!lastDate || d > lastDate)) lastDate = d;
     }
-    return { root: t.root, subject: present.length ? ((subjectOf.get(present[0]) as string) ?? '') : '', lastDate, members: present.map((id) => ({ messageId: id, parent: threaded.parentOf.get(id) ?? null })) };
+    return { root: t.root, subject: present.length ? ((subjectOf.get(present[0]) as string) ?? '') : '', lastDate, members: present.map((id) => ({ messageId: id, parent: parentOf.get(id) ?? null })) };
   });
   const replyHeads: ReplyHead[] = heads;
   const answers = new Map<string, string | null>();
