@@ -54,10 +54,10 @@ export function rulesHash(rulesData: unknown): string {
   return crypto.createHash('sha256').update(JSON.stringify(rulesData)).digest('hex').slice(0, 16);
 }
 
-/** Parses and stores batches; `run` resolves once its batch is committed (in the order `run` was called). */
 /** Below this an archive is never a bulk load (rebuilding the indexes would cost more than it saves). */
 const BULK_MIN_BYTES = 8 << 20;
 
+/** Parses and stores batches; `run` resolves once its batch is committed (in the order `run` was called). */
 interface BatchRunner {
   run(raws: RawMessage[], resume: ResumePoint | null): Promise<BatchCounts>;
   close(): Promise<void>;
@@ -98,6 +98,7 @@ function workerRunner(n: number, dbFile: string, hash: string, opts: IngestOptio
   let turn = 0;
   let next = 0;
   let failure: Error | null = null;
+  const alive = new Set(workers);
   const fail = (e: Error) => {
     failure ??= e;
     for (const job of waiting.values()) job.reject(failure);
@@ -121,6 +122,7 @@ function workerRunner(n: number, dbFile: string, hash: string, opts: IngestOptio
     });
     w.on('error', fail);
     w.on('exit', (code) => {
+      alive.delete(w);
       if (waiting.size) fail(new Error(`ingest worker exited (${code}) with batches pending`));
     });
   }
@@ -138,7 +140,8 @@ function workerRunner(n: number, dbFile: string, hash: string, opts: IngestOptio
       });
     },
     async close() {
-      await Promise.all(workers.map((w) => new Promise<void>((resolve) => {
+      // a worker that already died (its failure is reported) has no exit left to wait for
+      await Promise.all([...alive].map((w) => new Promise<void>((resolve) => {
         w.once('exit', () => resolve());
         w.postMessage({ type: 'close' });
       })));
