@@ -59,4 +59,12 @@ describe('bulk load', () => {
     expect(bulk.s.new).toBeGreaterThan(200);
     expect(bulk).toEqual(plain);
   });
+
+  it('fails an ingest whose worker cannot store, without hanging and without storing the batch', async () => {
+    const db = openDb(tmp());
+    db.exec("CREATE TRIGGER refuse BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    await expect(ingestPaths(db, [ARCHIVE], { rulesData: readWatchRulesData(), workers: 2, batchSize: 16 })).rejects.toThrow(/disk says no/);
+    expect(db.prepare('SELECT count(*) FROM messages').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM sources').pluck().get()).toBe(0);
+  });
 });
