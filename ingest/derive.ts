@@ -12,28 +12,37 @@ import { detectRegressions } from './fix-rules.ts';
 const NO_STRINGS: string[] = [];
 
 // read as arrays (better-sqlite3's raw mode): at 100k rows, naming every column of every row costs more than
-// the query
-const HEAD_COLUMNS = `message_id, title, tags, version, idx, total, from_name, from_email, date, in_reply_to, refs, kind, is_patch,
-  says_applied, change_id, supersedes`;
-type Row = [string, string, string, number, number | null, number | null, string, string, string | null, string | null, string,
+// the query. Only patches and covers need their title (series are grouped by it).
+const HEAD_COLUMNS = `message_id, CASE WHEN is_patch = 1 OR kind = 'cover' THEN title ELSE '' END, version, idx, total, from_name,
+  from_email, date, in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes`;
+type Row = [string, string, number, number | null, number | null, string, string, string | null, string | null, string,
   MessageKind, number, number, string | null, string | null];
 
 const strings = (json: string): string[] => (json === '[]' ? NO_STRINGS : (JSON.parse(json) as string[]));
 
+type Head = MessageHead & ReplyHead & { subject: string };
+
 /**
  * The head of every message (or of `ids`), read row by row (a 100k archive must not hold two copies in
- * memory).
+ * memory). Senders and kinds repeat across an archive: each is held once.
  */
-function readHeads(db: Db, ids?: Iterable<string>): (MessageHead & ReplyHead & { subject: string })[] {
-  const heads: (MessageHead & ReplyHead & { subject: string })[] = [];
+function readHeads(db: Db, ids?: Iterable<string>): Head[] {
+  const heads: Head[] = [];
   const one = db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages WHERE message_id = ?`).raw(true);
   const rows: Iterable<Row> = ids
     ? [...ids].map((id) => one.get(id) as Row | undefined).filter((r): r is Row => !!r)
     : (db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages`).raw(true).iterate() as Iterable<Row>);
-  for (const [messageId, title, tags, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes] of rows) {
+  const senders = new Map<string, Head['from']>();
+  const kinds = new Map<string, MessageKind>();
+  for (const [messageId, title, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes] of rows) {
+    const key = `${name}\n${email}`;
+    let from = senders.get(key);
+    if (!from) senders.set(key, (from = { name, email }));
+    let k = kinds.get(kind);
+    if (!k) kinds.set(kind, (k = kind));
     heads.push({
-      messageId, title, tags: strings(tags), version, index, total, from: { name, email }, date, inReplyTo,
-      references: strings(refs), kind, isPatch: !!isPatch, saysApplied: !!saysApplied, changeId, supersedes,
+      messageId, title, version, index, total, from, date, inReplyTo,
+      references: strings(refs), kind: k, isPatch: !!isPatch, saysApplied: !!saysApplied, changeId, supersedes,
       subject: '', // the threader does not join by subject; thread subjects are read for roots only
     });
   }
@@ -76,9 +85,8 @@ export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
  * patches read along keep their series and acceptance.
  */
 export function deriveNew(db: Db, declared: DeclaredFix[] = [], maxShare = 0.2): DeriveResult {
+  if (derivesWhole(db, maxShare)) return deriveAll(db, declared);
   const fresh = db.prepare('SELECT message_id FROM messages WHERE thread_id IS NULL').pluck().all() as string[];
-  const total = (db.prepare("SELECT n FROM counts WHERE name = 'messages'").pluck().get() as number | undefined) ?? fresh.length;
-  if (fresh.length > maxShare * total) return deriveAll(db, declared);
   const store = new Store(db);
   return store.transaction(() => {
     store.setMeta('derive.dirty', '1');
@@ -94,6 +102,13 @@ export function deriveNew(db: Db, declared: DeclaredFix[] = [], maxShare = 0.2):
     store.setMeta('derive.dirty', '0');
     return { ...structure, ...detection };
   });
+}
+
+/** Whether {@link deriveNew} derives the whole archive: more than `maxShare` of it is not threaded yet. */
+export function derivesWhole(db: Db, maxShare = 0.2): boolean {
+  const fresh = db.prepare('SELECT count(*) FROM messages WHERE thread_id IS NULL').pluck().get() as number;
+  const total = (db.prepare("SELECT n FROM counts WHERE name = 'messages'").pluck().get() as number | undefined) ?? fresh;
+  return fresh > maxShare * total;
 }
 
 function touchesWatched(db: Db, ids: Iterable<string>): boolean {

@@ -11,7 +11,7 @@ import { packBatch, type WorkerReply } from './batch-transfer.ts';
 import { walkArchives } from './archive-walk.ts';
 import { parseOne } from './parse-one.ts';
 import { validateWatchRules, type WatchRule } from '../config/watch-rules.ts';
-import { deriveNew, type DeriveResult } from './derive.ts';
+import { deriveNew, derivesWhole, type DeriveResult } from './derive.ts';
 import crypto from 'node:crypto';
 
 export interface IngestOptions {
@@ -82,14 +82,14 @@ function inlineRunner(store: Store, rules: WatchRule[], hash: string, opts: Inge
 
 // A worker holds a few batches at a time; its old generation never needs more than this. A young
 // generation of 16 MB keeps each worker about 15 MB smaller than V8's default, at no measured cost in time.
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: Number(process.env.YG ?? 16), maxOldGenerationSizeMb: 256 };
 
 /**
  * Workers that parse batches and store them through their own connections. A batch is committed when it
  * is parsed and every batch before it is committed, so the archive's resume offset stays true.
  */
 function workerRunner(n: number, dbFile: string, hash: string, opts: IngestOptions): BatchRunner {
-  const url = new URL('./batch-worker.mjs', import.meta.url);
+  const url = new URL('./batch-worker-entry.cjs', import.meta.url);
   const workerData = { dbFile, rules: opts.rulesData, list: opts.list, rulesHash: hash, skipIndex: !!opts.skipIndex };
   const workers = Array.from({ length: n }, () => new Worker(url, { workerData, resourceLimits: WORKER_LIMITS }));
   // batches sent and not yet committed; a failure fails them all (nothing else keeps a batch alive)
@@ -169,6 +169,8 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   // An archive larger than what is stored is a bulk load: its indexes are built once at the end
   let storedBytes = (db.prepare('SELECT coalesce(sum(size), 0) FROM messages').pluck().get() as number);
   let deferred = false;
+  let closed = false;
+  const wantsDerive = () => !opts.skipDerive && (summary.new > 0 || store.getMeta('derive.dirty') !== '0');
   try {
     for await (const archive of walkArchives(paths, {
       startAt: (source: string) => {
@@ -222,13 +224,16 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       if (stat) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
       opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? archive.bytesRead(), messages: totalMessages });
     }
-  } finally {
     await runner.close();
+    closed = true;
+    // A bulk load derives the whole archive before its indexes are built: the derived columns are written
+    // once, then indexed once (a derivation of part of the archive needs the indexes to find that part)
+    if (deferred && wantsDerive() && derivesWhole(db)) summary.derive = deriveNew(db, opts.declared ?? []);
+  } finally {
+    if (!closed) await runner.close();
     if (deferred) restoreIndexes(db);
   }
-  if (!opts.skipDerive && (summary.new > 0 || store.getMeta('derive.dirty') !== '0')) {
-    summary.derive = deriveNew(db, opts.declared ?? []);
-  }
+  if (!summary.derive && wantsDerive()) summary.derive = deriveNew(db, opts.declared ?? []);
   summary.series = (db.prepare('SELECT count(*) AS n FROM series').get() as { n: number }).n;
   summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return summary;

@@ -4,7 +4,7 @@ import type { Address, Message, SubjectInfo } from './model.ts';
 
 /** The fields of a message that grouping needs: its head, with the subject taken apart. */
 export type MessageHead = Pick<Message, 'messageId' | 'from' | 'date' | 'inReplyTo' | 'references' | 'kind' | 'isPatch' | 'changeId' | 'supersedes'> &
-  Pick<SubjectInfo, 'title' | 'tags' | 'version' | 'index' | 'total'>;
+  Pick<SubjectInfo, 'title' | 'version' | 'index' | 'total'>;
 
 export interface Posting {
   /** stable anchor: the cover's Message-ID, else the first patch's */
@@ -36,6 +36,13 @@ const time = (d: string | null) => (d ? Date.parse(d) : Number.POSITIVE_INFINITY
 const byDateThenId = (a: MessageHead, b: MessageHead) =>
   time(a.date) - time(b.date) || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
 
+/** The same order as {@link byDateThenId}, each date parsed once (not once per comparison: 60k patches). */
+function sortByDateThenId(heads: MessageHead[]): MessageHead[] {
+  const keyed = heads.map((h) => ({ h, t: time(h.date) }));
+  keyed.sort((a, b) => a.t - b.t || (a.h.messageId < b.h.messageId ? -1 : a.h.messageId > b.h.messageId ? 1 : 0));
+  return keyed.map((k) => k.h);
+}
+
 /** Titles compared across versions: case, punctuation and whitespace do not count. */
 export function normaliseTitle(title: string): string {
   return title.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
@@ -47,7 +54,7 @@ export function normaliseTitle(title: string): string {
  * @example findSeries([cover0of2, patch1of2, patch2of2])[0].patches // [patch1, patch2]
  */
 export function findSeries(heads: MessageHead[]): Posting[] {
-  const sorted = heads.filter((h) => h.isPatch || h.kind === 'cover').sort(byDateThenId);
+  const sorted = sortByDateThenId(heads.filter((h) => h.isPatch || h.kind === 'cover'));
   const byId = new Map(sorted.map((h) => [h.messageId, h]));
   interface Draft { anchor: string; cover: MessageHead | null; version: number; total: number; author: Address; members: MessageHead[]; first: number }
   const drafts: Draft[] = [];
@@ -60,7 +67,9 @@ export function findSeries(heads: MessageHead[]): Posting[] {
     draftOf.set(h.messageId, d);
   }
   // cover-less postings by author, version and total, so grouping stays linear
-  const coverless = new Map<string, Draft[]>();
+  // Heads come in date order, so a draft that began more than the window before one head began before it for
+  // every later head too: `start` skips those (the scan would otherwise grow with the author's history).
+  const coverless = new Map<string, { drafts: Draft[]; start: number }>();
   const coverlessKey = (h: MessageHead) => `${h.from.email.toLowerCase()}|${h.version}|${h.total}`;
   const sameAuthor = (a: Address, b: Address) => a.email.toLowerCase() === b.email.toLowerCase();
   const fits = (d: Draft, h: MessageHead) =>
@@ -79,7 +88,11 @@ export function findSeries(heads: MessageHead[]): Posting[] {
       }
       if (!draft) {
         const t = time(h.date);
-        draft = (coverless.get(coverlessKey(h)) ?? []).find((d) => fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS);
+        const open = coverless.get(coverlessKey(h));
+        if (open && Number.isFinite(t)) {
+          while (open.start < open.drafts.length && open.drafts[open.start].first < t - COVERLESS_WINDOW_MS) open.start++;
+          draft = open.drafts.slice(open.start).find((d) => fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS);
+        }
       }
     }
     if (!draft) {
@@ -87,7 +100,8 @@ export function findSeries(heads: MessageHead[]): Posting[] {
       drafts.push(draft);
       if (h.total && h.index) {
         const k = coverlessKey(h);
-        coverless.set(k, [...(coverless.get(k) ?? []), draft]);
+        const open = coverless.get(k);
+        if (open) open.drafts.push(draft); else coverless.set(k, { drafts: [draft], start: 0 });
       }
     }
     draft.members.push(h);
@@ -162,7 +176,8 @@ function linkVersions(postings: Posting[], byId: Map<string, MessageHead>): void
   const chains = new Map<string, Posting[]>();
   for (const p of postings) {
     const r = find(p.anchor);
-    chains.set(r, [...(chains.get(r) ?? []), p]);
+    const chain = chains.get(r);
+    if (chain) chain.push(p); else chains.set(r, [p]);
   }
   for (const chain of chains.values()) {
     chain.sort((a, b) => a.version - b.version || time(a.date) - time(b.date) || (a.anchor < b.anchor ? -1 : 1));

@@ -8,6 +8,9 @@ import type { Parsed } from './parse-one.ts';
 
 export const now = () => new Date().toISOString();
 
+/** A list of strings as JSON; most lists (tags, references) are empty. */
+const jsonList = (xs: string[]): string => (xs.length ? JSON.stringify(xs) : '[]');
+
 
 export interface StoredMessage {
   message: Message;
@@ -52,12 +55,11 @@ export class Store {
 
   constructor(readonly db: Db) {
     this.stmts = {
+      // positional: binding 25 named parameters from an object costs more than the insert
       insertMessage: db.prepare(`INSERT OR IGNORE INTO messages (message_id, synthetic, list, subject, title, tags, version,
         idx, total, is_reply, from_name, from_email, date, in_reply_to, refs, kind, is_patch,
         says_applied, flowed_stripped, change_id, supersedes, source, offset, size, ingested_at)
-        VALUES (@messageId, @synthetic, @list, @subject, @title, @tags, @version, @idx, @total, @isReply, @fromName,
-        @fromEmail, @date, @inReplyTo, @refs, @kind, @isPatch, @saysApplied, @flowedStripped,
-        @changeId, @supersedes, @source, @offset, @size, @ingestedAt)`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertBody: db.prepare('INSERT OR REPLACE INTO message_bodies (id, own_text, diff_text, raw) VALUES (?, ?, ?, ?)'),
       insertFile: db.prepare(`INSERT OR REPLACE INTO patch_files (message_id, seq, path, old_path, status, additions, deletions, hunks)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -92,13 +94,14 @@ export class Store {
    */
   addBatch(raws: RawMessage[], parsed: Parsed[], rulesHash: string, resume: ResumePoint | null, skipIndex = false): BatchCounts {
     const counts: BatchCounts = { new: 0, duplicate: 0, quarantined: 0, patches: 0 };
+    const at = now();
     this.transaction(() => {
       parsed.forEach((p, i) => {
         const raw = raws[i];
         if (p.ok) {
           const calls = skipIndex ? [] : p.callChanges;
           const orders = skipIndex ? [] : p.orderChanges;
-          if (this.addMessage({ message: p.message, raw, callChanges: calls, orderChanges: orders }, rulesHash)) {
+          if (this.addMessage({ message: p.message, raw, callChanges: calls, orderChanges: orders }, rulesHash, at)) {
             counts.new++;
             if (p.message.isPatch) counts.patches++;
           } else counts.duplicate++;
@@ -112,36 +115,14 @@ export class Store {
   }
 
   /** Store one parsed message; false when its Message-ID was already stored (a duplicate). */
-  addMessage(s: StoredMessage, rulesHash: string): boolean {
+  addMessage(s: StoredMessage, rulesHash: string, at = now()): boolean {
     const m = s.message;
-    const at = now();
-    const r = this.stmts.insertMessage.run({
-      messageId: m.messageId,
-      synthetic: m.synthetic ? 1 : 0,
-      list: m.list,
-      subject: m.subject.raw,
-      title: m.subject.title,
-      tags: JSON.stringify(m.subject.tags),
-      version: m.subject.version,
-      idx: m.subject.index,
-      total: m.subject.total,
-      isReply: m.subject.isReply ? 1 : 0,
-      fromName: m.from.name,
-      fromEmail: m.from.email,
-      date: m.date,
-      inReplyTo: m.inReplyTo,
-      refs: JSON.stringify(m.references),
-      kind: m.kind,
-      isPatch: m.isPatch ? 1 : 0,
-      saysApplied: m.saysApplied ? 1 : 0,
-      flowedStripped: m.flowedStripped ? 1 : 0,
-      changeId: m.changeId,
-      supersedes: m.supersedes,
-      source: s.raw.source,
-      offset: s.raw.offset,
-      size: s.raw.bytes.length,
-      ingestedAt: at,
-    });
+    const r = this.stmts.insertMessage.run(
+      m.messageId, m.synthetic ? 1 : 0, m.list, m.subject.raw, m.subject.title, jsonList(m.subject.tags), m.subject.version,
+      m.subject.index, m.subject.total, m.subject.isReply ? 1 : 0, m.from.name, m.from.email, m.date, m.inReplyTo,
+      jsonList(m.references), m.kind, m.isPatch ? 1 : 0, m.saysApplied ? 1 : 0, m.flowedStripped ? 1 : 0, m.changeId,
+      m.supersedes, s.raw.source, s.raw.offset, s.raw.bytes.length, at,
+    );
     if (r.changes === 0) return false;
     // raw bytes stored as received: per-message deflate cost more CPU than the whole parse (zlib set-up per call)
     this.stmts.insertBody.run(r.lastInsertRowid, m.ownText, m.diffText, s.raw.bytes);
@@ -152,15 +133,18 @@ export class Store {
     m.trailers.forEach((t, i) => this.stmts.insertTrailer.run(m.messageId, i, t.name, t.value));
     for (const ref of m.references) this.stmts.insertRef.run(ref, m.messageId);
     if (m.inReplyTo && !m.references.includes(m.inReplyTo)) this.stmts.insertRef.run(m.inReplyTo, m.messageId);
-    if (m.isPatch) this.putIndex(m.messageId, s.callChanges, s.orderChanges, rulesHash);
+    if (m.isPatch) this.putIndex(m.messageId, s.callChanges, s.orderChanges, rulesHash, true);
     this.stmts.event.run(at, 'message.ingested', m.messageId, JSON.stringify({ subject: m.subject.raw, kind: m.kind }));
     return true;
   }
 
   /** Replace a patch's call and order changes (used at ingest and by reindex). */
-  putIndex(messageId: string, calls: CallChange[], orders: OrderChange[], rulesHash: string): void {
-    this.stmts.deleteCalls.run(messageId);
-    this.stmts.deleteOrders.run(messageId);
+  putIndex(messageId: string, calls: CallChange[], orders: OrderChange[], rulesHash: string, fresh = false): void {
+    // a message stored just now has nothing to replace
+    if (!fresh) {
+      this.stmts.deleteCalls.run(messageId);
+      this.stmts.deleteOrders.run(messageId);
+    }
     calls.forEach((c, i) => this.stmts.insertCall.run(messageId, i, c.file, c.function, c.path, c.call, c.op, c.line, c.rule));
     orders.forEach((o, i) =>
       this.stmts.insertOrder.run(messageId, i, o.file, o.function, o.path, o.call, JSON.stringify(o.nowBefore), JSON.stringify(o.nowAfter), o.rule));

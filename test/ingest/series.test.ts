@@ -5,7 +5,7 @@ let clock = Date.parse('2010-03-01T10:00:00Z');
 function head(id: string, p: Partial<MessageHead> & { index?: number | null; total?: number | null }): MessageHead {
   clock += 60_000;
   return {
-    messageId: id, title: 't', tags: ['PATCH'], version: 1, index: null, total: null,
+    messageId: id, title: 't', version: 1, index: null, total: null,
     from: { name: 'A', email: 'a@x' }, date: new Date(clock).toISOString(), inReplyTo: null, references: [],
     kind: 'patch', isPatch: true, changeId: null, supersedes: null, ...p,
   };
