@@ -7,6 +7,7 @@
 const ACT = '(?:applied|queued|merged|pulled|picked[ \\t]+up)';
 const POLITE = '(?:(?:ok(?:ay)?|thanks(?:[ \\t]+a[ \\t]+lot)?|thank[ \\t]+you|great|good|nice|looks[ \\t]+good|lgtm)[ \\t]*[,!.:;-]*[ \\t]*)';
 const SUBJECT = '(?:(?:i\'ve|i[ \\t]+have|we\'ve|we[ \\t]+have|(?:the[ \\t]+)?(?:whole[ \\t]+)?(?:patch(?:es|set)?|series)|both|all(?:[ \\t]+\\w+)?)[ \\t]+(?:(?:is|are|has[ \\t]+been|have[ \\t]+been|now|just|finally)[ \\t]+)?)';
+const ACT_WORD_RE = /applied|queued|merged|pulled|picked/i;
 const POSITIVE_RE = new RegExp(`^${POLITE}*(?:now[ \\t]+)?${SUBJECT}?${ACT}\\b`, 'i');
 
 // Anything that turns the sentence into a question, a condition, a plan, a refusal or a tester's report.
@@ -25,7 +26,8 @@ const ATTRIBUTION_RE = /(?:\b(?:wrote|writes|said|schrieb|escribió|a écrit)|^q
  * @example saysApplied("I'll apply this after the merge window.") // false
  */
 export function saysApplied(ownText: string): boolean {
-  if (!ownText) return false;
+  // most text names no act at all: no sentence of it can say one was done
+  if (!ownText || !ACT_WORD_RE.test(ownText)) return false;
   for (const sentence of sentences(ownText)) {
     if (POSITIVE_RE.test(sentence) && !DISQUALIFIER_RE.test(sentence)) return true;
   }

@@ -18,6 +18,8 @@ const EXTENDED_RE =
  *   // 'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n'
  */
 export function extractDiff(body: string): string {
+  // a diff starts at a "diff --git " or a "--- " line: a body with neither (most replies) has none
+  if (!body.includes('diff --git ') && !body.includes('--- ')) return '';
   const lines = body.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   const out: string[] = [];
   let i = 0;

@@ -22,6 +22,9 @@ const ZONES: Readonly<Record<string, number>> = Object.freeze({
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 const TIME_RE = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
 const NUM_ZONE_RE = /^(?:gmt|utc|ut)?([+-])(\d{2}):?(\d{2})$/i;
+// The form nearly every mailer writes: "Thu, 11 Jun 2009 06:00:03 -0400 (EDT)". Read at once; what the token
+// reader below makes of it is the same (a numeric zone wins over the comment).
+const RFC5322_RE = /^(?:([A-Za-z]{3}),[ ]?)?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))? ([+-])(\d{2})(\d{2})(?: \([^()]*\))?$/;
 
 /**
  * Parse a mail Date header. Returns null when no calendar date and time can be read from it, or when the
@@ -35,6 +38,17 @@ export function parseMailDate(s: string): Date | null {
   if (typeof s !== 'string') return null;
   let text = s.trim();
   if (!text || text.length > 200) return null;
+
+  const common = RFC5322_RE.exec(text);
+  if (common && (!common[1] || WEEKDAYS.has(common[1].toLowerCase()))) {
+    const month = MONTHS[common[3].toLowerCase()];
+    if (month !== undefined) {
+      const hh = Number(common[9]), mm = Number(common[10]);
+      if (hh > 14 || mm > 59) return null;
+      const offset = (common[8] === '-' ? -1 : 1) * (hh * 60 + mm);
+      return build(+common[4], month, +common[2], +common[5], +common[6], common[7] ? +common[7] : 0, offset);
+    }
+  }
 
   const iso = ISO_RE.exec(text);
   if (iso) {

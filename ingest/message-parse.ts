@@ -412,7 +412,7 @@ function singlePart(bytes: Buffer): Mime | null {
   else if (cte === 'quoted-printable') data = decodeQp(body);
   const text = textOf(data, params.charset || '');
   if (text === null) return null;
-  mime.text = text.replace(/\r?\n/g, '\n');
+  mime.text = text.includes('\r') ? text.replace(/\r?\n/g, '\n') : text;
   return mime;
 }
 
@@ -677,7 +677,8 @@ function ownTextOf(lines: string[], diff: string): string {
     if (line === '-- ' || line === '--') break;
     if (diffStart !== null && line === diffStart) break;
     if (ORIGINAL_MESSAGE_RE.test(line)) break;
-    if (ATTRIBUTION_RE.test(line) && (line.startsWith('On ') || nextContentIsQuoted(lines, i + 1))) {
+    // every attribution form ends in a colon
+    if (line.includes(':') && ATTRIBUTION_RE.test(line) && (line.startsWith('On ') || nextContentIsQuoted(lines, i + 1))) {
       // a two-line "On <date>, <long name>\n<address> wrote:"
       if (!/^On\s/.test(line) && out.length && /^On\s/.test(out[out.length - 1]) && !ATTRIBUTION_RE.test(out[out.length - 1])) out.pop();
       continue;

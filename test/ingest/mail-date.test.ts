@@ -72,4 +72,28 @@ describe('parseMailDate', () => {
       { numRuns: 300 },
     );
   });
+  it('reads the common RFC 5322 form as the general reader does, in range or not', () => {
+    // Doubled blanks keep a date out of the one-pattern fast path, so the token reader reads the same fields:
+    // both must agree, for junk weekdays, out-of-range days, hours and zones included.
+    const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    const date = fc.record({
+      weekday: fc.option(fc.constantFrom('Mon', 'tue', 'SUN', 'Foo', 'Mar', 'Jan'), { nil: undefined }),
+      day: fc.integer({ min: 0, max: 39 }).map(String),
+      month: fc.constantFrom('Jan', 'feb', 'MAR', 'Apr', 'Jun', 'Sep', 'Dec', 'Xyz', 'Tue'),
+      year: fc.integer({ min: 1890, max: 2100 }).map(String),
+      hh: two(25), mm: two(61), ss: fc.option(two(61), { nil: undefined }),
+      sign: fc.constantFrom('+', '-'), zh: two(16), zm: two(61),
+      comment: fc.option(fc.constantFrom('(EDT)', '(CEST)', '()'), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(date, (d) => {
+        const parts = [d.weekday ? `${d.weekday},` : '', d.day, d.month, d.year, `${d.hh}:${d.mm}${d.ss ? ':' + d.ss : ''}`, `${d.sign}${d.zh}${d.zm}`, d.comment ?? '']
+          .filter(Boolean);
+        const fast = parseMailDate(parts.join(' '));
+        const general = parseMailDate(parts.join('  '));
+        expect(fast?.getTime() ?? null).toBe(general?.getTime() ?? null);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
