@@ -57,6 +57,12 @@ export function rulesHash(rulesData: unknown): string {
 /** Below this an archive is never a bulk load (rebuilding the indexes would cost more than it saves). */
 const BULK_MIN_BYTES = 8 << 20;
 
+/**
+ * Batches between two checkpoints of the write-ahead log. The workers do not checkpoint (a checkpoint waits on
+ * fsync, and a worker waiting on it is a core not parsing): this thread, idle while they work, does it for them.
+ */
+const CHECKPOINT_EVERY = 8;
+
 /** Parses and stores batches; `run` resolves once its batch is committed (in the order `run` was called). */
 interface BatchRunner {
   run(raws: RawMessage[], resume: ResumePoint | null): Promise<BatchCounts>;
@@ -166,6 +172,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   const batchSize = opts.batchSize ?? 256;
   const summary: IngestSummary = { new: 0, duplicate: 0, quarantined: 0, skippedSources: 0, patches: 0, series: 0, seconds: 0, derive: null };
   let totalMessages = 0;
+  let committed = 0;
   // An archive larger than what is stored is a bulk load: its indexes are built once at the end
   let storedBytes = (db.prepare('SELECT coalesce(sum(size), 0) FROM messages').pluck().get() as number);
   let deferred = false;
@@ -202,6 +209,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         summary.quarantined += counts.quarantined;
         summary.patches += counts.patches;
         totalMessages += counts.new + counts.duplicate + counts.quarantined;
+        if (nWorkers > 0 && ++committed % CHECKPOINT_EVERY === 0) db.pragma('wal_checkpoint(PASSIVE)');
         opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? 0, messages: totalMessages });
       };
       const send = (raws: RawMessage[]) => {
