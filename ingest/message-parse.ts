@@ -380,8 +380,8 @@ function singlePart(bytes: Buffer): Mime | null {
     else if (key === 'content-transfer-encoding') transferEncoding ??= line;
     else if (key === 'content-disposition') disposition ??= line;
     else if (key === 'subject' && !mime.subject) mime.subject = decodedWords(headerValue(line));
-    else if (key === 'from') mime.from ??= parseAddressHeader(headerValue(line)) as unknown as AddressObject;
-    else if (key === 'sender') mime.sender ??= parseAddressHeader(headerValue(line)) as unknown as AddressObject;
+    else if (key === 'from') mime.from ??= addressField(line);
+    else if (key === 'sender') mime.sender ??= addressField(line);
   }
 
   // What mailsplit's MimeNode.parseHeaders makes of the part, and MailParser's createNode of that: a text
@@ -391,7 +391,7 @@ function singlePart(bytes: Buffer): Mime | null {
     const value = cd.value.toLowerCase().trim();
     if ((value && value !== 'inline') || cd.params.filename) return null;
   }
-  const ct = contentType === undefined ? undefined : mimeLib.parseHeaderValue(mimeValue(contentType), { stripComments: true });
+  const ct = contentType === undefined ? undefined : contentTypeField(contentType);
   const type = (ct?.value ?? '').toLowerCase().trim();
   if (type && type !== 'text/plain') return null;
   const params = ct?.params ?? {};
@@ -415,6 +415,28 @@ function singlePart(bytes: Buffer): Mime | null {
   mime.text = text.includes('\r') ? text.replace(/\r?\n/g, '\n') : text;
   return mime;
 }
+
+/**
+ * The same header line, read again: an archive repeats its senders and its content types thousands of times,
+ * so each distinct line is read once. The values are shared, and read only. Bounded: a full cache starts over.
+ */
+function memo<T>(read: (line: string) => T, max = 10_000): (line: string) => T {
+  const seen = new Map<string, T>();
+  return (line) => {
+    let v = seen.get(line);
+    if (v === undefined) {
+      if (seen.size >= max) seen.clear();
+      v = read(line);
+      seen.set(line, v);
+    }
+    return v;
+  };
+}
+
+/** A From or Sender line as MailParser reads it. */
+const addressField = memo((line) => parseAddressHeader(headerValue(line)) as unknown as AddressObject);
+/** A Content-Type line as mailsplit reads it. */
+const contentTypeField = memo((line) => mimeLib.parseHeaderValue(mimeValue(line), { stripComments: true }));
 
 /**
  * mailsplit's header lines (Headers._parseHeaders): the block as a latin-1 ("binary") string split at LF
