@@ -10,6 +10,7 @@ import { Store, type BatchCounts, type ResumePoint } from './store.ts';
 import { packBatch, type WorkerReply } from './batch-transfer.ts';
 import { walkArchives } from './archive-walk.ts';
 import { parseOne } from './parse-one.ts';
+import { checkpointElsewhere } from './log-checkpoint.ts';
 import { validateWatchRules, type WatchRule } from '../config/watch-rules.ts';
 import { deriveNew, derivesWhole, type DeriveResult } from './derive.ts';
 import crypto from 'node:crypto';
@@ -236,8 +237,23 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
     await runner.close();
     closed = true;
     // A bulk load derives the whole archive before its indexes are built: the derived columns are written
-    // once, then indexed once (a derivation of part of the archive needs the indexes to find that part)
-    if (deferred && wantsDerive() && derivesWhole(db)) summary.derive = deriveNew(db, opts.declared ?? []);
+    // once, then indexed once (a derivation of part of the archive needs the indexes to find that part). While
+    // this thread builds the indexes, another copies the derivation's pages from the log into the database:
+    // left to this thread's own commits, that copy would come after them, in series.
+    if (deferred && wantsDerive() && derivesWhole(db)) {
+      const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+      db.pragma('wal_autocheckpoint = 0');
+      try {
+        summary.derive = deriveNew(db, opts.declared ?? []);
+        const copied = dbFile ? checkpointElsewhere(dbFile) : Promise.resolve();
+        copied.catch(() => {}); // awaited below, after the indexes
+        restoreIndexes(db);
+        deferred = false;
+        await copied;
+      } finally {
+        db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+      }
+    }
   } finally {
     if (!closed) await runner.close();
     if (deferred) restoreIndexes(db);
