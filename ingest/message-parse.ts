@@ -384,6 +384,10 @@ function singlePart(bytes: Buffer): Mime | null {
     else if (key === 'sender') mime.sender ??= addressField(line);
   }
 
+  const ct = contentType === undefined ? undefined : contentTypeField(contentType);
+  const type = (ct?.value ?? '').toLowerCase().trim();
+  if (type === 'multipart/mixed' && disposition === undefined) return mixedParts(bytes, headEnd, mime, ct!.params, transferEncoding);
+
   // What mailsplit's MimeNode.parseHeaders makes of the part, and MailParser's createNode of that: a text
   // part when its type is text/plain or none, with an inline disposition or none.
   if (disposition !== undefined) {
@@ -391,8 +395,6 @@ function singlePart(bytes: Buffer): Mime | null {
     const value = cd.value.toLowerCase().trim();
     if ((value && value !== 'inline') || cd.params.filename) return null;
   }
-  const ct = contentType === undefined ? undefined : contentTypeField(contentType);
-  const type = (ct?.value ?? '').toLowerCase().trim();
   if (type && type !== 'text/plain') return null;
   const params = ct?.params ?? {};
   // a name (a .patch is an attachment here), a boundary (mailsplit splits on it even in a text part), flowed
@@ -414,6 +416,106 @@ function singlePart(bytes: Buffer): Mime | null {
   if (text === null) return null;
   mime.text = text.includes('\r') ? text.replace(/\r?\n/g, '\n') : text;
   return mime;
+}
+
+// ---- without mailparser: multipart/mixed of text parts ------------------------------------------------------
+
+// a boundary of RFC 2046's characters, without the blank it allows (a line with trailing blanks is mailsplit's)
+const BOUNDARY_RE = /^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/;
+// part types read here: a text part, or a patch attachment; anything else (html, nested multiparts,
+// octet-streams whose type MailParser guesses from the name, mail) is MailParser's
+const PART_TYPES = new Set(['text/plain', 'text/x-patch', 'text/x-diff', 'text/patch', 'text/diff']);
+// part header fields that change nothing read here
+const PART_FIELDS_OTHER = new Set(['content-description', 'content-id', 'mime-version']);
+// file names no decoding can change
+const PLAIN_NAME_RE = /^[\w.+-]+$/;
+// transfer encodings a part may carry: none, or one of these
+const PART_ENCODINGS = new Set(['', '7bit', '8bit', 'binary', 'base64', 'quoted-printable']);
+// an RFC 2231 parameter (name*=, name*0=): parseHeaderValue decodes it, mailsplit then treats it apart
+const RFC2231_RE = /\*\d*\*?\s*=/;
+
+/**
+ * A multipart/mixed mail of flat text parts (a message and its .patch attachment), read as MailParser
+ * reads it: the text parts' text joined by a line break, the others as attachments, each part through the
+ * same decoders as a single part. Null for what is left (CR line ends, a preamble, folded or unknown part
+ * fields, encoded or RFC 2231 names, other part types, a boundary prefix MailParser might read otherwise,
+ * no closing delimiter), which MailParser reads. A test holds it to MailParser.
+ */
+function mixedParts(bytes: Buffer, headEnd: number, mime: Mime, params: Record<string, string | undefined>, transferEncoding: string | undefined): Mime | null {
+  const boundary = params.boundary;
+  if (!boundary || !BOUNDARY_RE.test(boundary)) return null;
+  if (transferEncoding !== undefined && !['7bit', '8bit', 'binary'].includes(mimeValue(transferEncoding).toLowerCase())) return null;
+  const bodyStart = Math.min(headEnd + (bytes[headEnd] === 0x0d ? 2 : 1), bytes.length);
+  if (bytes.indexOf(0x0d, bodyStart) >= 0) return null;
+  const lines = bytes.toString('latin1', bodyStart).split('\n');
+  const open = `--${boundary}`;
+  const close = `${open}--`;
+  let i = 0;
+  while (i < lines.length && lines[i] === '') i++;
+  if (lines[i] !== open) return null;
+  const texts: string[] = [];
+  for (;;) {
+    let j = i + 1;
+    while (j < lines.length && lines[j] !== open && lines[j] !== close) {
+      if (lines[j].startsWith(open)) return null;
+      j++;
+    }
+    if (j === lines.length) return null;
+    // the line break before a delimiter belongs to the delimiter
+    const part = mixedPart(lines.slice(i + 1, j));
+    if (!part) return null;
+    if ('text' in part) {
+      if (part.text) texts.push(part.text); // MailParser skips an empty text part
+    } else mime.attachments.push(part.attachment);
+    if (lines[j] === close) break; // what follows is the epilogue, which MailParser skips
+    i = j;
+  }
+  mime.text = texts.join('\n');
+  return mime;
+}
+
+/** One part of {@link mixedParts}, as MailParser's createNode and RelabellingParser make it: text or attachment. */
+function mixedPart(lines: string[]): { text: string } | { attachment: Mime['attachments'][number] } | null {
+  const blank = lines.indexOf('');
+  if (blank <= 0) return null;
+  let ctLine: string | undefined;
+  let cteLine: string | undefined;
+  let cdLine: string | undefined;
+  for (let k = 0; k < blank; k++) {
+    const l = lines[k];
+    const colon = l.indexOf(':');
+    if (colon <= 0 || l.charCodeAt(0) === 0x20 || l.charCodeAt(0) === 0x09) return null;
+    const key = l.slice(0, colon).toLowerCase().trim();
+    if (key === 'content-type' && ctLine === undefined) ctLine = l;
+    else if (key === 'content-transfer-encoding' && cteLine === undefined) cteLine = l;
+    else if (key === 'content-disposition' && cdLine === undefined) cdLine = l;
+    else if (!PART_FIELDS_OTHER.has(key)) return null;
+  }
+  if (ctLine === undefined || RFC2231_RE.test(ctLine) || (cdLine !== undefined && RFC2231_RE.test(cdLine))) return null;
+  const ct = contentTypeField(ctLine);
+  const type = ct.value.toLowerCase().trim();
+  if (!PART_TYPES.has(type) || ct.params.boundary) return null;
+  const cd = cdLine === undefined ? undefined : mimeLib.parseHeaderValue(mimeValue(cdLine), { stripComments: true });
+  const filename = cd?.params.filename || ct.params.name || '';
+  if (filename && !PLAIN_NAME_RE.test(filename)) return null;
+  const encoding = cteLine === undefined ? '' : mimeValue(cteLine);
+  const cte = encoding.toLowerCase().trim();
+  if (encoding.includes('(') || !PART_ENCODINGS.has(cte)) return null;
+
+  // createNode: a disposition other than these two is an attachment; none is inline for a text type
+  let disposition = (cd?.value ?? '').toLowerCase().trim() || undefined;
+  if (disposition && disposition !== 'attachment' && disposition !== 'inline') disposition = 'attachment';
+  const isText = type === 'text/plain' && (disposition ?? 'inline') === 'inline' && !DIFF_NAME_RE.test(filename);
+
+  const body = Buffer.from(lines.slice(blank + 1).join('\n'), 'latin1');
+  let data: Buffer = body;
+  if (cte === 'base64') data = decodeBase64(body.toString('latin1').replace(NOT_BASE64_RE, ''));
+  else if (cte === 'quoted-printable') data = decodeQp(body);
+  const charset = ct.params.charset || '';
+  if (!isText) return { attachment: { contentType: type, filename, charset, content: data } };
+  const text = textOf(data, charset);
+  if (text === null) return null;
+  return { text: text.includes('\r') ? text.replace(/\r?\n/g, '\n') : text };
 }
 
 /**

@@ -113,6 +113,56 @@ describe('readSinglePart on generated mail', () => {
   });
 });
 
+// weighted towards what the fast path reads (each part must be readable for the mail to be), with every
+// kind of part it declines in the mix
+const often = <T>(common: T[], rare: T[]) => fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...common) }, { weight: 1, arbitrary: fc.constantFrom(...rare) });
+const part = fc.record({
+  type: often(['text/plain', 'TEXT/PLAIN', 'text/x-patch', 'text/x-diff', 'text/plain (c)'], [undefined, 'text/html', 'application/octet-stream']),
+  charset: often(['', 'us-ascii', 'utf-8', 'iso-8859-1', 'windows-1252', 'koi8-r', 'x-unknown', 'UTF-8'], ['utf-16', 'shift_jis']),
+  cte: often(['', '7bit', '8bit', 'base64', 'quoted-printable', 'BASE64'], ['x-uuencode', 'base64 (c)']),
+  disposition: often([undefined, undefined, 'inline', 'attachment', 'weird'], ['attachment (c)']),
+  name: often([undefined, undefined, 'fix.patch', 'notes.txt', '0001-kexec-fix.diff'], ['a b.patch', '=?utf-8?q?f=C3=BCr?=.patch', "utf-8''fix.patch"]),
+  extra: often([undefined, undefined, 'Content-ID: <p@x>', 'Content-Description: the fix'], ['X-Other: 1', ' folded']),
+  body: fc.oneof({ weight: 1, arbitrary: bodyBytes }, { weight: 3, arbitrary: fc.array(text, { maxLength: 12 }).map((l) => Buffer.from(l.join('\n').replace(/\r/g, '') + '\n', 'utf8')) }),
+  noise: fc.record({ wrap: fc.integer({ min: 4, max: 80 }), crlf: fc.constantFrom(false, false, false, true), junk: fc.constantFrom('', ' ', '=') }),
+});
+const multipart = fc.record({
+  boundary: fc.constantFrom('b', '"=_b-1"', '----bench117', '"a b"', 'x:y/z', '"quoted"'),
+  preamble: often(['', '\n'], ['This is a multi-part message in MIME format.\n']),
+  parts: fc.array(part, { minLength: 1, maxLength: 3 }),
+  closing: fc.constantFrom('--', '--', '--', ''),
+  epilogue: fc.constantFrom('', '\n', 'epilogue\n'),
+  crlf: fc.constantFrom(false, false, false, true),
+});
+
+describe('multipart/mixed read without MailParser', () => {
+  it('reads random multipart/mixed mail exactly as MailParser does', async () => {
+    let fast = 0;
+    await fc.assert(
+      fc.asyncProperty(multipart, async (m) => {
+        const value = m.boundary.replace(/^"|"$/g, '');
+        const out: Buffer[] = [latin1(`${HEAD}MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=${m.boundary}\n\n${m.preamble}`)];
+        for (const p of m.parts) {
+          const lines: string[] = [];
+          const name = p.name === undefined ? '' : p.name.includes("''") ? `; name*=${p.name}` : `; name="${p.name}"`;
+          if (p.type !== undefined) lines.push(`Content-Type: ${p.type}${p.charset ? `; charset=${p.charset}` : ''}${name}`);
+          if (p.cte) lines.push(`Content-Transfer-Encoding: ${p.cte}`);
+          if (p.disposition) lines.push(`Content-Disposition: ${p.disposition}${p.name && !p.name.includes("''") ? `; filename="${p.name}"` : ''}`);
+          if (p.extra === ' folded') lines[lines.length - 1] += '\n folded';
+          else if (p.extra) lines.push(p.extra);
+          out.push(latin1(`--${value}\n${lines.join('\n')}\n\n`), encoded(p.body, p.cte, p.noise), latin1('\n'));
+        }
+        out.push(latin1(`--${value}${m.closing}\n${m.epilogue}`));
+        let bytes = Buffer.concat(out);
+        if (m.crlf) bytes = latin1(bytes.toString('latin1').replace(/\r?\n/g, '\r\n'));
+        if (await bothWays(bytes)) fast++;
+      }),
+      { numRuns: 500, seed: 20100331 },
+    );
+    expect(fast).toBeGreaterThan(25); // the fast path was taken, not only declined
+  });
+});
+
 describe("libbase64's stream Decoder", () => {
   it('gives one decode of the base64 characters, however the input is cut', async () => {
     const input = fc.array(fc.constantFrom('QU', 'JD', 'RA', 'w7Y', '=', '==', '\r\n', '\n', ' ', '-', '_', '*', '\xe9', 'Zm9v', 'YmFy'), { maxLength: 60 }).map((a) => a.join(''));
