@@ -23,13 +23,17 @@ export interface Acceptance {
  * The patch or cover a message answers: the nearest one up its In-Reply-To / References.
  * Returns null for messages that answer nothing known.
  */
-export function answeredBy(m: ReplyHead, byId: Map<string, ReplyHead>): string | null {
-  const ups = [m.inReplyTo, ...[...m.references].reverse()].filter((x): x is string => !!x && x !== m.messageId);
-  for (const up of ups) {
-    const u = byId.get(up);
-    if (u && (u.isPatch || u.kind === 'cover')) return up;
-  }
+export function answeredBy(m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>): string | null {
+  // In-Reply-To, then References from the nearest (a loop, not arrays: called for every reply of an archive)
+  if (answerable(m.inReplyTo, m, byId)) return m.inReplyTo;
+  for (let i = m.references.length - 1; i >= 0; i--) if (answerable(m.references[i], m, byId)) return m.references[i];
   return null;
+}
+
+function answerable(up: string | null, m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>): up is string {
+  if (!up || up === m.messageId) return false;
+  const u = byId.get(up);
+  return !!u && (u.isPatch || u.kind === 'cover');
 }
 
 /**
@@ -42,8 +46,11 @@ export function answeredBy(m: ReplyHead, byId: Map<string, ReplyHead>): string |
  *
  * @returns accepted target (patch or cover Message-ID) → the first accepting reply
  */
-export function findAcceptances(messages: ReplyHead[], knownAppliers: ReadonlySet<string> = new Set()): Map<string, Acceptance> {
-  const byId = new Map(messages.map((m) => [m.messageId, m]));
+export function findAcceptances(
+  messages: ReplyHead[],
+  knownAppliers: ReadonlySet<string> = new Set(),
+  byId: ReadonlyMap<string, ReplyHead> = new Map(messages.map((m) => [m.messageId, m])),
+): Map<string, Acceptance> {
   const claims: { target: ReplyHead; reply: ReplyHead }[] = [];
   for (const m of messages) {
     if (!m.saysApplied || m.isPatch) continue;

@@ -213,7 +213,7 @@ function conclude(db: Db, scope?: DeriveScope) {
   const all = findSeries(heads as MessageHead[]);
   // in a scope, only the authors read in full get their series rewritten
   const postings = scope ? all.filter((p) => scope.authors.has(p.author.email.toLowerCase())) : all;
-  const acceptances = findAcceptances(replyHeads, scope ? knownAppliers(db) : undefined);
+  const acceptances = findAcceptances(replyHeads, scope ? knownAppliers(db) : undefined, headById);
   return { threads, postings, acceptances, answers };
 }
 

@@ -81,10 +81,11 @@ export function findSeries(heads: MessageHead[]): Posting[] {
     if (h.total && h.index) {
       // nearest referenced cover or sibling of the same version and size (chain-reply-to threads
       // each patch under the previous one)
-      const ups = [h.inReplyTo, ...[...h.references].reverse()].filter((x): x is string => !!x);
-      for (const up of ups) {
-        const d = draftOf.get(up);
-        if (d && fits(d, h)) { draft = d; break; }
+      // In-Reply-To, then References from the nearest
+      for (let i = h.references.length; i >= 0 && !draft; i--) {
+        const up = i === h.references.length ? h.inReplyTo : h.references[i];
+        const d = up ? draftOf.get(up) : undefined;
+        if (d && fits(d, h)) draft = d;
       }
       if (!draft) {
         const t = time(h.date);
