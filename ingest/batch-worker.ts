@@ -31,6 +31,10 @@ async function parseBatch(job: BatchJob): Promise<void> {
     const slice = raws.slice(i, i + IN_FLIGHT);
     const out = await Promise.all(slice.map((raw) => parseOne(raw, rules, list)));
     out.forEach((p, k) => (parsed[i + k] = p));
+    // Let a waiting 'commit' in: the other worker's next batch may wait on this one's commit, and parsing runs
+    // in microtasks, which would otherwise hold the message back until the whole batch is parsed (workers sat
+    // idle 15% of the time on it)
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   ready.set(job.id, { raws, parsed, job });
   reply({ type: 'parsed', id: job.id });
