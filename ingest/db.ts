@@ -71,7 +71,8 @@ export function restoreIndexes(db: Db): number {
   return sqls.length;
 }
 
-function deferredIndexes(db: Db): string[] {
+/** The definitions of the indexes a bulk load dropped and has not built yet. */
+export function deferredIndexes(db: Db): string[] {
   const v = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(DEFERRED_KEY) as string | undefined;
   return v ? (JSON.parse(v) as string[]) : [];
 }

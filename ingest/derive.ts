@@ -59,6 +59,25 @@ export interface DeriveResult {
   resolved: number;
 }
 
+/**
+ * {@link deriveAll} for a bulk load, whose messages no other connection changes meanwhile: the reading and
+ * concluding happen outside the transaction, while `meanwhile` (another connection's writing, such as building
+ * indexes) runs; the writing waits for it, so that this connection writes on top of it.
+ */
+export async function deriveAllBeside(db: Db, meanwhile: Promise<void>, declared: DeclaredFix[] = []): Promise<DeriveResult> {
+  const d = conclude(db);
+  await meanwhile;
+  const store = new Store(db);
+  return store.transaction(() => {
+    store.setMeta('derive.dirty', '1');
+    store.writeDerived(d);
+    const detection = detectAll(db, store, declared);
+    store.setMeta('detect.declared', JSON.stringify(declared));
+    store.setMeta('derive.dirty', '0');
+    return { threads: d.threads.length, series: d.postings.length, accepted: d.acceptances.size, ...detection };
+  });
+}
+
 /** Everything derived from the message table (threads, series, acceptance), then detection. */
 export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
   const store = new Store(db);

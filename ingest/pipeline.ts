@@ -4,15 +4,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { deferIndexes, restoreIndexes, type Db } from './db.ts';
+import { deferIndexes, deferredIndexes, restoreIndexes, type Db } from './db.ts';
 import type { DeclaredFix, RawMessage } from './model.ts';
-import { Store, type BatchCounts, type ResumePoint } from './store.ts';
+import { DERIVED_INDEXES, Store, type BatchCounts, type ResumePoint } from './store.ts';
 import { packBatch, type WorkerReply } from './batch-transfer.ts';
 import { walkArchives } from './archive-walk.ts';
 import { parseOne } from './parse-one.ts';
-import { checkpointElsewhere } from './log-checkpoint.ts';
+import { checkpointElsewhere, execElsewhere } from './sql-elsewhere.ts';
 import { validateWatchRules, type WatchRule } from '../config/watch-rules.ts';
-import { deriveNew, derivesWhole, type DeriveResult } from './derive.ts';
+import { deriveAllBeside, deriveNew, derivesWhole, type DeriveResult } from './derive.ts';
 import crypto from 'node:crypto';
 
 export interface IngestOptions {
@@ -54,6 +54,9 @@ export interface IngestSummary {
 export function rulesHash(rulesData: unknown): string {
   return crypto.createHash('sha256').update(JSON.stringify(rulesData)).digest('hex').slice(0, 16);
 }
+
+const writtenByDerivation = (sql: string) => DERIVED_INDEXES.includes(/^CREATE INDEX (\w+)/i.exec(sql)?.[1] ?? '');
+const ifNotExists = (sql: string) => sql.replace(/^CREATE INDEX /i, 'CREATE INDEX IF NOT EXISTS ');
 
 /** Below this an archive is never a bulk load (rebuilding the indexes would cost more than it saves). */
 const BULK_MIN_BYTES = 8 << 20;
@@ -244,7 +247,10 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
       db.pragma('wal_autocheckpoint = 0');
       try {
-        summary.derive = deriveNew(db, opts.declared ?? []);
+        // the indexes over columns derivation does not write are built meanwhile, by another connection
+        const early = dbFile ? execElsewhere(dbFile, deferredIndexes(db).filter((sql) => !writtenByDerivation(sql)).map(ifNotExists), { transaction: true }) : null;
+        early?.catch(() => {}); // awaited by the derivation; what it did not build, restoreIndexes builds
+        summary.derive = early ? await deriveAllBeside(db, early.catch(() => {}), opts.declared ?? []) : deriveNew(db, opts.declared ?? []);
         const copied = dbFile ? checkpointElsewhere(dbFile) : Promise.resolve();
         copied.catch(() => {}); // awaited below, after the indexes
         restoreIndexes(db);

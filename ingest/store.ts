@@ -48,7 +48,7 @@ export interface DeriveScope {
 }
 
 /** Indexes over the messages columns derivation writes. */
-const DERIVED_INDEXES = ['messages_thread', 'messages_series', 'messages_answers'];
+export const DERIVED_INDEXES = ['messages_thread', 'messages_series', 'messages_answers'];
 
 export class Store {
   private stmts;
