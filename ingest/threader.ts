@@ -192,29 +192,52 @@ export function threadMessages(msgs: readonly ThreadInput[]): ThreadResult {
   roots.sort(cmpContainer);
   const threads: Thread[] = [];
   const parentOf = new Map<string, string | null>();
-  const rootOf = new Map<string, string>();
-  const depthOf = new Map<string, number>();
+  // kept per tree: the root and the depth of every node, turned into maps only when asked for (derivation,
+  // the main caller, needs neither: 200k map entries it would build for nothing)
+  const visits: { root: string; nodes: Container[]; depths: number[] }[] = [];
   for (const r of roots) {
     if (!r.hasMsg) continue; // placeholders only (their children found better parents)
     const members: string[] = [];
     const placeholders: string[] = [];
     const visited: Container[] = [];
+    const depths: number[] = [];
     const stack: [Container, number][] = [[r, 0]];
     while (stack.length) {
       const [c, depth] = stack.pop()!;
       visited.push(c);
-      depthOf.set(c.id, depth);
+      depths.push(depth);
       if (c.real) members.push(c.id);
       else placeholders.push(c.id);
       // placeholders with no message below them are dropped (JWZ prunes them too)
       const kids = c.children.filter((k) => k.hasMsg).sort(cmpContainer);
       for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, depth + 1]);
     }
-    for (const c of visited) {
-      parentOf.set(c.id, c.parent ? c.parent.id : null);
-      rootOf.set(c.id, r.id);
-    }
+    for (const c of visited) parentOf.set(c.id, c.parent ? c.parent.id : null);
+    visits.push({ root: r.id, nodes: visited, depths });
     threads.push({ root: r.id, rootIsPlaceholder: !r.real, members, placeholders: placeholders.sort(cmpStr) });
   }
-  return { threads, parentOf, rootOf, depthOf };
+  let rootOf: Map<string, string> | undefined;
+  let depthOf: Map<string, number> | undefined;
+  const maps = () => {
+    rootOf = new Map();
+    depthOf = new Map();
+    for (const v of visits) {
+      v.nodes.forEach((c, i) => {
+        rootOf!.set(c.id, v.root);
+        depthOf!.set(c.id, v.depths[i]);
+      });
+    }
+  };
+  return {
+    threads,
+    parentOf,
+    get rootOf() {
+      if (!rootOf) maps();
+      return rootOf!;
+    },
+    get depthOf() {
+      if (!depthOf) maps();
+      return depthOf!;
+    },
+  };
 }
