@@ -65,10 +65,12 @@ interface Container {
 }
 
 function chainOf(m: ThreadInput): string[] {
-  const refs = m.references.filter((r) => r !== '');
-  if (m.inReplyTo && !refs.includes(m.inReplyTo)) refs.push(m.inReplyTo);
   const out: string[] = [];
-  for (const r of refs) if (r !== m.messageId && out[out.length - 1] !== r) out.push(r);
+  const add = (r: string) => {
+    if (r !== '' && r !== m.messageId && out[out.length - 1] !== r) out.push(r);
+  };
+  for (const r of m.references) add(r);
+  if (m.inReplyTo && !m.references.includes(m.inReplyTo)) add(m.inReplyTo);
   return out;
 }
 
@@ -109,7 +111,8 @@ export function threadMessages(msgs: readonly ThreadInput[]): ThreadResult {
     const prev = byId.get(m.messageId);
     byId.set(m.messageId, prev ? better(prev, m) : m);
   }
-  const ids = [...byId.keys()].sort(cmpStr);
+  // the default order is cmpStr's (UTF-16 code units), without a comparator called 1.7M times for 100k ids
+  const ids = [...byId.keys()].sort();
 
   const containers = new Map<string, Container>();
   const get = (id: string): Container => {
@@ -209,6 +212,7 @@ export function threadMessages(msgs: readonly ThreadInput[]): ThreadResult {
       if (c.real) members.push(c.id);
       else placeholders.push(c.id);
       // placeholders with no message below them are dropped (JWZ prunes them too)
+      if (c.children.length === 0) continue; // most nodes are leaves: nothing to sort
       const kids = c.children.filter((k) => k.hasMsg).sort(cmpContainer);
       for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, depth + 1]);
     }
