@@ -29,7 +29,7 @@ import { decode as decodeBase64 } from 'libbase64';
 import libmime from 'libmime';
 import { decode as decodeCharset } from 'libmime/lib/charset.js';
 import { decode as decodeQp } from 'libqp';
-import { MailParser, parseAddressHeader, type AddressObject, type EmailAddress, type HeaderLines } from 'mailparser';
+import type { AddressObject, EmailAddress, HeaderLines } from 'mailparser';
 import type { Address, DiffFile, Message, MessageKind, RawMessage } from './model.ts';
 import { extractDiff, parseDiff } from './diff.ts';
 import { parseSubject } from './subject.ts';
@@ -73,6 +73,8 @@ export async function parseMessage(raw: RawMessage, opts: ParseOptions = {}): Pr
     if (typeof input === 'string') return { quarantine: input };
     const single = opts.alwaysMailParser ? null : readSinglePart(input.bytes);
     const mail = single ?? (await readMime(input.bytes, input.sniff));
+    // a sender without an address (pipermail's `user at host`) is parsed again, by mailparser
+    if (!mailparser && !parsedSender(mail)?.address?.includes('@')) await loadMailparser();
     return build(raw, opts, mail, input.flowed);
   } catch (err) {
     return { quarantine: `parse error: ${err instanceof Error ? err.message : String(err)}` };
@@ -229,38 +231,56 @@ interface ParserInternals {
   decoder: { decodeStream(charset: string): Transform };
 }
 
-const mailParserInternals = MailParser.prototype as unknown as Partial<ParserInternals>;
-if (typeof mailParserInternals.createNode !== 'function') {
-  throw new Error('mailparser has no MailParser.prototype.createNode: the charset sniffing in message-parse.ts needs updating');
+type Mailparser = typeof import('mailparser');
+type Parser = InstanceType<Mailparser['MailParser']>;
+
+// mailparser is loaded when a mail first needs it: most mail is read without it (readSinglePart), and loading
+// it (with html-to-text, linkify and their kin) took a fifth of an ingest worker's start.
+let mailparser: Mailparser | null = null;
+let loadingMailparser: Promise<Mailparser> | null = null;
+let relabelling: (new (sniff: boolean) => Parser) | null = null;
+
+function loadMailparser(): Promise<Mailparser> {
+  loadingMailparser ??= import('mailparser').then((m) => {
+    relabelling = relabellingParser(m.MailParser);
+    return (mailparser = m);
+  });
+  return loadingMailparser;
 }
 
 /**
  * mailparser's MailParser, with two changes to how it treats a MIME part: a text part with a sniffed label
  * is decoded by a SniffDecoder; a text/plain part named *.patch or *.diff is an attachment, not body text.
  */
-class RelabellingParser extends MailParser {
-  constructor(private readonly sniff: boolean) {
-    super(MAILPARSER_OPTIONS);
-    const self = this as unknown as ParserInternals;
-    const library = self.decoder;
-    if (typeof library?.decodeStream !== 'function') {
-      throw new Error('mailparser has no decoder.decodeStream: the charset sniffing in message-parse.ts needs updating');
-    }
-    self.decoder = { decodeStream: (charset) => (charset === SNIFF_LABEL ? new SniffDecoder() : library.decodeStream(charset)) };
+function relabellingParser(MailParser: Mailparser['MailParser']): new (sniff: boolean) => Parser {
+  const internals = MailParser.prototype as unknown as Partial<ParserInternals>;
+  if (typeof internals.createNode !== 'function') {
+    throw new Error('mailparser has no MailParser.prototype.createNode: the charset sniffing in message-parse.ts needs updating');
   }
-
-  createNode(node: unknown): ParserNode {
-    const n = (mailParserInternals as ParserInternals).createNode.call(this, node);
-    if (n.contentType === 'text/plain' && !n.isAttachment) {
-      if (DIFF_NAME_RE.test(n.node.filename || '')) {
-        n.disposition = 'attachment';
-        n.isAttachment = true;
-      } else if (this.sniff && sniffed(n.charset)) {
-        n.charset = SNIFF_LABEL;
+  return class RelabellingParser extends MailParser {
+    constructor(private readonly sniff: boolean) {
+      super(MAILPARSER_OPTIONS);
+      const self = this as unknown as ParserInternals;
+      const library = self.decoder;
+      if (typeof library?.decodeStream !== 'function') {
+        throw new Error('mailparser has no decoder.decodeStream: the charset sniffing in message-parse.ts needs updating');
       }
+      self.decoder = { decodeStream: (charset) => (charset === SNIFF_LABEL ? new SniffDecoder() : library.decodeStream(charset)) };
     }
-    return n;
-  }
+
+    createNode(node: unknown): ParserNode {
+      const n = (internals as ParserInternals).createNode.call(this, node);
+      if (n.contentType === 'text/plain' && !n.isAttachment) {
+        if (DIFF_NAME_RE.test(n.node.filename || '')) {
+          n.disposition = 'attachment';
+          n.isAttachment = true;
+        } else if (this.sniff && sniffed(n.charset)) {
+          n.charset = SNIFF_LABEL;
+        }
+      }
+      return n;
+    }
+  };
 }
 
 /** A text part's decoded bytes, re-encoded as UTF-8: as they are when valid UTF-8, else from windows-1252. */
@@ -279,7 +299,9 @@ class SniffDecoder extends Transform {
 }
 
 /** Run mailparser over one mail: headers, the text, and the attachments' content. */
-function readMime(bytes: Buffer, sniff: boolean): Promise<Mime> {
+async function readMime(bytes: Buffer, sniff: boolean): Promise<Mime> {
+  await loadMailparser();
+  const RelabellingParser = relabelling!;
   return new Promise((resolve, reject) => {
     const parser = new RelabellingParser(sniff);
     const mime: Mime = { headerLines: [], subject: '', from: undefined, sender: undefined, text: '', attachments: [] };
@@ -536,7 +558,40 @@ function memo<T>(read: (line: string) => T, max = 10_000): (line: string) => T {
 }
 
 /** A From or Sender line as MailParser reads it. */
-const addressField = memo((line) => parseAddressHeader(headerValue(line)) as unknown as AddressObject);
+const addressField = memo((line) => {
+  const simple = simpleAddress(line);
+  if (simple) return simple;
+  // readSinglePart takes a throw for "MailParser's to read": that mail loads mailparser, and the next ones have it
+  if (!mailparser) throw new Error('mailparser is not loaded yet');
+  return mailparser.parseAddressHeader(headerValue(line)) as unknown as AddressObject;
+});
+
+// `Ada Bauer <ada@amd.example>`, `Jörg Rödl <jr@amd.example>`, `=?UTF-8?B?SsO2cmc=?= <jr@amd.example>` and
+// `ada@amd.example`: words of letters and digits (or one encoded word), a plain address. What addressparser
+// makes of these is the name and the address as written, the name's encoded word decoded, so they need no
+// parser (a test holds this to mailparser's parseAddressHeader).
+const NAMED_ADDRESS_RE = /^([\p{L}\p{N}]+(?: [\p{L}\p{N}]+)*|=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=) <([A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)>$/u;
+const BARE_ADDRESS_RE = /^([A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)$/;
+
+/** A From or Sender line of one of the plain forms above, as parseAddressHeader reads it; null for any other. */
+export function simpleAddress(line: string): AddressObject | null {
+  if (/[\r\n\t]/.test(line)) return null; // folded: left to the parser
+  const value = headerValue(line); // what MailParser hands parseAddressHeader
+  const named = NAMED_ADDRESS_RE.exec(value);
+  const m = named ?? BARE_ADDRESS_RE.exec(value);
+  if (!m) return null;
+  const address = named ? named[2] : m[1];
+  if (address.includes('xn--')) return null; // an internationalized domain: parseAddressHeader decodes it
+  let name = named ? named[1] : '';
+  if (name.startsWith('=?')) {
+    try {
+      name = libmime.decodeWords(name);
+    } catch {
+      // as parseAddressHeader: a word it cannot decode stays as it is
+    }
+  }
+  return { value: [{ address, name }] } as unknown as AddressObject;
+}
 /** A Content-Type line as mailsplit reads it. */
 const contentTypeField = memo((line) => mimeLib.parseHeaderValue(mimeValue(line), { stripComments: true }));
 
@@ -896,13 +951,17 @@ function listOf(listId: string | undefined): string | null {
  * The sender, from mailparser's From (else Sender). An address mailparser finds no `@` in is pipermail's
  * `user at host (Name)`: written back as `user@host` and parsed again.
  */
+function parsedSender(mime: Mime): EmailAddress | undefined {
+  return firstAddress(mime.from) ?? firstAddress(mime.sender);
+}
+
 function senderOf(mime: Mime, head: Fields): Address {
-  const parsed = firstAddress(mime.from) ?? firstAddress(mime.sender);
+  const parsed = parsedSender(mime);
   if (parsed?.address?.includes('@')) return address(parsed);
   const rawValue = field(head, 'from') ?? field(head, 'sender') ?? '';
   const value = Buffer.from(rawValue, 'latin1').toString('utf8'); // header lines are binary strings; the bytes are UTF-8 here
   const deobfuscated = value.replace(/([^\s<>()",@]+)[ \t]+at[ \t]+([^\s<>()",@]+\.[^\s<>()",@]+)/i, '$1@$2');
-  const again = firstAddress(parseAddressHeader(deobfuscated));
+  const again = firstAddress(mailparser!.parseAddressHeader(deobfuscated) as unknown as AddressObject);
   return again ? address(again) : { name: '', email: '' };
 }
 
