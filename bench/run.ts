@@ -1,4 +1,4 @@
-// npm run bench [-- --messages 100000] [--rounds 2] [--skip-http]
+// npm run bench [-- --messages 100000] [--rounds 3] [--skip-http]
 // Figures are ratios against baselines measured in the same run (these machines are noisy); each phase runs
 // in a process of its own so that its peak RSS is its own. Baseline and ingest alternate for --rounds rounds and
 // each is taken at its fastest: noise on a shared machine only ever adds time, so the minimum is the estimate
@@ -20,7 +20,7 @@ const arg = (name: string, dflt: string) => {
   return i > 0 ? process.argv[i + 1] : dflt;
 };
 const N = Number(arg('--messages', '100000'));
-const ROUNDS = Math.max(1, Number(arg('--rounds', '2')));
+const ROUNDS = Math.max(1, Number(arg('--rounds', '3')));
 
 /** Run one phase in a child process (its own peak RSS), return what it printed. */
 function phase(...args: string[]): { seconds: number; messages: number; maxRssMb: number; summary?: IngestSummary } {
