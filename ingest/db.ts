@@ -62,17 +62,26 @@ export function deferIndexes(db: Db): void {
 
 /** Build the indexes a bulk load dropped; how many were built. */
 export function restoreIndexes(db: Db): number {
-  const sqls = deferredIndexes(db);
+  const sqls = deferredIndexBuilds(db);
   if (!sqls.length) return 0;
   db.transaction(() => {
-    for (const sql of sqls) db.exec(sql.replace(/^CREATE INDEX /i, 'CREATE INDEX IF NOT EXISTS '));
+    for (const sql of sqls) db.exec(sql);
     db.prepare('DELETE FROM meta WHERE key = ?').run(DEFERRED_KEY);
   })();
   return sqls.length;
 }
 
-/** The definitions of the indexes a bulk load dropped and has not built yet. */
-export function deferredIndexes(db: Db): string[] {
+/**
+ * The statements that build the indexes a bulk load dropped, but those named in `except` (each one a no-op where
+ * its index exists already: another connection may build some of them first).
+ */
+export function deferredIndexBuilds(db: Db, except: readonly string[] = []): string[] {
+  return deferredIndexes(db)
+    .filter((sql) => !except.includes(/^CREATE INDEX (\w+)/i.exec(sql)?.[1] ?? ''))
+    .map((sql) => sql.replace(/^CREATE INDEX /i, 'CREATE INDEX IF NOT EXISTS '));
+}
+
+function deferredIndexes(db: Db): string[] {
   const v = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(DEFERRED_KEY) as string | undefined;
   return v ? (JSON.parse(v) as string[]) : [];
 }

@@ -65,32 +65,36 @@ export interface DeriveResult {
  * indexes) runs; the writing waits for it, so that this connection writes on top of it.
  */
 export async function deriveAllBeside(db: Db, meanwhile: Promise<void>, declared: DeclaredFix[] = []): Promise<DeriveResult> {
-  const d = conclude(db);
+  let d: Concluded | null = conclude(db);
   await meanwhile;
   const store = new Store(db);
-  return store.transaction(() => {
-    store.setMeta('derive.dirty', '1');
-    store.writeDerived(d);
-    const detection = detectAll(db, store, declared);
-    store.setMeta('detect.declared', JSON.stringify(declared));
-    store.setMeta('derive.dirty', '0');
-    return { threads: d.threads.length, series: d.postings.length, accepted: d.acceptances.size, ...detection };
-  });
+  return store.transaction(() =>
+    finishDerivation(db, store, declared, () => {
+      const counts = writeConcluded(store, d!);
+      d = null; // collectable before detection runs
+      return counts;
+    }),
+  );
 }
 
 /** Everything derived from the message table (threads, series, acceptance), then detection. */
 export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
   const store = new Store(db);
-  return store.transaction(() => {
-    store.setMeta('derive.dirty', '1');
-    // in a function of its own: what it holds (every head, the thread and series maps) can be collected
-    // before detection runs
-    const structure = deriveStructure(db, store);
-    const detection = detectAll(db, store, declared);
-    store.setMeta('detect.declared', JSON.stringify(declared));
-    store.setMeta('derive.dirty', '0');
-    return { ...structure, ...detection };
-  });
+  return store.transaction(() => finishDerivation(db, store, declared, () => deriveStructure(db, store)));
+}
+
+/**
+ * Inside the caller's transaction: the structure (`structure` concludes, or has concluded, and writes it), then
+ * detection. The structure is built in a function of its own: what it holds (every head, the thread and series
+ * maps) can be collected before detection runs.
+ */
+function finishDerivation(db: Db, store: Store, declared: DeclaredFix[], structure: () => StructureCounts): DeriveResult {
+  store.setMeta('derive.dirty', '1');
+  const counts = structure();
+  const detection = detectAll(db, store, declared);
+  store.setMeta('detect.declared', JSON.stringify(declared));
+  store.setMeta('derive.dirty', '0');
+  return { ...counts, ...detection };
 }
 
 /**
@@ -201,8 +205,14 @@ function knownAppliers(db: Db): Set<string> {
 }
 
 /** Threads, answers, series and acceptance, computed from the message heads (all, or a scope's) and written. */
-function deriveStructure(db: Db, store: Store, scope?: DeriveScope): { threads: number; series: number; accepted: number } {
-  const d = conclude(db, scope);
+function deriveStructure(db: Db, store: Store, scope?: DeriveScope): StructureCounts {
+  return writeConcluded(store, conclude(db, scope), scope);
+}
+
+type StructureCounts = { threads: number; series: number; accepted: number };
+type Concluded = ReturnType<typeof conclude>;
+
+function writeConcluded(store: Store, d: Concluded, scope?: DeriveScope): StructureCounts {
   store.writeDerived(d, scope);
   return { threads: d.threads.length, series: d.postings.length, accepted: d.acceptances.size };
 }

@@ -425,19 +425,29 @@ function singlePart(bytes: Buffer): Mime | null {
   const encoding = transferEncoding === undefined ? '' : mimeValue(transferEncoding);
   if (encoding.includes('(')) return null;
 
-  // The body: mailsplit hands MailParser every byte after the empty line, through libbase64's or libqp's
-  // stream Decoder for those encodings (libqp's decodes the whole at the end; libbase64's keeps the base64
-  // characters and decodes whole quartets and padded runs as they come, which comes to one decode of them).
+  // The body: mailsplit hands MailParser every byte after the empty line
   const bodyStart = headEnd + (bytes[headEnd] === 0x0d ? 2 : 1);
-  const body = bytes.subarray(Math.min(bodyStart, bytes.length));
-  let data = body;
-  const cte = encoding.toLowerCase().trim();
-  if (cte === 'base64') data = decodeBase64(body.toString('latin1').replace(NOT_BASE64_RE, ''));
-  else if (cte === 'quoted-printable') data = decodeQp(body);
+  const data = transferDecoded(bytes.subarray(Math.min(bodyStart, bytes.length)), encoding.toLowerCase().trim());
   const text = textOf(data, params.charset || '');
   if (text === null) return null;
-  mime.text = text.includes('\r') ? text.replace(/\r?\n/g, '\n') : text;
+  mime.text = lineFeeds(text);
   return mime;
+}
+
+/**
+ * A part's body as MailParser gets it: through libbase64's or libqp's stream Decoder for those encodings (libqp's
+ * decodes the whole at the end; libbase64's keeps the base64 characters and decodes whole quartets and padded
+ * runs as they come, which comes to one decode of them), as it is for any other.
+ */
+function transferDecoded(body: Buffer, cte: string): Buffer {
+  if (cte === 'base64') return decodeBase64(body.toString('latin1').replace(NOT_BASE64_RE, ''));
+  if (cte === 'quoted-printable') return decodeQp(body);
+  return body;
+}
+
+/** Text with its line ends as MailParser leaves them: LF. */
+function lineFeeds(text: string): string {
+  return text.includes('\r') ? text.replace(/\r?\n/g, '\n') : text;
 }
 
 // ---- without mailparser: multipart/mixed of text parts ------------------------------------------------------
@@ -529,15 +539,11 @@ function mixedPart(lines: string[]): { text: string } | { attachment: Mime['atta
   if (disposition && disposition !== 'attachment' && disposition !== 'inline') disposition = 'attachment';
   const isText = type === 'text/plain' && (disposition ?? 'inline') === 'inline' && !DIFF_NAME_RE.test(filename);
 
-  const body = Buffer.from(lines.slice(blank + 1).join('\n'), 'latin1');
-  let data: Buffer = body;
-  if (cte === 'base64') data = decodeBase64(body.toString('latin1').replace(NOT_BASE64_RE, ''));
-  else if (cte === 'quoted-printable') data = decodeQp(body);
+  const data = transferDecoded(Buffer.from(lines.slice(blank + 1).join('\n'), 'latin1'), cte);
   const charset = ct.params.charset || '';
   if (!isText) return { attachment: { contentType: type, filename, charset, content: data } };
   const text = textOf(data, charset);
-  if (text === null) return null;
-  return { text: text.includes('\r') ? text.replace(/\r?\n/g, '\n') : text };
+  return text === null ? null : { text: lineFeeds(text) };
 }
 
 /**

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { deferIndexes, deferredIndexes, restoreIndexes, type Db } from './db.ts';
+import { deferIndexes, deferredIndexBuilds, restoreIndexes, type Db } from './db.ts';
 import type { DeclaredFix, RawMessage } from './model.ts';
 import { DERIVED_INDEXES, Store, type BatchCounts, type ResumePoint } from './store.ts';
 import { packBatch, type WorkerReply } from './batch-transfer.ts';
@@ -54,9 +54,6 @@ export interface IngestSummary {
 export function rulesHash(rulesData: unknown): string {
   return crypto.createHash('sha256').update(JSON.stringify(rulesData)).digest('hex').slice(0, 16);
 }
-
-const writtenByDerivation = (sql: string) => DERIVED_INDEXES.includes(/^CREATE INDEX (\w+)/i.exec(sql)?.[1] ?? '');
-const ifNotExists = (sql: string) => sql.replace(/^CREATE INDEX /i, 'CREATE INDEX IF NOT EXISTS ');
 
 /** Below this an archive is never a bulk load (rebuilding the indexes would cost more than it saves). */
 const BULK_MIN_BYTES = 8 << 20;
@@ -247,12 +244,13 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
       db.pragma('wal_autocheckpoint = 0');
       try {
-        // the indexes over columns derivation does not write are built meanwhile, by another connection
-        const early = dbFile ? execElsewhere(dbFile, deferredIndexes(db).filter((sql) => !writtenByDerivation(sql)).map(ifNotExists), { transaction: true }) : null;
-        early?.catch(() => {}); // awaited by the derivation; what it did not build, restoreIndexes builds
-        summary.derive = early ? await deriveAllBeside(db, early.catch(() => {}), opts.declared ?? []) : deriveNew(db, opts.declared ?? []);
-        const copied = dbFile ? checkpointElsewhere(dbFile) : Promise.resolve();
-        copied.catch(() => {}); // awaited below, after the indexes
+        // the indexes over columns derivation does not write are built meanwhile, by another connection (should
+        // that fail, restoreIndexes builds them below)
+        summary.derive = dbFile
+          ? await deriveAllBeside(db, execElsewhere(dbFile, deferredIndexBuilds(db, DERIVED_INDEXES), { transaction: true }).catch(() => {}), opts.declared ?? [])
+          : deriveNew(db, opts.declared ?? []);
+        // a checkpoint that fails leaves its pages to the next one: nothing to report
+        const copied = dbFile ? checkpointElsewhere(dbFile).catch(() => {}) : null;
         restoreIndexes(db);
         deferred = false;
         await copied;

@@ -82,17 +82,21 @@ export function findSeries(heads: MessageHead[]): Posting[] {
       // nearest referenced cover or sibling of the same version and size (chain-reply-to threads
       // each patch under the previous one)
       // In-Reply-To, then References from the nearest
-      for (let i = h.references.length; i >= 0 && !draft; i--) {
-        const up = i === h.references.length ? h.inReplyTo : h.references[i];
+      const fitting = (up: string | null) => {
         const d = up ? draftOf.get(up) : undefined;
-        if (d && fits(d, h)) draft = d;
-      }
+        return d && fits(d, h) ? d : undefined;
+      };
+      draft = fitting(h.inReplyTo);
+      for (let i = h.references.length - 1; i >= 0 && !draft; i--) draft = fitting(h.references[i]);
       if (!draft) {
         const t = time(h.date);
         const open = coverless.get(coverlessKey(h));
         if (open && Number.isFinite(t)) {
           while (open.start < open.drafts.length && open.drafts[open.start].first < t - COVERLESS_WINDOW_MS) open.start++;
-          draft = open.drafts.slice(open.start).find((d) => fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS);
+          for (let i = open.start; i < open.drafts.length && !draft; i++) {
+            const d = open.drafts[i];
+            if (fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS) draft = d;
+          }
         }
       }
     }
