@@ -2,7 +2,7 @@
 // Ratios are to /api/health measured in the same run (these machines are noisy; absolute numbers mean little).
 import { createRequire } from 'node:module';
 import { loadSettings } from '../config/settings.ts';
-import { openDb } from '../ingest/db.ts';
+import { openDb } from '../ingest/store/db.ts';
 import { buildApp } from '../server/app.ts';
 import { makeContext } from '../server/serve.ts';
 

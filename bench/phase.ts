@@ -4,9 +4,9 @@
 // Prints one JSON line: { seconds, messages, maxRssMb, ... }.
 import fs from 'node:fs';
 import { simpleParser } from 'mailparser';
-import { readMbox } from '../ingest/mbox-reader.ts';
-import { openDb } from '../ingest/db.ts';
-import { ingestPaths } from '../ingest/pipeline.ts';
+import { readMbox } from '../ingest/archive/mbox-reader.ts';
+import { openDb } from '../ingest/store/db.ts';
+import { ingestPaths } from '../ingest/run/pipeline.ts';
 import { readWatchRulesData } from '../config/watch-rules.ts';
 
 const [phase, archive, dbFile] = process.argv.slice(2);

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { generateArchive, GENERATOR_VERSION } from './gen-archive.ts';
-import { openDb } from '../ingest/db.ts';
-import type { IngestSummary } from '../ingest/pipeline.ts';
-import { reindex } from '../ingest/reindex.ts';
+import { openDb } from '../ingest/store/db.ts';
+import type { IngestSummary } from '../ingest/run/pipeline.ts';
+import { reindex } from '../ingest/run/reindex.ts';
 import { readWatchRulesData } from '../config/watch-rules.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

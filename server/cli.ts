@@ -4,11 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { openDb } from '../ingest/db.ts';
-import { ingestPaths, type IngestSummary } from '../ingest/pipeline.ts';
+import { openDb } from '../ingest/store/db.ts';
+import { ingestPaths, type IngestSummary } from '../ingest/run/pipeline.ts';
 import { loadSettings } from '../config/settings.ts';
 import { readWatchRulesData } from '../config/watch-rules.ts';
-import { reindex } from '../ingest/reindex.ts';
+import { reindex } from '../ingest/run/reindex.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,5 +1,5 @@
 // What every route and page needs: the database, settings, and the hook to re-run detection.
-import type { Db } from '../ingest/db.ts';
+import type { Db } from '../ingest/store/db.ts';
 import type { Settings } from '../config/settings.ts';
 
 export interface AppContext {

@@ -5,11 +5,11 @@ import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { loadSettings, type Settings } from '../config/settings.ts';
 import { readWatchRulesData } from '../config/watch-rules.ts';
-import { openDb, type Db } from '../ingest/db.ts';
-import { detectAll } from '../ingest/derive.ts';
-import type { DeclaredFix } from '../ingest/model.ts';
-import { ingestPaths } from '../ingest/pipeline.ts';
-import { Store } from '../ingest/store.ts';
+import { openDb, type Db } from '../ingest/store/db.ts';
+import { detectAll } from '../ingest/run/derive.ts';
+import type { DeclaredFix } from '../ingest/core/model.ts';
+import { ingestPaths } from '../ingest/run/pipeline.ts';
+import { Store } from '../ingest/store/store.ts';
 import { buildApp } from './app.ts';
 import type { AppContext } from './context.ts';
 

@@ -1,6 +1,6 @@
 // A patch's diff as HTML, with the lines that carry watched calls (or a regression's evidence) highlighted.
-import { parseDiff } from '../../ingest/diff.ts';
-import type { DiffFile } from '../../ingest/model.ts';
+import { parseDiff } from '../../ingest/core/diff.ts';
+import type { DiffFile } from '../../ingest/core/model.ts';
 import { html, type SafeHtml } from './html.ts';
 
 export interface Highlight {

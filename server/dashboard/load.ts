@@ -1,11 +1,11 @@
 // From request parameters to page data: the API's query functions for what the API already serves, the
 // dashboard's own (./queries.ts) for the rest. Each returns null for "no such thing" (a 404).
-import type { Db } from '../../ingest/db.ts';
+import type { Db } from '../../ingest/store/db.ts';
 import {
   BadParam, getMessage, getMessages, getPatch, getPatchDiff, getRegression, getSeries, getThread, health, listCallChanges,
   listRegressions, parseDateParam,
-} from '../queries/index.ts';
-import { snapshot } from '../queries/common.ts';
+} from '../data/index.ts';
+import { snapshot } from '../data/common.ts';
 import type { Regression } from '../schemas.ts';
 import { regressionHeadline } from './components.ts';
 import type { Highlight } from './diff-view.ts';
@@ -19,7 +19,7 @@ import type { ThreadPageData } from './pages/thread.ts';
 import { OTHER_PATH, type TimelineData, type TimelinePatch } from './pages/timeline.ts';
 import {
   acceptedOf, fixesIn, functionHistory, listCallRows, messageText, pathClasses, regressionIdsIn, regressionRoles, timelineRows, describePatches, type CallFilters,
-} from './queries.ts';
+} from '../data/dashboard.ts';
 
 type Query = Record<string, unknown>;
 

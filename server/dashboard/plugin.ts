@@ -3,7 +3,7 @@
 // scripts and styles: the pages carry no inline script, handler or style attribute).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { BadParam } from '../queries/common.ts';
+import { BadParam } from '../data/common.ts';
 import { assets } from './assets.ts';
 import type { SafeHtml } from './html.ts';
 import { errorPage } from './layout.ts';

@@ -3,12 +3,12 @@
 // recipient, items not narrowed); --send delivers each recipient their own digest, narrowed to their file patterns.
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDb } from '../../ingest/db.ts';
+import { openDb } from '../../ingest/store/db.ts';
 import { loadSettings, type DigestRecipient } from '../../config/settings.ts';
 import { lastCompleteWeek, parseIsoWeek, type IsoWeek } from './iso-week.ts';
 import { composeDigest } from './compose.ts';
 import { buildMessage } from './mime.ts';
-import { gatherWeek } from './week.ts';
+import { gatherWeek } from '../data/digest-week.ts';
 import { sendDigest } from './send.ts';
 
 export interface DigestCommandOptions {

@@ -7,7 +7,7 @@ import type {} from '@fastify/swagger'; // schema.tags / summary / description
 import { parseIsoWeek, type IsoWeek } from './iso-week.ts';
 import { composeDigest, filterForRecipient, isEmptyDigest } from './compose.ts';
 import { buildMessage } from './mime.ts';
-import { gatherWeek } from './week.ts';
+import { gatherWeek } from '../data/digest-week.ts';
 
 function badRequest(reply: FastifyReply, message: string) {
   return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message });

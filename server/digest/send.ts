@@ -4,13 +4,13 @@
 // Failures are retried in-process with back-off, then recorded in digest_failures with the time of the next
 // attempt (the schedule retries them) and reported by digestHealth() in /api/health.
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Db } from '../../ingest/db.ts';
+import type { Db } from '../../ingest/store/db.ts';
 import type { DigestRecipient, Settings } from '../../config/settings.ts';
 import type { IsoWeek } from './iso-week.ts';
 import { parseIsoWeek } from './iso-week.ts';
 import { composeDigest, filterForRecipient, isEmptyDigest } from './compose.ts';
 import { buildMessage } from './mime.ts';
-import { gatherWeek } from './week.ts';
+import { gatherWeek } from '../data/digest-week.ts';
 import type { WeekDigest } from './types.ts';
 
 /** A claim older than this with no Message-ID is taken as a crashed sender's and may be taken over. */

@@ -1,6 +1,6 @@
 // GET /api/call-changes
 import { CallChangePageSchema, CallChangeQuery, ref } from '../schemas.ts';
-import { listCallChanges } from '../queries/index.ts';
+import { listCallChanges } from '../data/index.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 
 const callChangeRoutes: RoutePlugin = async (app, { ctx }) => {

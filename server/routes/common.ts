@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.ts';
 import { ErrorSchema, ref } from '../schemas.ts';
-import { HttpError } from '../errors.ts';
+import { HttpError } from '../plugins/errors.ts';
 
 export type RoutePlugin = FastifyPluginAsyncTypebox<{ ctx: AppContext }>;
 

@@ -1,6 +1,6 @@
 // GET /api/events
 import { EventPageSchema, EventQuery, ref } from '../schemas.ts';
-import { listEvents } from '../queries/index.ts';
+import { listEvents } from '../data/index.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 
 const eventRoutes: RoutePlugin = async (app, { ctx }) => {

@@ -1,8 +1,8 @@
 // GET /api/fixes, /api/fixes/:id; POST /api/fixes (declare one; token)
-import { Store } from '../../ingest/store.ts';
+import { Store } from '../../ingest/store/store.ts';
 import { DeclareFixBodySchema, ErrorSchema, FixPageSchema, FixQuery, FixSchema, IntIdParams, ref } from '../schemas.ts';
-import { bareId, findDeclaredFix, getFix, getMessage, listFixes } from '../queries/index.ts';
-import { badRequest, errorBody, notFound } from '../errors.ts';
+import { bareId, findDeclaredFix, getFix, getMessage, listFixes } from '../data/index.ts';
+import { badRequest, errorBody, notFound } from '../plugins/errors.ts';
 import { bearer, readErrors, requireToken, writeErrors, type RoutePlugin } from './common.ts';
 
 const fixRoutes: RoutePlugin = async (app, { ctx }) => {

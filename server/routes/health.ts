@@ -1,6 +1,6 @@
 // GET /api/health
 import { HealthSchema, ref } from '../schemas.ts';
-import { health } from '../queries/index.ts';
+import { health } from '../data/index.ts';
 import type { RoutePlugin } from './common.ts';
 
 const healthRoutes: RoutePlugin = async (app, { ctx }) => {

@@ -1,7 +1,7 @@
 // GET /api/messages, /api/messages/:messageId, .../raw, .../mbox
 import { Binary, MessageIdParams, MessagePageSchema, MessageQuery, MessageSchema, ref } from '../schemas.ts';
-import { getMessage, getRawMessage, listMessages, toMboxrd } from '../queries/index.ts';
-import { notFound } from '../errors.ts';
+import { getMessage, getRawMessage, listMessages, toMboxrd } from '../data/index.ts';
+import { notFound } from '../plugins/errors.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 
 const text = (mime: string, description: string) => ({ description, content: { [mime]: { schema: Binary } } });

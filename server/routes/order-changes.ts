@@ -1,6 +1,6 @@
 // GET /api/order-changes
 import { OrderChangePageSchema, OrderChangeQuery, ref } from '../schemas.ts';
-import { listOrderChanges } from '../queries/index.ts';
+import { listOrderChanges } from '../data/index.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 
 const orderChangeRoutes: RoutePlugin = async (app, { ctx }) => {

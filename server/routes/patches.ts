@@ -1,8 +1,8 @@
 // GET /api/patches, /api/patches/:messageId, .../diff
 import { Type } from '@sinclair/typebox';
 import { MessageIdParams, PatchPageSchema, PatchQuery, PatchSchema, ref } from '../schemas.ts';
-import { getPatch, getPatchDiff, listPatches } from '../queries/index.ts';
-import { notFound } from '../errors.ts';
+import { getPatch, getPatchDiff, listPatches } from '../data/index.ts';
+import { notFound } from '../plugins/errors.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 
 const patchRoutes: RoutePlugin = async (app, { ctx }) => {

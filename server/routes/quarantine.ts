@@ -1,7 +1,7 @@
 // GET /api/quarantine, /api/quarantine/:id, .../raw
 import { Binary, IntIdParams, QuarantinePageSchema, QuarantineQuery, QuarantinedSchema, ref } from '../schemas.ts';
-import { getQuarantineRaw, getQuarantined, listQuarantine } from '../queries/index.ts';
-import { notFound } from '../errors.ts';
+import { getQuarantineRaw, getQuarantined, listQuarantine } from '../data/index.ts';
+import { notFound } from '../plugins/errors.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 
 const quarantineRoutes: RoutePlugin = async (app, { ctx }) => {

@@ -1,12 +1,12 @@
 // GET /api/regressions, /api/regressions/:id, /api/regressions.atom; POST /api/regressions/:id/acknowledge (token)
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { Store } from '../../ingest/store.ts';
+import { Store } from '../../ingest/store/store.ts';
 import {
   AcknowledgeBodySchema, AtomQuery, IntIdParams, RegressionPageSchema, RegressionQuery, RegressionSchema, ref, type Regression,
 } from '../schemas.ts';
-import { getRegression, listRegressions, regressionKey } from '../queries/index.ts';
-import { notFound } from '../errors.ts';
+import { getRegression, listRegressions, regressionKey } from '../data/index.ts';
+import { notFound } from '../plugins/errors.ts';
 import { bearer, readErrors, requireToken, writeErrors, type RoutePlugin } from './common.ts';
 
 /** Text for XML 1.0: markup characters escaped, characters XML cannot carry dropped. */

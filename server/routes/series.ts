@@ -1,7 +1,7 @@
 // GET /api/series, /api/series/:id
 import { IntIdParams, SeriesPageSchema, SeriesQuery, SeriesSchema, ref } from '../schemas.ts';
-import { getSeries, listSeries } from '../queries/index.ts';
-import { notFound } from '../errors.ts';
+import { getSeries, listSeries } from '../data/index.ts';
+import { notFound } from '../plugins/errors.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 
 const seriesRoutes: RoutePlugin = async (app, { ctx }) => {

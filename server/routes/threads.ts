@@ -1,7 +1,7 @@
 // GET /api/threads/:id
 import { IntIdParams, ThreadSchema, ref } from '../schemas.ts';
-import { getThread } from '../queries/index.ts';
-import { notFound } from '../errors.ts';
+import { getThread } from '../data/index.ts';
+import { notFound } from '../plugins/errors.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 
 const threadRoutes: RoutePlugin = async (app, { ctx }) => {

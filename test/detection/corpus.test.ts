@@ -2,10 +2,10 @@
 // then known fixes and regressions. Series, versions and acceptance come from truth.json (see
 // seriesFacts in ./corpus.ts: scaffolding standing in for the ingest derivations); dates come from the mails.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { extractDiff, parseDiff } from '../../ingest/diff.ts';
-import { indexCalls } from '../../ingest/call-index.ts';
-import { detectRegressions, type Detection } from '../../ingest/fix-rules.ts';
-import type { KnownFix, PatchFacts } from '../../ingest/model.ts';
+import { extractDiff, parseDiff } from '../../ingest/core/diff.ts';
+import { indexCalls } from '../../ingest/core/call-index.ts';
+import { detectRegressions, type Detection } from '../../ingest/core/fix-rules.ts';
+import type { KnownFix, PatchFacts } from '../../ingest/core/model.ts';
 import { DEFAULT_RULES } from './helpers.ts';
 import { bare, loadMails, loadTruth, seriesFacts, type CorpusMail, type Truth } from './corpus.ts';
 

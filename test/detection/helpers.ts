@@ -1,10 +1,10 @@
 // Shared helpers for the detection tests: read a fixture diff and index it.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { extractDiff, parseDiff } from '../../ingest/diff.ts';
-import { indexCalls, type CallIndex } from '../../ingest/call-index.ts';
+import { extractDiff, parseDiff } from '../../ingest/core/diff.ts';
+import { indexCalls, type CallIndex } from '../../ingest/core/call-index.ts';
 import { loadWatchRules, type WatchRule } from '../../config/watch-rules.ts';
-import type { DiffFile } from '../../ingest/model.ts';
+import type { DiffFile } from '../../ingest/core/model.ts';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/detection/', import.meta.url));
 export const DEFAULT_RULES: WatchRule[] = loadWatchRules();

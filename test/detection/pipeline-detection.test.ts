@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../../ingest/db.ts';
-import { ingestPaths } from '../../ingest/pipeline.ts';
+import { openDb, type Db } from '../../ingest/store/db.ts';
+import { ingestPaths } from '../../ingest/run/pipeline.ts';
 import { readWatchRulesData } from '../../config/watch-rules.ts';
-import { Store } from '../../ingest/store.ts';
-import { detectAll } from '../../ingest/derive.ts';
+import { Store } from '../../ingest/store/store.ts';
+import { detectAll } from '../../ingest/run/derive.ts';
 
 const FIX = path.join(import.meta.dirname, '..', 'fixtures', 'corpus');
 const truth = JSON.parse(fs.readFileSync(path.join(FIX, 'truth.json'), 'utf8'));

@@ -1,9 +1,9 @@
 // The digest of the sample corpus, delivered to a real SMTP server on 127.0.0.1 and parsed back.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../ingest/db.ts';
-import { openDb } from '../../ingest/db.ts';
+import type { Db } from '../../ingest/store/db.ts';
+import { openDb } from '../../ingest/store/db.ts';
 import { parseIsoWeek, weekOf } from '../../server/digest/iso-week.ts';
-import { gatherWeek } from '../../server/digest/week.ts';
+import { gatherWeek } from '../../server/data/digest-week.ts';
 import { composeDigest, loreLink } from '../../server/digest/compose.ts';
 import { buildMessage } from '../../server/digest/mime.ts';
 import { digestHealth, retryFailures, sendDigest, sentRecord } from '../../server/digest/send.ts';

@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { openDb, type Db } from '../../ingest/db.ts';
-import { ingestPaths } from '../../ingest/pipeline.ts';
+import { openDb, type Db } from '../../ingest/store/db.ts';
+import { ingestPaths } from '../../ingest/run/pipeline.ts';
 import { readWatchRulesData } from '../../config/watch-rules.ts';
 import type { Settings } from '../../config/settings.ts';
 

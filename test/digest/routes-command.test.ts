@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../ingest/db.ts';
+import type { Db } from '../../ingest/store/db.ts';
 import digestRoutes from '../../server/digest/routes.ts';
 import { runDigestCommand } from '../../server/digest/command.ts';
 import { InvalidWeekError, weekOf } from '../../server/digest/iso-week.ts';

@@ -1,7 +1,7 @@
 // The weekly schedule: catch-up after a missed run, once per week and recipient across restarts and servers,
 // croner ticks, retries of failed deliveries.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../../ingest/db.ts';
+import { openDb, type Db } from '../../ingest/store/db.ts';
 import type { AppContext } from '../../server/context.ts';
 import { missedThisWeek, startDigestSchedule } from '../../server/digest/schedule.ts';
 import { digestHealth, sentRecord } from '../../server/digest/send.ts';

@@ -1,0 +1,372 @@
+// Known fixes and regressions, from the call index of every patch plus series, versions and acceptance.
+// Pure and deterministic: the result does not depend on the order of the input.
+//
+// Time. Patches are sorted by date, then message id; a patch without a date comes after every dated one.
+// Postings (seriesId) are processed one at a time, in the order of their earliest patch (then seriesId); an
+// accepted posting takes effect at its posting time (acceptance dates are not used for ordering).
+//
+// Fixes.
+//  - presence: an accepted patch adds a watched call C to function F (path class P, possibly null) of file X.
+//    Adds in an unknown function (null) establish nothing: what the fix is cannot be said.
+//  - order: an accepted patch moves C ahead of D, E in F (its OrderChange.nowBefore).
+//  - declared fixes (users) are in force from the start; one with the same key as a derived fix is merged.
+//  Keys: `presence:<file at introduction>:<function or *path>:<call>:<introducedBy or declared>` and
+//  `order:<file at introduction>:<function>:<call>:<introducedBy or declared>`.
+//
+// Per posting (series), for each active fix:
+//  - presence: the series removes C from F (from any function of P when the fix names no function). If the
+//    same series adds C back to F, or to any function of P (P non-null), in the fix's file, it is a move, not a
+//    regression; an accepted move retires the fix (status moved, movedTo) in favour of a new one
+//    (movedFrom, introducedBy = the adding message). Otherwise it is a regression (open, accepted or not);
+//    an accepted removal sets the fix's status to removed.
+//  - order: an OrderChange in F where C is now after one of the fix's `before` calls (or one of those is now
+//    before C), unless a later patch of the same series puts it back.
+//  A regression is keyed `<fixKey>|<chainId of the first removing series>`: every version of that chain that
+//  still removes the fix adds its messages to removedBy.
+// Resolution:
+//  - refixed: an accepted posting puts C back into P (into F when P is null; the order back for order fixes)
+//    in the fix's file. When the fix had been removed and C comes back into F itself, the fix is re-established:
+//    status active again, and later regressions carry the refixing message as fixMessage.
+//  - dropped: a higher version of the removing chain no longer removes it; resolvedBy is that version's patch
+//    with the same index as the last removing patch, else its first patch. A still higher version that
+//    removes it again reopens the regression.
+// Related: patches (any file, function, path) that add C, posted from the regression's first removal until
+// its resolution (all later ones while open), except the resolving patch, the removing messages and the fix's
+// introducer. For order fixes: patches that put C back before the `before` calls.
+// Renames: an accepted patch renaming from→to moves every fix on `from` to `to` (history 'renamed'); a fix
+// matches changes under any name it has had, and a series' own renames are followed for its own changes.
+import type { CallChange, DeclaredFix, FixEvent, KnownFix, OrderChange, PatchFacts, Regression } from './model.ts';
+import { compileWatchRule, type WatchRule } from '../../config/watch-rules.ts';
+
+export interface Detection {
+  fixes: KnownFix[];
+  regressions: Regression[];
+}
+
+interface Fix extends KnownFix {
+  /** every name the fix's file has had */
+  names: Set<string>;
+  /** the message that introduced or last re-established the fix */
+  establishedBy: string | null;
+  /** ordinal of the posting that established it (-1: declared) */
+  since: number;
+  sinceTime: number;
+}
+
+interface Reg extends Regression {
+  fix: Fix;
+  chainId: string;
+  maxVersion: number;
+  lastIndex: number | null;
+  firstTime: number;
+  /** ordinal of the posting that resolved it */
+  resolvedAt: number | null;
+}
+
+interface Posting {
+  seriesId: string;
+  chainId: string;
+  version: number;
+  time: number;
+  date: string | null;
+  patches: PatchFacts[];
+  /** position in processing order */
+  ord: number;
+}
+
+const timeOf = (d: string | null): number => {
+  if (!d) return Number.POSITIVE_INFINITY;
+  const t = Date.parse(d);
+  return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+};
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export function presenceKey(file: string, fn: string | null, path: string | null, call: string, introducedBy: string | null): string {
+  return `presence:${file}:${fn ?? `*${path ?? ''}`}:${call}:${introducedBy ?? 'declared'}`;
+}
+export function orderKey(file: string, fn: string | null, call: string, introducedBy: string | null): string {
+  return `order:${file}:${fn ?? '*'}:${call}:${introducedBy ?? 'declared'}`;
+}
+
+/**
+ * Known fixes and the regressions that undo them.
+ * `rules` (optional) fills in the path class of a declared fix that names a function but no path.
+ *
+ * @example detectRegressions(facts, []).regressions[0]
+ *   // { key: 'presence:arch/x86/kernel/amd_iommu.c:amd_iommu_init_dma_ops:amd_iommu_flush_all_devices:<intro>|<chain>',
+ *   //   status: 'resolved', resolution: 'refixed', ... }
+ */
+export function detectRegressions(patches: PatchFacts[], declared: DeclaredFix[] = [], rules?: WatchRule[]): Detection {
+  // ---- input, in a canonical order ----
+  const byId = new Map<string, PatchFacts>();
+  for (const p of [...patches].sort((a, b) => timeOf(a.date) - timeOf(b.date) || cmp(a.messageId, b.messageId))) {
+    if (!byId.has(p.messageId)) byId.set(p.messageId, p);
+  }
+  const postingsById = new Map<string, Posting>();
+  for (const p of byId.values()) {
+    let s = postingsById.get(p.seriesId);
+    if (!s) {
+      s = { seriesId: p.seriesId, chainId: p.chainId, version: p.version, time: timeOf(p.date), date: p.date, patches: [], ord: 0 };
+      postingsById.set(p.seriesId, s);
+    }
+    s.patches.push(p); // already in time order: the first is the earliest
+  }
+  const postings = [...postingsById.values()].sort((a, b) => a.time - b.time || cmp(a.seriesId, b.seriesId));
+  postings.forEach((s, i) => {
+    s.patches.sort((a, b) => (a.index ?? 0) - (b.index ?? 0) || timeOf(a.date) - timeOf(b.date) || cmp(a.messageId, b.messageId));
+    s.ord = i;
+  });
+
+  const fixes = new Map<string, Fix>();
+  const regs = new Map<string, Reg>();
+  const sortedFixes = () => [...fixes.values()].sort((a, b) => cmp(a.key, b.key));
+  const sortedRegs = () => [...regs.values()].sort((a, b) => cmp(a.key, b.key));
+  const ev = (type: string, messageId: string | null, date: string | null, detail: string): FixEvent => ({ type, messageId, date, detail });
+
+  const newFix = (f: Omit<Fix, 'key' | 'names' | 'history' | 'movedFrom' | 'movedTo' | 'status' | 'establishedBy'> & { names?: string[]; movedFrom?: string }, event: FixEvent): Fix => {
+    const key = f.kind === 'presence'
+      ? presenceKey(f.file, f.function, f.path, f.call, f.introducedBy)
+      : orderKey(f.file, f.function, f.call, f.introducedBy);
+    const existing = fixes.get(key);
+    if (existing) {
+      if (f.declared) existing.declared = true;
+      return existing;
+    }
+    const fix: Fix = {
+      key, kind: f.kind, file: f.file, function: f.function, path: f.path, call: f.call, before: f.before,
+      introducedBy: f.introducedBy, declared: f.declared, movedFrom: f.movedFrom ?? null, movedTo: null, status: 'active',
+      history: [event], names: new Set(f.names ?? [f.file]), establishedBy: f.introducedBy, since: f.since, sinceTime: f.sinceTime,
+    };
+    fixes.set(key, fix);
+    return fix;
+  };
+
+  // ---- declared fixes: in force from the start ----
+  const compiled = (rules ?? []).map(compileWatchRule);
+  for (const d of [...declared].sort((a, b) => cmp(JSON.stringify(a), JSON.stringify(b)))) {
+    let path = d.path;
+    if (path === null && d.function && d.kind === 'presence') {
+      for (const r of compiled) if (r.matchesFile(d.file)) { path = r.pathOf(d.function, ''); if (path) break; }
+    }
+    newFix(
+      { kind: d.kind, file: d.file, function: d.function, path, call: d.call, before: d.kind === 'order' ? [...d.before] : [],
+        introducedBy: d.introducedBy, declared: true, since: -1, sinceTime: Number.NEGATIVE_INFINITY },
+      ev('declared', d.introducedBy, null, d.note ?? 'declared by a user'),
+    );
+  }
+
+  for (const s of postings) {
+    // ---- renames carried by the series ----
+    const seriesRenames = s.patches.flatMap((p) => p.renames.map((r) => ({ ...r, accepted: !!p.accepted, p })));
+    for (const r of seriesRenames) {
+      if (!r.accepted) continue;
+      for (const f of sortedFixes()) {
+        if (!f.names.has(r.from) || f.file === r.to) continue;
+        f.names.add(r.to);
+        f.file = r.to;
+        f.history.push(ev('renamed', r.p.messageId, r.p.date, `${r.from} → ${r.to}`));
+      }
+    }
+    const fileMatches = (f: Fix, file: string) =>
+      f.names.has(file) || seriesRenames.some((r) => r.to === file && f.names.has(r.from));
+
+    const removed: CallChange[] = [];
+    const added: CallChange[] = [];
+    const orders: OrderChange[] = [];
+    const patchOf = new Map<CallChange | OrderChange, PatchFacts>();
+    for (const p of s.patches) {
+      for (const c of p.callChanges) { (c.op === 'removed' ? removed : added).push(c); patchOf.set(c, p); }
+      for (const o of p.orderChanges) { orders.push(o); patchOf.set(o, p); }
+    }
+    const consumed = new Set<CallChange>();
+    const touched = new Set<Reg>(); // regressions this series removed again
+
+    const recordRemoval = (f: Fix, msgs: PatchFacts[], evidence: string[]) => {
+      const first = msgs[0];
+      let reg = [...regs.values()].find((r) => r.fix === f && r.chainId === s.chainId && r.resolution !== 'refixed');
+      if (!reg) {
+        let key = `${f.key}|${s.chainId}`;
+        for (let n = 2; regs.has(key); n++) key = `${f.key}|${s.chainId}#${n}`;
+        reg = {
+          key, fixKey: f.key, fixMessage: f.establishedBy, removedBy: [], evidence: [], firstSeen: first.date,
+          status: 'open', resolvedBy: null, resolution: null, related: [],
+          fix: f, chainId: s.chainId, maxVersion: s.version, lastIndex: null, firstTime: timeOf(first.date), resolvedAt: null,
+        };
+        regs.set(key, reg);
+      } else if (reg.status === 'resolved') {
+        reg.status = 'open'; // a later version removes it again
+        reg.resolvedBy = null;
+        reg.resolution = null;
+        reg.resolvedAt = null;
+      }
+      for (const m of msgs) if (!reg.removedBy.includes(m.messageId)) reg.removedBy.push(m.messageId);
+      for (const e of evidence) if (!reg.evidence.includes(e)) reg.evidence.push(e);
+      reg.maxVersion = Math.max(reg.maxVersion, s.version);
+      reg.lastIndex = msgs[msgs.length - 1].index;
+      touched.add(reg);
+      if (msgs.some((m) => m.accepted)) {
+        f.status = 'removed';
+        const m = msgs.find((x) => x.accepted)!;
+        f.history.push(ev('removed', m.messageId, m.date, `accepted removal of ${f.call}`));
+      }
+    };
+
+    // ---- removals and moves of presence fixes ----
+    for (const f of sortedFixes()) {
+      if (f.status !== 'active' || f.kind !== 'presence' || f.since >= s.ord) continue;
+      const inFix = (c: CallChange) =>
+        c.call === f.call && fileMatches(f, c.file) &&
+        (f.function !== null ? c.function === f.function : f.path !== null ? c.path === f.path : true);
+      const rems = removed.filter(inFix);
+      if (!rems.length) continue;
+      const back = added.filter((c) => c.call === f.call && fileMatches(f, c.file) && !consumed.has(c) &&
+        (f.function !== null && c.function === f.function || (f.path !== null && c.path === f.path)));
+      if (!back.length) {
+        const msgs = uniquePatches(rems.map((c) => patchOf.get(c)!));
+        recordRemoval(f, msgs, rems.map((c) => `-${c.line}`));
+        continue;
+      }
+      // put back in place, or anywhere in the path of a path-level fix: no change
+      if (f.function === null || back.some((c) => c.function === f.function)) continue;
+      const to = back[0];
+      const adder = patchOf.get(to)!;
+      const remover = patchOf.get(rems[0])!;
+      if (!adder.accepted || !remover.accepted || to.function === null) continue; // a proposed move: nothing yet
+      consumed.add(to);
+      const moved = newFix(
+        { kind: 'presence', file: to.file, function: to.function, path: to.path, call: f.call, before: [],
+          introducedBy: adder.messageId, declared: false, movedFrom: f.key, names: [...f.names, to.file], since: s.ord, sinceTime: s.time },
+        ev('introduced', adder.messageId, adder.date, `moved from ${f.function ?? '?'}() by the accepted series`),
+      );
+      moved.movedFrom = f.key;
+      f.status = 'moved';
+      f.movedTo = moved.key;
+      f.history.push(ev('moved', adder.messageId, adder.date, `moved to ${to.function}() in ${to.file}`));
+    }
+
+    // ---- order fixes flipped back ----
+    const flips = (f: Fix, o: OrderChange) =>
+      (o.call === f.call && o.nowAfter.some((c) => f.before.includes(c))) ||
+      (f.before.includes(o.call) && o.nowBefore.includes(f.call));
+    const restores = (f: Fix, o: OrderChange) =>
+      (o.call === f.call && o.nowBefore.some((c) => f.before.includes(c))) ||
+      (f.before.includes(o.call) && o.nowAfter.includes(f.call));
+    const sameFn = (f: Fix, o: OrderChange) => o.function === f.function && fileMatches(f, o.file);
+    for (const f of sortedFixes()) {
+      if (f.status !== 'active' || f.kind !== 'order' || f.since >= s.ord) continue;
+      const fl = orders.filter((o) => sameFn(f, o) && flips(f, o));
+      if (!fl.length) continue;
+      const lastFlip = Math.max(...fl.map((o) => s.patches.indexOf(patchOf.get(o)!)));
+      const putBack = orders.some((o) => sameFn(f, o) && restores(f, o) && s.patches.indexOf(patchOf.get(o)!) > lastFlip);
+      if (putBack) continue;
+      const msgs = uniquePatches(fl.map((o) => patchOf.get(o)!));
+      const evidence = fl.flatMap((o) => o.lines?.length
+        ? o.lines
+        : [`${o.call}() now ${o.call === f.call ? 'after' : 'before'} ${(o.call === f.call ? o.nowAfter : o.nowBefore).join(', ')} in ${o.function}()`]);
+      recordRemoval(f, msgs, evidence);
+    }
+
+    // ---- later versions of a removing chain that no longer remove ----
+    for (const r of sortedRegs()) {
+      if (r.chainId !== s.chainId || touched.has(r) || s.version <= r.maxVersion) continue;
+      r.maxVersion = s.version;
+      if (r.status !== 'open') continue;
+      const same = s.patches.find((p) => p.index !== null && p.index === r.lastIndex) ?? s.patches[0];
+      r.status = 'resolved';
+      r.resolution = 'dropped';
+      r.resolvedBy = same.messageId;
+      r.resolvedAt = s.ord;
+    }
+
+    // ---- accepted additions: refixes, re-established fixes, new fixes ----
+    for (const c of added) {
+      const p = patchOf.get(c)!;
+      if (!p.accepted || consumed.has(c)) continue;
+      let absorbed = false;
+      for (const r of sortedRegs()) {
+        const f = r.fix;
+        if (f.kind !== 'presence' || r.status !== 'open' || touched.has(r)) continue;
+        if (c.call !== f.call || !fileMatches(f, c.file)) continue;
+        if (!(f.path !== null ? c.path === f.path : c.function === f.function)) continue;
+        r.status = 'resolved';
+        r.resolution = 'refixed';
+        r.resolvedBy = p.messageId;
+        r.resolvedAt = s.ord;
+      }
+      for (const f of sortedFixes()) {
+        if (f.kind !== 'presence' || f.call !== c.call || !fileMatches(f, c.file) || f.function !== c.function) continue;
+        if (f.status === 'removed') {
+          f.status = 'active';
+          f.establishedBy = p.messageId;
+          f.history.push(ev('refixed', p.messageId, p.date, `${c.call}() put back in ${c.function}()`));
+          absorbed = true;
+        } else if (f.status === 'active') absorbed = true; // already known
+      }
+      if (absorbed || c.function === null) continue;
+      newFix(
+        { kind: 'presence', file: c.file, function: c.function, path: c.path, call: c.call, before: [],
+          introducedBy: p.messageId, declared: false, since: s.ord, sinceTime: s.time },
+        ev('introduced', p.messageId, p.date, `accepted patch adds ${c.call}() to ${c.function}()`),
+      );
+    }
+    for (const o of orders) {
+      const p = patchOf.get(o)!;
+      if (!p.accepted) continue;
+      let absorbed = false;
+      for (const r of sortedRegs()) {
+        const f = r.fix;
+        if (f.kind !== 'order' || r.status !== 'open' || touched.has(r)) continue;
+        if (!sameFn(f, o) || !restores(f, o)) continue;
+        r.status = 'resolved';
+        r.resolution = 'refixed';
+        r.resolvedBy = p.messageId;
+        r.resolvedAt = s.ord;
+      }
+      for (const f of sortedFixes()) {
+        if (f.kind !== 'order' || !sameFn(f, o) || !restores(f, o)) continue;
+        if (f.status === 'removed') {
+          f.status = 'active';
+          f.establishedBy = p.messageId;
+          f.history.push(ev('refixed', p.messageId, p.date, `${f.call}() back before ${f.before.join(', ')}`));
+        }
+        if (f.status === 'active') absorbed = true;
+      }
+      if (absorbed || !o.nowBefore.length) continue;
+      newFix(
+        { kind: 'order', file: o.file, function: o.function, path: o.path, call: o.call, before: [...o.nowBefore],
+          introducedBy: p.messageId, declared: false, since: s.ord, sinceTime: s.time },
+        ev('introduced', p.messageId, p.date, `accepted patch moves ${o.call}() before ${o.nowBefore.join(', ')}`),
+      );
+    }
+
+    // ---- related: re-fix candidates ----
+    for (const r of sortedRegs()) {
+      // open, or resolved by this very posting (its other adders still count)
+      if (r.status !== 'open' && r.resolvedAt !== s.ord) continue;
+      const f = r.fix;
+      const adders = f.kind === 'presence'
+        ? added.filter((c) => c.call === f.call).map((c) => patchOf.get(c)!)
+        : orders.filter((o) => sameFn(f, o) && restores(f, o)).map((o) => patchOf.get(o)!);
+      for (const p of uniquePatches(adders)) {
+        if (p.messageId === r.resolvedBy || p.messageId === f.introducedBy || r.removedBy.includes(p.messageId)) continue;
+        if (!r.related.includes(p.messageId)) r.related.push(p.messageId);
+      }
+    }
+  }
+
+  const fixOut: KnownFix[] = [...fixes.values()]
+    .sort((a, b) => a.sinceTime - b.sinceTime || cmp(a.key, b.key))
+    .map(({ names: _n, establishedBy: _e, since: _s, sinceTime: _t, ...k }) => ({ ...k, before: [...k.before], history: [...k.history] }));
+  const regOut: Regression[] = [...regs.values()]
+    .sort((a, b) => a.firstTime - b.firstTime || cmp(a.key, b.key))
+    .map((r) => ({
+      key: r.key, fixKey: r.fixKey, fixMessage: r.fixMessage, removedBy: [...r.removedBy], evidence: [...r.evidence],
+      firstSeen: r.firstSeen, status: r.status, resolvedBy: r.resolvedBy, resolution: r.resolution, related: [...r.related],
+    }));
+  return { fixes: fixOut, regressions: regOut };
+}
+
+function uniquePatches(ps: PatchFacts[]): PatchFacts[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => (seen.has(p.messageId) ? false : (seen.add(p.messageId), true)));
+}

@@ -1,0 +1,57 @@
+// A batch of raw messages as one transferable buffer: the main thread hands the bytes to a worker
+// without copying them per message (a Buffer cloned alone drags its whole pool slab along).
+import type { ArchiveFormat, RawMessage } from '../core/model.ts';
+import type { BatchCounts, ResumePoint } from '../store/store.ts';
+
+export interface BatchJob {
+  id: number;
+  sources: string[];
+  format: ArchiveFormat[];
+  bytes: ArrayBuffer;
+  /** per message: its length in `bytes`, its archive offset, its separator date (ms, NaN for none) */
+  lengths: number[];
+  offsets: number[];
+  dates: number[];
+  resume: ResumePoint | null;
+}
+
+export type WorkerReply =
+  | { type: 'parsed'; id: number }
+  | { type: 'committed'; id: number; counts: BatchCounts }
+  | { type: 'error'; message: string };
+
+/** Pack messages of one archive into a job (the job's `bytes` is meant to be transferred). */
+export function packBatch(id: number, raws: RawMessage[], resume: ResumePoint | null): BatchJob {
+  let total = 0;
+  for (const r of raws) total += r.bytes.length;
+  const bytes = new ArrayBuffer(total);
+  const view = new Uint8Array(bytes);
+  let at = 0;
+  for (const r of raws) {
+    view.set(r.bytes, at);
+    at += r.bytes.length;
+  }
+  return {
+    id, bytes, resume,
+    sources: raws.map((r) => r.source),
+    format: raws.map((r) => r.format),
+    lengths: raws.map((r) => r.bytes.length),
+    offsets: raws.map((r) => r.offset),
+    dates: raws.map((r) => (r.separatorDate ? r.separatorDate.getTime() : NaN)),
+  };
+}
+
+/** The messages of a job, as views on its buffer. */
+export function unpackBatch(job: BatchJob): RawMessage[] {
+  const out: RawMessage[] = [];
+  let at = 0;
+  job.lengths.forEach((len, i) => {
+    const d = job.dates[i];
+    out.push({
+      bytes: Buffer.from(job.bytes, at, len), source: job.sources[i], offset: job.offsets[i],
+      separatorDate: Number.isNaN(d) ? null : new Date(d), format: job.format[i],
+    });
+    at += len;
+  });
+  return out;
+}

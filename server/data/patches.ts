@@ -1,0 +1,194 @@
+// Patches (with trailers gathered from replies, b4-style) and series.
+import type { Db } from '../../ingest/store/db.ts';
+import type { Accepted, Hunk, Patch, PatchFile, PatchSummary, Series, Trailer } from '../schemas.ts';
+import {
+  bareId, decodeCursor, encodeCursor, keysetAfter, matchDates, matchPerson, matchText, orderBy, pageLimit, paginate,
+  parseJson, snapshot, stmt, Where, type Page, type PageRequest, type SortKey,
+} from './common.ts';
+import { MESSAGE_ORDER } from './messages.ts';
+
+interface PatchRow {
+  message_id: string; subject: string; title: string; from_name: string; from_email: string; date: string | null;
+  series_id: number | null; version: number; idx: number | null; total: number | null; tags: string;
+  accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null;
+}
+
+const PATCH_COLS = `m.message_id, m.subject, m.title, m.from_name, m.from_email, m.date, m.series_id, m.version, m.idx,
+  m.total, m.tags, m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date`;
+
+export function accepted(messageId: string | null, name: string | null, email: string | null, date: string | null): Accepted | null {
+  return messageId ? { by: { name: name ?? '', email: email ?? '' }, date, messageId } : null;
+}
+
+function toSummary(r: PatchRow): PatchSummary {
+  return {
+    messageId: r.message_id,
+    subject: r.subject,
+    title: r.title,
+    from: { name: r.from_name, email: r.from_email },
+    date: r.date,
+    seriesId: r.series_id,
+    version: r.version,
+    index: r.idx,
+    total: r.total,
+    tags: parseJson<string[]>(r.tags, []),
+    accepted: accepted(r.accepted_message, r.accepted_by_name, r.accepted_by_email, r.accepted_date),
+  };
+}
+
+export interface PatchFilters {
+  /** a file the patch touches (new or old name); `*` matches any characters */
+  file?: string;
+  since?: string;
+  until?: string;
+  /** exact address, or part of the name or address */
+  author?: string;
+  /** accepted: a reply says it was applied; pending: none does */
+  state?: 'accepted' | 'pending';
+  seriesId?: number;
+}
+
+/**
+ * Patches in date order.
+ *
+ * @example listPatches(db, { file: 'arch/x86/kernel/amd_iommu.c', state: 'accepted' })
+ */
+export function listPatches(db: Db, f: PatchFilters = {}, page: PageRequest = {}): Page<PatchSummary> {
+  const limit = pageLimit(page);
+  const w = new Where().add('m.is_patch = 1');
+  if (f.file) {
+    const fw = new Where();
+    matchText(fw, 'pf.path', f.file);
+    const fo = new Where();
+    matchText(fo, 'pf.old_path', f.file);
+    w.add(`EXISTS (SELECT 1 FROM patch_files pf WHERE pf.message_id = m.message_id AND (${fw.parts[0]} OR ${fo.parts[0]}))`, ...fw.params, ...fo.params);
+  }
+  matchDates(w, 'm.date', f.since, f.until);
+  if (f.author) matchPerson(w, 'm.from_name', 'm.from_email', f.author);
+  if (f.state === 'accepted') w.add('m.accepted_message IS NOT NULL');
+  if (f.state === 'pending') w.add('m.accepted_message IS NULL');
+  if (f.seriesId !== undefined) w.add('m.series_id = ?', f.seriesId);
+  if (page.cursor) {
+    const k = keysetAfter(MESSAGE_ORDER, decodeCursor('p', page.cursor, ['string?', 'string']));
+    w.add(k.sql, ...k.params);
+  }
+  const rows = stmt(db, `SELECT ${PATCH_COLS} FROM messages m ${w} ORDER BY ${orderBy(MESSAGE_ORDER)} LIMIT ?`)
+    .all(...w.params, limit + 1) as PatchRow[];
+  return paginate(rows, limit, toSummary, (r) => encodeCursor('p', [r.date, r.message_id]));
+}
+
+interface FileRow { path: string; old_path: string | null; status: string; additions: number; deletions: number; hunks: string }
+interface TrailerRow { name: string; value: string; source: string }
+
+/**
+ * The patch's own trailers, then those of replies that answer it or its series' cover letter (a cover-level
+ * Acked-by applies to every patch, as b4 has it): each once, replies in date order.
+ */
+export function patchTrailers(db: Db, messageId: string, cover: string | null): Trailer[] {
+  const own = stmt(db, 'SELECT name, value, message_id AS source FROM trailers WHERE message_id = ? ORDER BY seq').all(messageId) as TrailerRow[];
+  const replies = stmt(db, `SELECT t.name, t.value, m.message_id AS source FROM messages m JOIN trailers t ON t.message_id = m.message_id
+    WHERE m.answers IN (?, ?) AND +m.is_patch = 0 AND m.message_id <> ?
+    ORDER BY m.date IS NULL, m.date, m.message_id, t.seq`).all(messageId, cover ?? messageId, messageId) as TrailerRow[];
+  const seen = new Set<string>();
+  const out: Trailer[] = [];
+  for (const t of [...own, ...replies]) {
+    const k = `${t.name.toLowerCase()}\n${t.value.trim().replace(/\s+/g, ' ').toLowerCase()}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ name: t.name, value: t.value, source: t.source });
+  }
+  return out;
+}
+
+/** One patch with its trailers and files, or null when there is no such message or it is not a patch. */
+export function getPatch(db: Db, messageId: string): Patch | null {
+  return snapshot(db, () => {
+    const id = bareId(messageId);
+    const r = stmt(db, `SELECT ${PATCH_COLS}, s.cover FROM messages m LEFT JOIN series s ON s.id = m.series_id
+      WHERE m.message_id = ? AND m.is_patch = 1`).get(id) as (PatchRow & { cover: string | null }) | undefined;
+    if (!r) return null;
+    const files = (stmt(db, 'SELECT path, old_path, status, additions, deletions, hunks FROM patch_files WHERE message_id = ? ORDER BY seq')
+      .all(id) as FileRow[]).map((f): PatchFile => ({
+      path: f.path, oldPath: f.old_path, status: f.status, additions: f.additions, deletions: f.deletions,
+      hunks: parseJson<Hunk[]>(f.hunks, []),
+    }));
+    return { ...toSummary(r), trailers: patchTrailers(db, id, r.cover), files };
+  });
+}
+
+/** The unified diff a patch carries, as text, or null when there is no such patch. */
+export function getPatchDiff(db: Db, messageId: string): string | null {
+  const r = stmt(db, 'SELECT b.diff_text FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ? AND m.is_patch = 1').get(bareId(messageId)) as { diff_text: string } | undefined;
+  return r ? r.diff_text : null;
+}
+
+// ---- series ------------------------------------------------------------------------------------
+
+interface SeriesRow {
+  id: number; title: string; version: number; total: number; complete: number; cover: string | null;
+  author_name: string; author_email: string; date: string | null; previous_id: number | null; next_id: number | null;
+  accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null;
+}
+
+const SERIES_COLS = `s.id, s.title, s.version, s.total, s.complete, s.cover, s.author_name, s.author_email, s.date, s.previous_id,
+  s.next_id, s.accepted_message, s.accepted_by_name, s.accepted_by_email, s.accepted_date`;
+
+function toSeries(db: Db, r: SeriesRow): Series {
+  const patches = (stmt(db, `SELECT message_id FROM messages WHERE series_id = ? AND is_patch = 1
+    ORDER BY idx IS NULL, idx, date, message_id`).all(r.id) as { message_id: string }[]).map((x) => x.message_id);
+  return {
+    id: r.id,
+    title: r.title,
+    version: r.version,
+    total: r.total,
+    complete: !!r.complete,
+    author: { name: r.author_name, email: r.author_email },
+    date: r.date,
+    cover: r.cover,
+    patches,
+    previousVersion: r.previous_id,
+    nextVersion: r.next_id,
+    accepted: accepted(r.accepted_message, r.accepted_by_name, r.accepted_by_email, r.accepted_date),
+  };
+}
+
+export interface SeriesFilters {
+  author?: string;
+  since?: string;
+  until?: string;
+  complete?: boolean;
+  accepted?: boolean;
+}
+
+const SERIES_ORDER: SortKey[] = [{ expr: 's.date', nullable: true }, { expr: 's.id' }];
+
+/**
+ * Series (postings: one per version) in date order.
+ *
+ * @example listSeries(db, { complete: false })
+ */
+export function listSeries(db: Db, f: SeriesFilters = {}, page: PageRequest = {}): Page<Series> {
+  const limit = pageLimit(page);
+  const w = new Where();
+  if (f.author) matchPerson(w, 's.author_name', 's.author_email', f.author);
+  matchDates(w, 's.date', f.since, f.until);
+  if (f.complete !== undefined) w.add('s.complete = ?', f.complete ? 1 : 0);
+  if (f.accepted !== undefined) w.add(f.accepted ? 's.accepted_message IS NOT NULL' : 's.accepted_message IS NULL');
+  if (page.cursor) {
+    const k = keysetAfter(SERIES_ORDER, decodeCursor('s', page.cursor, ['string?', 'number']));
+    w.add(k.sql, ...k.params);
+  }
+  return snapshot(db, () => {
+    const rows = stmt(db, `SELECT ${SERIES_COLS} FROM series s ${w} ORDER BY ${orderBy(SERIES_ORDER)} LIMIT ?`)
+      .all(...w.params, limit + 1) as SeriesRow[];
+    return paginate(rows, limit, (r) => toSeries(db, r), (r) => encodeCursor('s', [r.date, r.id]));
+  });
+}
+
+/** One series by id, or null. */
+export function getSeries(db: Db, id: number): Series | null {
+  return snapshot(db, () => {
+    const r = stmt(db, `SELECT ${SERIES_COLS} FROM series s WHERE s.id = ?`).get(id) as SeriesRow | undefined;
+    return r ? toSeries(db, r) : null;
+  });
+}
