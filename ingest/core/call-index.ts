@@ -33,7 +33,7 @@
 // present in both sequences whose relative position (first occurrences) flipped is listed in nowBefore /
 // nowAfter.
 import type { CallChange, DiffFile, OrderChange } from './model.ts';
-import { compileWatchRule, type CompiledWatchRule, type WatchRule } from '../../config/watch-rules.ts';
+import { compileWatchRule, type CompiledWatchRule, type WatchRule } from './watch.ts';
 
 export interface CallIndex {
   callChanges: CallChange[];

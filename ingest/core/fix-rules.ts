@@ -36,7 +36,7 @@
 // Renames: an accepted patch renaming from→to moves every fix on `from` to `to` (history 'renamed'); a fix
 // matches changes under any name it has had, and a series' own renames are followed for its own changes.
 import type { CallChange, DeclaredFix, FixEvent, KnownFix, OrderChange, PatchFacts, Regression } from './model.ts';
-import { compileWatchRule, type WatchRule } from '../../config/watch-rules.ts';
+import { compileWatchRule, type WatchRule } from './watch.ts';
 
 export interface Detection {
   fixes: KnownFix[];

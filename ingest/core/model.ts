@@ -13,6 +13,25 @@ export interface RawMessage {
   format: ArchiveFormat;
 }
 
+/**
+ * One mail as ingest/mail reads it: decoded header values, the sender, the text parts and the attachments.
+ * What core/message.ts interprets; plain data, no mail-library types.
+ */
+export interface ParsedMail {
+  /** unfolded raw header values by lower-case field name, in order of appearance */
+  fields: Map<string, string[]>;
+  /** the Subject, RFC 2047-decoded */
+  subject: string;
+  /** the author as the From (else Sender) field names them; an empty address when there is none */
+  from: Address;
+  /** the text parts, joined */
+  text: string;
+  /** attachments: text null when the content is binary (a part named *.patch or *.diff is always text) */
+  attachments: { contentType: string; filename: string; text: string | null }[];
+  /** format=flowed was turned off before decoding */
+  flowedStripped: boolean;
+}
+
 export type ArchiveFormat = 'mboxrd' | 'mboxo' | 'pipermail' | 'eml' | 'maildir';
 
 export interface Address {

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileWatchRule, loadWatchRules, readWatchRulesData, validateWatchRules } from '../../config/watch-rules.ts';
+import { loadWatchRules, readWatchRulesData, validateWatchRules } from '../../config/watch-rules.ts';
+import { compileWatchRule } from '../../ingest/core/watch.ts';
 
 const good = () => ({
   name: 'amd_iommu',

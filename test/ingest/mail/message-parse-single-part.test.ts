@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Decoder as Base64Decoder, decode as decodeBase64 } from 'libbase64';
 import { encode as encodeQp } from 'libqp';
-import { parseMessage, readsWithoutMailParser } from '../../../ingest/mail/message-parse.ts';
+import { parseMessage } from '../../../ingest/mail/message-parse.ts';
+import { readsWithoutMailParser } from '../../../ingest/mail/read-mail.ts';
+import { parseByMailParser } from './by-mailparser.ts';
 import type { RawMessage } from '../../../ingest/core/model.ts';
 
 function raw(bytes: Buffer): RawMessage {
@@ -17,8 +19,8 @@ function raw(bytes: Buffer): RawMessage {
 /** Parse both ways, expect one result; whether the fast path read it. */
 async function bothWays(bytes: Buffer): Promise<boolean> {
   const r = raw(bytes);
-  expect(await parseMessage(r)).toEqual(await parseMessage(r, { alwaysMailParser: true }));
-  return readsWithoutMailParser(r);
+  expect(await parseMessage(r)).toEqual(await parseByMailParser(r));
+  return readsWithoutMailParser(r.bytes);
 }
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');

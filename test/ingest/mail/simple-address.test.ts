@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseAddressHeader } from 'mailparser';
-import { simpleAddress } from '../../../ingest/mail/message-parse.ts';
+import { simpleAddress } from '../../../ingest/mail/read-mail.ts';
 
 // the value MailParser hands parseAddressHeader: unfolded, trimmed, the line's bytes read as UTF-8
 const mailparserReads = (line: string) => parseAddressHeader(Buffer.from(line.slice(line.indexOf(':') + 1).trim(), 'latin1').toString('utf8')).value;

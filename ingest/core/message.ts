@@ -1,0 +1,292 @@
+// Interpreting one read mail (ParsedMail, from ingest/mail) as a Message: ids, date, own text, the diff (in
+// the body, else in attachments that carry one), kind, trailers, the acceptance words, change-id. Pure: no I/O,
+// no mail library (reading MIME is ingest/mail's).
+//
+// What is done here for a patch list:
+// - pipermail's `user at host` ids are read back as `user@host`; Message-ID normalised, a synthetic id (a hash of
+//   the bytes) for mail without one;
+// - the list from List-Id unless the caller names it;
+// - own text: unquoted lines, without attribution lines, up to the diff, a signature or an "Original Message";
+// - kind: cover (0/N), pull (GIT PULL tag or git request-pull's wording outside quotes), patch (a diff that
+//   changes something), reply, other.
+import { createHash } from 'node:crypto';
+import type { DiffFile, Message, MessageKind, ParsedMail, RawMessage } from './model.ts';
+import { extractDiff, parseDiff } from './diff.ts';
+import { parseSubject } from './subject.ts';
+import { changeIdOf, parseTrailers, supersedesOf } from './trailers.ts';
+import { saysApplied } from './acceptance-text.ts';
+import { parseMailDate } from './mail-date.ts';
+
+export interface InterpretOptions {
+  /** list name to record; default: from List-Id, else 'kexec' */
+  list?: string;
+}
+
+export type ParseResult = { message: Message } | { quarantine: string };
+
+type Fields = ParsedMail['fields'];
+
+const DEFAULT_LIST = 'kexec';
+/** header fields at least one of which a mail must have to count as one */
+const MAIL_FIELDS = ['from', 'subject', 'date', 'message-id', 'to', 'in-reply-to', 'references', 'sender'];
+// Content types and file names whose content is a patch when attached
+const DIFF_TYPES = new Set(['text/x-patch', 'text/x-diff', 'text/patch', 'text/diff', 'application/x-patch', 'application/x-diff']);
+/** a file name that says the attachment is a patch */
+export const DIFF_NAME_RE = /\.(?:patch|diff)$/i;
+// git request-pull's wording, "git" or "Git" depending on its version
+const PULL_RE = /are available in the git repository at/gi;
+// cheap tests before the line-by-line readers run over a whole body
+const CHANGE_ID_RE = /^change-id[ \t]*:/im;
+const SUPERSEDES_RE = /^supersedes[ \t]*:/im;
+
+function field(head: Fields, name: string): string | undefined {
+  return head.get(name)?.[0];
+}
+
+/**
+ * Interpret one read mail: ids, date, own text, diff, kind, trailers, acceptance, change-id. A mail with none
+ * of the mail header fields comes back as `{ quarantine: reason }`.
+ *
+ * @example interpretMail(raw, mail, { list: 'kexec' })  // { message } | { quarantine }
+ */
+export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: InterpretOptions = {}): ParseResult {
+  const head = mail.fields;
+  if (!MAIL_FIELDS.some((f) => head.has(f))) return { quarantine: 'no header block: no mail header fields' };
+  const body = mail.text;
+
+  // ids
+  let messageId = firstId(field(head, 'message-id'), false);
+  let synthetic = false;
+  if (!messageId) {
+    messageId = `synthetic-${createHash('sha256').update(raw.bytes).digest('hex').slice(0, 24)}@relapse.invalid`;
+    synthetic = true;
+  }
+  let inReplyTo = firstId(field(head, 'in-reply-to'), true);
+  if (inReplyTo === messageId) inReplyTo = null;
+  const references: string[] = [];
+  for (const id of allIds((head.get('references') ?? []).join(' '))) {
+    if (id !== messageId && !references.includes(id)) references.push(id);
+  }
+  if (inReplyTo && !references.includes(inReplyTo)) references.push(inReplyTo);
+
+  const subject = parseSubject(mail.subject.trim());
+  const from = mail.from;
+  const headerDate = field(head, 'date');
+  const parsedDate = headerDate ? parseMailDate(headerDate) : null;
+  const sep = raw.separatorDate instanceof Date && !Number.isNaN(raw.separatorDate.getTime()) ? raw.separatorDate : null;
+  const date = (parsedDate ?? sep)?.toISOString() ?? null;
+
+  // the body: own text, diff, trailers
+  const lines = body.split('\n');
+  const bodyDiff = extractDiff(body);
+  let diffText = bodyDiff;
+  const attachmentNotes: string[] = [];
+  if (!diffText) {
+    const found: string[] = [];
+    for (const att of diffCarriers(mail)) {
+      const d = extractDiff(att);
+      if (!d) continue;
+      found.push(d);
+      attachmentNotes.push(textBeforeDiff(att, d));
+    }
+    diffText = found.join('');
+  }
+  const diff = parseDiff(diffText);
+  const hasDiff = diff.some(carriesChange);
+
+  const own = ownTextOf(lines, bodyDiff);
+
+  const isCover = !subject.isReply && subject.index === 0 && subject.total !== null;
+  const isPull =
+    !subject.isReply &&
+    (subject.tags.includes('GIT PULL') || subject.tags.includes('PULL') || saysUnquoted(body, PULL_RE));
+  let kind: MessageKind;
+  if (isCover) kind = 'cover';
+  else if (isPull) kind = 'pull';
+  else if (hasDiff) kind = 'patch';
+  else if (subject.isReply || inReplyTo) kind = 'reply';
+  else kind = 'other';
+  const isPatch = kind === 'patch';
+
+  // For a patch the trailers are in the commit message, above the "---" that starts git's notes; when the
+  // patch came as an attachment its commit message is there too.
+  const trailerSource = isPatch
+    ? [commitMessageOf(own), ...attachmentNotes.map(commitMessageOf)].join('\n')
+    : own;
+
+  const message: Message = {
+    messageId,
+    synthetic,
+    list: opts.list || listOf(field(head, 'list-id')) || DEFAULT_LIST,
+    subject,
+    from,
+    date,
+    inReplyTo,
+    references,
+    kind,
+    isPatch,
+    ownText: own,
+    diffText,
+    diff,
+    trailers: parseTrailers(trailerSource),
+    saysApplied: saysApplied(own),
+    flowedStripped: mail.flowedStripped,
+    changeId: headerToken(field(head, 'x-change-id')) ?? (CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
+    supersedes: firstId(field(head, 'supersedes'), false) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),
+  };
+  return { message };
+}
+
+/** Attachments that may carry a patch, as text: patch types and names, and octet-streams that are not binary. */
+function diffCarriers(mail: ParsedMail): string[] {
+  const out: string[] = [];
+  for (const att of mail.attachments) {
+    const namedDiff = DIFF_NAME_RE.test(att.filename);
+    const type = att.contentType;
+    if (!(DIFF_TYPES.has(type) || namedDiff || type === 'application/octet-stream' || type === 'text/plain')) continue;
+    if (att.text === null) continue; // binary (a part named *.patch or *.diff is always read as text)
+    out.push(normaliseEol(att.text));
+  }
+  return out;
+}
+
+function normaliseEol(s: string): string {
+  return s.includes('\r') ? s.replace(/\r\n/g, '\n') : s;
+}
+
+/** Does `re` (global) match on a line that is not quoted? */
+function saysUnquoted(text: string, re: RegExp): boolean {
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    const lineStart = text.lastIndexOf('\n', m.index) + 1;
+    if (!isQuoted(text.slice(lineStart, m.index))) return true;
+  }
+  return false;
+}
+
+function carriesChange(f: DiffFile): boolean {
+  // a git diff that only renames, changes a mode, adds an empty file or touches a binary is a patch too
+  return f.hunks.length > 0 || f.status !== 'modified';
+}
+
+// ---- own text --------------------------------------------------------------------------------------
+
+function isQuoted(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x3e) return true; // '>'
+    if (c !== 0x20 && c !== 0x09) return false;
+  }
+  return false;
+}
+
+// "On Thu, 11 Jun 2009 06:00:03 -0400, Chris Wren wrote:", "X <x@y> writes:", "Quoting X (date):",
+// "* X <x@y> [2009-06-11 06:00]:" (mutt), and the German / French / Spanish forms.
+const ATTRIBUTION_RE = /(?:\b(?:wrote|writes|said|schrieb|escribió|a écrit)\s*:|^quoting\b.*:|^\*.*\]:)\s*$/i;
+const ORIGINAL_MESSAGE_RE = /^-{2,}\s*Original Message\s*-{2,}\s*$/i;
+
+/**
+ * The author's own text: unquoted lines, without attribution lines, up to the diff, a `-- ` signature or an
+ * Outlook "Original Message" separator (everything below which is quoted without `>`).
+ */
+function ownTextOf(lines: string[], diff: string): string {
+  const diffStart = diff ? diff.slice(0, diff.indexOf('\n')) : null;
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i];
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (isQuoted(line)) continue;
+    if (line === '-- ' || line === '--') break;
+    if (diffStart !== null && line === diffStart) break;
+    if (ORIGINAL_MESSAGE_RE.test(line)) break;
+    // every attribution form ends in a colon
+    if (line.includes(':') && ATTRIBUTION_RE.test(line) && (line.startsWith('On ') || nextContentIsQuoted(lines, i + 1))) {
+      // a two-line "On <date>, <long name>\n<address> wrote:"
+      if (!/^On\s/.test(line) && out.length && /^On\s/.test(out[out.length - 1]) && !ATTRIBUTION_RE.test(out[out.length - 1])) out.pop();
+      continue;
+    }
+    out.push(line);
+  }
+  while (out.length && out[0].trim() === '') out.shift();
+  while (out.length && out[out.length - 1].trim() === '') out.pop();
+  return out.join('\n');
+}
+
+function nextContentIsQuoted(lines: string[], from: number): boolean {
+  for (let i = from; i < lines.length && i < from + 3; i++) {
+    if (lines[i].trim() === '') continue;
+    return isQuoted(lines[i]);
+  }
+  return false;
+}
+
+/** The commit message: own text above git's `---` separator. */
+function commitMessageOf(text: string): string {
+  const m = /^---[ \t]*$/m.exec(text);
+  return m ? text.slice(0, m.index) : text;
+}
+
+/** An attachment's text above its diff (where a format-patch file keeps the commit message). */
+function textBeforeDiff(text: string, diff: string): string {
+  const first = diff.slice(0, diff.indexOf('\n'));
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (const l of lines) {
+    const line = l.endsWith('\r') ? l.slice(0, -1) : l;
+    if (line === first) break;
+    if (!isQuoted(line)) out.push(line);
+  }
+  return out.join('\n');
+}
+
+// ---- ids, addresses, list ----------------------------------------------------------------------------
+
+/** `<horne at verge.example>` → `horne@verge.example`: pipermail obfuscates ids as it does addresses. */
+function cleanId(id: string): string {
+  const deob = /^([^\s@]+)\s+at\s+([^\s@]+)$/i.exec(id.trim());
+  return (deob ? `${deob[1]}@${deob[2]}` : id).replace(/\s+/g, '');
+}
+
+/** All bracketed ids of a field, in order; without brackets, the @-bearing words. */
+function allIds(v: string | undefined): string[] {
+  if (!v) return [];
+  const ids: string[] = [];
+  const re = /<([^<>]*)>/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(v))) {
+    const id = cleanId(m[1]);
+    if (id) ids.push(id);
+  }
+  if (ids.length) return ids;
+  for (const w of v.split(/[\s,]+/)) if (w.includes('@')) ids.push(cleanId(w));
+  return ids;
+}
+
+/**
+ * The first id of a field. `preferAddressLike`: In-Reply-To of old mailers reads
+ * `Your message of "Mon, 1 Jun 2009" <id@host>`; prefer an id with an @ when there is one.
+ */
+function firstId(v: string | undefined, preferAddressLike: boolean): string | null {
+  if (!v) return null;
+  const ids = allIds(v);
+  if (!ids.length) {
+    const bare = cleanId((v.trim().split(/\s+/)[0] ?? '').replace(/[<>]/g, ''));
+    return bare || null;
+  }
+  return (preferAddressLike ? ids.find((id) => id.includes('@')) : undefined) ?? ids[0];
+}
+
+function headerToken(v: string | undefined): string | null {
+  const t = v?.trim().split(/\s+/)[0];
+  return t || null;
+}
+
+/** `<kexec.lists.infradead.org>` → `kexec`. */
+function listOf(listId: string | undefined): string | null {
+  if (!listId) return null;
+  const bracketed = /<([^<>]+)>/.exec(listId);
+  const id = (bracketed ? bracketed[1] : listId).trim().toLowerCase();
+  const name = id.split('.')[0].trim();
+  return name || null;
+}
