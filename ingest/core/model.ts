@@ -165,6 +165,11 @@ export interface OrderChange {
   lines?: string[];
 }
 
+/** One raw message read and indexed (ingest/run/parse-one.ts), as the store takes it: or why it is quarantined. */
+export type Parsed =
+  | { ok: true; message: Message; callChanges: CallChange[]; orderChanges: OrderChange[] }
+  | { ok: false; reason: string };
+
 /** What the fix and regression rules need to know about one patch (built by the store from derived data). */
 export interface PatchFacts {
   messageId: string;

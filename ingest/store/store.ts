@@ -1,10 +1,9 @@
 // The one module that writes to the database. Everything else in ingest/ is pure.
 import crypto from 'node:crypto';
 import type { Db } from './db.ts';
-import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, RawMessage, Regression } from '../core/model.ts';
+import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, Parsed, RawMessage, Regression } from '../core/model.ts';
 import type { Posting } from '../core/series.ts';
 import type { Acceptance } from '../core/acceptance.ts';
-import type { Parsed } from '../run/parse-one.ts';
 
 export const now = () => new Date().toISOString();
 

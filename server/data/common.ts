@@ -205,8 +205,11 @@ export function paginate<R, T>(rows: R[], limit: number, map: (r: R) => T, curso
   return { items: kept.map(map), nextCursor: more ? cursorOf(kept[kept.length - 1]) : null };
 }
 
-/** Message-IDs are taken with or without angle brackets. */
-export const bareId = (id: string) => id.trim().replace(/^<(.*)>$/s, '$1');
+/**
+ * A Message-ID as a client gave it (a path or query parameter, a request body): taken with or without its angle
+ * brackets and padding. (A stored id's brackets come off with links.ts's bareMessageId.)
+ */
+export const messageIdParam = (id: string) => id.trim().replace(/^<(.*)>$/s, '$1');
 
 export const parseJson = <T>(s: string | null | undefined, fallback: T): T => {
   if (s == null || s === '') return fallback;

@@ -1,7 +1,7 @@
 // GET /api/regressions, /api/regressions/:id, /api/regressions.atom; POST /api/regressions/:id/acknowledge (token)
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { Store } from '../../ingest/store/store.ts';
+import { acknowledgeRegression } from '../../ingest/run/commands.ts';
 import {
   AcknowledgeBodySchema, AtomQuery, IntIdParams, RegressionPageSchema, RegressionQuery, RegressionSchema, ref, type Regression,
 } from '../schemas.ts';
@@ -67,8 +67,6 @@ ${entries.join('\n')}
 }
 
 const regressionRoutes: RoutePlugin = async (app, { ctx }) => {
-  let store: Store | null = null;
-
   app.get('/api/regressions', {
     schema: {
       tags: ['detection'], summary: 'Regressions: patches that undo a known fix (oldest first)', querystring: RegressionQuery,
@@ -111,8 +109,7 @@ const regressionRoutes: RoutePlugin = async (app, { ctx }) => {
   }, async (req) => {
     const key = regressionKey(ctx.db, req.params.id);
     if (!key) throw notFound(`regression ${req.params.id}`);
-    store ??= new Store(ctx.db);
-    store.transaction(() => store!.acknowledge(key, req.body.reason, req.body.by ?? null));
+    acknowledgeRegression(ctx.db, key, req.body.reason, req.body.by ?? null);
     return getRegression(ctx.db, req.params.id)!;
   });
 };
