@@ -69,7 +69,7 @@ export const MAY_IMPORT: Record<string, string[]> = {
   'api-shapes': ['core'],
   context: ['store-open', 'settings:type'],
   data: ['core', 'store-open', 'api-shapes'],
-  plugins: ['core', 'store-open', 'api-shapes', 'context', 'data'],
+  plugins: ['core', 'store-open', 'api-shapes', 'context', 'data', 'settings:type'],
   routes: VIEWS,
   dashboard: VIEWS,
   digest: [...VIEWS, 'settings'],

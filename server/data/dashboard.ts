@@ -1,6 +1,6 @@
 // What only the dashboard asks of the database: a message's text, the call index with author and acceptance
 // (for its filters), timeline aggregates, function histories across renames, and which regressions a message
-// takes part in. Everything else comes from server/queries. Every query here is indexed and bounded.
+// takes part in. Everything else comes from the API's reads (index.ts). Every query here is indexed and bounded.
 import type { Db } from '../../ingest/store/db.ts';
 import {
   decodeCursor, encodeCursor, keysetAfter, matchDates, matchNullable, matchPerson, matchText, orderBy, paginate, stmt, Where,

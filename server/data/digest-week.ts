@@ -60,7 +60,7 @@ function everything<T>(list: (page: PageRequest) => Page<T>): T[] {
 }
 
 /**
- * Reads the data a week's digest needs, through the shared queries (server/queries) where they fit; what is
+ * Reads the data a week's digest needs, through the shared queries (index.ts) where they fit; what is
  * digest-specific (message refs with author, version and lore link; week windows) is here.
  */
 export class WeekQueries {
