@@ -8,6 +8,7 @@ import {
 import { snapshot } from '../data/common.ts';
 import { badRequest } from '../plugins/errors.ts';
 import type { Regression } from '../schemas.ts';
+import { CALL_OPS } from '../../ingest/core/model.ts';
 import { regressionHeadline } from './components.ts';
 import type { Highlight } from './diff-view.ts';
 import { queryString } from './html.ts';
@@ -233,7 +234,7 @@ export function callFilters(q: Query, o: { op?: boolean } = {}): CallChangeFilte
     function: str(q, 'function'),
     path: str(q, 'path', 64),
     call: str(q, 'call'),
-    op: o.op === false ? undefined : oneOf(q, 'op', ['added', 'removed'] as const),
+    op: o.op === false ? undefined : oneOf(q, 'op', CALL_OPS),
     author: str(q, 'author'),
     since: date(q, 'since'),
     until: date(q, 'until'),

@@ -4,6 +4,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../ingest/store/db.ts';
 import { badRequest } from '../plugins/errors.ts';
+import type { Page } from '../schemas.ts';
 
 export interface PageRequest {
   /** 1..500; default 50 */
@@ -12,10 +13,7 @@ export interface PageRequest {
   cursor?: string | null;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page };
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
