@@ -1,4 +1,5 @@
-// Domain types shared by the pure core (ingest/*) and the edges (store, server).
+// Domain types shared by the pure core (ingest/core) and the edges (mail, archive, store, run, server), and the
+// enum lists (as const) the API schemas derive theirs from.
 // Plain data only: no classes, no I/O handles.
 
 /** One message as cut out of an archive, before MIME parsing. */
