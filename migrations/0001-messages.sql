@@ -1,4 +1,5 @@
--- Messages as archived: raw bytes kept (deflated), parsed fields beside them.
+-- Messages as archived: raw bytes kept as received (not compressed), parsed fields beside them. (0007 moves the
+-- bytes to message_bodies. This comment was corrected after the migration shipped; its SQL is unchanged.)
 CREATE TABLE messages (
   id INTEGER PRIMARY KEY,
   message_id TEXT NOT NULL UNIQUE,

@@ -2,6 +2,7 @@
 // documents (OpenAPI, /docs). Shared resources carry an $id and are registered with `app.addSchema`, so the
 // OpenAPI document names them (components/schemas/Message ...); routes point at them with `ref()`.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { CALL_OPS, FIX_KINDS, FIX_STATUSES, MESSAGE_KINDS, REGRESSION_STATUSES, RESOLUTIONS } from '../ingest/core/model.ts';
 
 /** A `$ref` to a registered schema that keeps the static type of the target. */
 export const ref = <T extends TSchema & { $id?: string }>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
@@ -65,6 +66,7 @@ const page = <T extends TSchema>(item: T, id: string) =>
     { $id: id },
   );
 
+/** A page of a list, as every list route answers it (the static type of `page()`'s schemas). */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -72,7 +74,7 @@ export interface Page<T> {
 
 // ---- messages and threads ----------------------------------------------------------------------
 
-export const MessageKindSchema = StringEnum(['patch', 'cover', 'reply', 'pull', 'other'], { $id: 'MessageKind' });
+export const MessageKindSchema = StringEnum(MESSAGE_KINDS, { $id: 'MessageKind' });
 export type MessageKind = Static<typeof MessageKindSchema>;
 
 export const MessageSchema = Type.Object(
@@ -227,7 +229,7 @@ export const CallChangeSchema = Type.Object(
     function: Nullable(Type.String()),
     path: Nullable(Type.String({ description: 'path class (init, shutdown ...), null when unclassified' })),
     call: Type.String(),
-    op: StringEnum(['added', 'removed']),
+    op: StringEnum(CALL_OPS),
     line: Type.String({ description: 'the diff line carrying the call, without its +/-' }),
     rule: Type.String({ description: 'the watch rule that matched' }),
   },
@@ -257,8 +259,8 @@ export const OrderChangePageSchema = page(ref(OrderChangeSchema), 'OrderChangePa
 
 // ---- fixes and regressions ---------------------------------------------------------------------
 
-export const FixKindSchema = StringEnum(['presence', 'order'], { $id: 'FixKind' });
-export const FixStatusSchema = StringEnum(['active', 'moved', 'removed'], {
+export const FixKindSchema = StringEnum(FIX_KINDS, { $id: 'FixKind' });
+export const FixStatusSchema = StringEnum(FIX_STATUSES, {
   $id: 'FixStatus',
   description: 'active: in force; moved: superseded by movedTo; removed: an accepted patch took it out',
 });
@@ -312,7 +314,7 @@ export const DeclareFixBodySchema = Type.Object(
 export type DeclareFixBody = Static<typeof DeclareFixBodySchema>;
 
 export const RegressionStatusSchema = StringEnum(
-  ['open', 'resolved', 'acknowledged'],
+  REGRESSION_STATUSES,
   { $id: 'RegressionStatus', description: 'acknowledged: open, but a user acknowledged it; resolved wins over acknowledged' },
 );
 export type RegressionStatus = Static<typeof RegressionStatusSchema>;
@@ -356,7 +358,7 @@ export const RegressionSchema = Type.Object(
     evidence: Type.Array(Type.String(), { description: 'the removed (or reordered) diff lines' }),
     firstSeen: Nullable(IsoDate('date of the first removing message')),
     resolvedBy: Nullable(Type.String({ description: 'Message-ID that resolved it' })),
-    resolution: Nullable(StringEnum(['refixed', 'dropped'])),
+    resolution: Nullable(StringEnum(RESOLUTIONS)),
     related: Type.Array(Type.String(), { description: 'patches that add the removed call back somewhere (re-fix candidates)' }),
     acknowledged: Nullable(
       Type.Object({ reason: Type.String(), by: Nullable(Type.String()), at: IsoDate('when it was acknowledged') }),
@@ -492,7 +494,7 @@ export const CallChangeQuery = Type.Object({
   function: nullableText('function'),
   path: nullableText('path class (init, shutdown ...)'),
   call: text('the watched call', 256),
-  op: Type.Optional(StringEnum(['added', 'removed'])),
+  op: Type.Optional(StringEnum(CALL_OPS)),
   since: Type.Optional(DateParam('patches dated at or after')),
   until: Type.Optional(DateParam('patches dated before')),
   messageId: text('only this patch', 998),

@@ -1,4 +1,5 @@
-// Turns command-line paths into archives to read: the only ingest module that walks the filesystem.
+// Turns command-line paths into archives to read: files, directories walked here, maildirs (their messages
+// listed by maildir-reader.ts).
 //
 // A path is
 //   - `-`: standard input (mbox, gzip or a single message; read once);

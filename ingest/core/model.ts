@@ -1,4 +1,5 @@
-// Domain types shared by the pure core (ingest/*) and the edges (store, server).
+// Domain types shared by the pure core (ingest/core) and the edges (mail, archive, store, run, server), and the
+// enum lists (as const) the API schemas derive theirs from.
 // Plain data only: no classes, no I/O handles.
 
 /** One message as cut out of an archive, before MIME parsing. */
@@ -91,7 +92,8 @@ export interface Trailer {
   value: string;
 }
 
-export type MessageKind = 'patch' | 'cover' | 'reply' | 'pull' | 'other';
+export const MESSAGE_KINDS = ['patch', 'cover', 'reply', 'pull', 'other'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** A parsed message: everything the derivations need, nothing of the wire format. */
 export interface Message {
@@ -134,7 +136,8 @@ export interface QuarantinedMessage {
 
 export type PathClass = string; // 'init' | 'shutdown' | whatever a rule names
 
-export type CallOp = 'added' | 'removed';
+export const CALL_OPS = ['added', 'removed'] as const;
+export type CallOp = (typeof CALL_OPS)[number];
 
 /** A watched call added to or removed from a function by one patch. */
 export interface CallChange {
@@ -165,6 +168,11 @@ export interface OrderChange {
   lines?: string[];
 }
 
+/** One raw message read and indexed (ingest/run/parse-one.ts), as the store takes it: or why it is quarantined. */
+export type Parsed =
+  | { ok: true; message: Message; callChanges: CallChange[]; orderChanges: OrderChange[] }
+  | { ok: false; reason: string };
+
 /** What the fix and regression rules need to know about one patch (built by the store from derived data). */
 export interface PatchFacts {
   messageId: string;
@@ -188,7 +196,8 @@ export interface PatchFacts {
   renames: { from: string; to: string }[];
 }
 
-export type FixKind = 'presence' | 'order';
+export const FIX_KINDS = ['presence', 'order'] as const;
+export type FixKind = (typeof FIX_KINDS)[number];
 
 /** A fix a user declared (config or API) rather than one an accepted patch established. */
 export interface DeclaredFix {
@@ -222,11 +231,21 @@ export type KnownFix = Omit<DeclaredFix, 'note'> & {
   /** key of the fix this one moved to, else null */
   movedTo: string | null;
   /** active: in force; moved: superseded by movedTo; removed: an accepted patch took it out */
-  status: 'active' | 'moved' | 'removed';
+  status: FixStatus;
   history: FixEvent[];
 };
 
-export type RegressionStatus = 'open' | 'resolved' | 'acknowledged';
+/** active: in force; moved: superseded by another fix; removed: an accepted patch took it out */
+export const FIX_STATUSES = ['active', 'moved', 'removed'] as const;
+export type FixStatus = (typeof FIX_STATUSES)[number];
+
+/** acknowledged: open, but a user acknowledged it (the API's reading; the rules say open or resolved) */
+export const REGRESSION_STATUSES = ['open', 'resolved', 'acknowledged'] as const;
+export type RegressionStatus = (typeof REGRESSION_STATUSES)[number];
+
+/** how a regression was resolved: the call came back (refixed), or the removing patch was dropped */
+export const RESOLUTIONS = ['refixed', 'dropped'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
 
 export interface Regression {
   /** stable key: the fix key plus the first removing message */
@@ -241,7 +260,7 @@ export interface Regression {
   firstSeen: string | null;
   status: Exclude<RegressionStatus, 'acknowledged'>;
   resolvedBy: string | null;
-  resolution: 'refixed' | 'dropped' | null;
+  resolution: Resolution | null;
   /** patches that add the removed call back anywhere (re-fix candidates) */
   related: string[];
 }

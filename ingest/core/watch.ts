@@ -1,6 +1,7 @@
 // Compiled watch rules: a validated rule (config/watch-rules.ts reads and validates them) turned into matchers
 // (picomatch globs for files and function names, substring/regex call specs, annotation tokens), cached per
-// rule object. Pure.
+// rule object; and the rules' identity (rulesHash), which the store records beside each call index. Pure.
+import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { MatchSpec, WatchRule } from '../../config/watch-rules-schema.ts';
 
@@ -56,4 +57,9 @@ export function compileWatchRule(rule: WatchRule): CompiledWatchRule {
   };
   compiled.set(rule, c);
   return c;
+}
+
+/** The identity of a set of rules as read (before validation): a call index records the one it was taken with. */
+export function rulesHash(rulesData: unknown): string {
+  return createHash('sha256').update(JSON.stringify(rulesData)).digest('hex').slice(0, 16);
 }

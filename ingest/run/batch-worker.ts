@@ -13,9 +13,8 @@ const { dbFile, rules: rulesData, list, rulesHash, skipIndex } = workerData as {
   dbFile: string; rules: unknown; list?: string; rulesHash: string; skipIndex: boolean;
 };
 const rules: WatchRule[] = validateWatchRules(rulesData);
-const db = openDb(dbFile, { bulkLoad: true });
 // the ingest's main thread checkpoints the log (see CHECKPOINT_EVERY in pipeline.ts)
-db.pragma('wal_autocheckpoint = 0');
+const db = openDb(dbFile, { bulkLoad: true, autocheckpoint: false });
 const store = new Store(db);
 // a few parses in flight at once: MailParser's streams wait on each other, the CPU need not (more than a
 // handful only grows the heap)

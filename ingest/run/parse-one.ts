@@ -1,15 +1,13 @@
 // One raw message → what the store needs: the parsed message and its call index. Runs in a
 // worker thread during ingest; also usable inline.
-import type { RawMessage, CallChange, OrderChange, Message, DiffLine } from '../core/model.ts';
+import type { RawMessage, DiffLine, Parsed } from '../core/model.ts';
 import { parseMessage } from '../mail/message-parse.ts';
 import { indexCalls } from '../core/call-index.ts';
 import type { WatchRule } from '../../config/watch-rules.ts';
 
 const NO_LINES: DiffLine[] = [];
 
-export type Parsed =
-  | { ok: true; message: Message; callChanges: CallChange[]; orderChanges: OrderChange[] }
-  | { ok: false; reason: string };
+export type { Parsed };
 
 export async function parseOne(raw: RawMessage, rules: WatchRule[], list?: string): Promise<Parsed> {
   let r;

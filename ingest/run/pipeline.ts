@@ -13,7 +13,7 @@ import { parseOne } from './parse-one.ts';
 import { checkpointElsewhere, execElsewhere } from '../store/sql-elsewhere.ts';
 import { validateWatchRules, type WatchRule } from '../../config/watch-rules.ts';
 import { deriveAllBeside, deriveNew, derivesWhole, type DeriveResult } from './derive.ts';
-import crypto from 'node:crypto';
+import { rulesHash } from '../core/watch.ts';
 
 export interface IngestOptions {
   list?: string;
@@ -51,9 +51,6 @@ export interface IngestSummary {
 }
 
 /** Hash of the rules the index was built with (stored per patch, so a rule change is visible). */
-export function rulesHash(rulesData: unknown): string {
-  return crypto.createHash('sha256').update(JSON.stringify(rulesData)).digest('hex').slice(0, 16);
-}
 
 /** Below this an archive is never a bulk load (rebuilding the indexes would cost more than it saves). */
 const BULK_MIN_BYTES = 8 << 20;

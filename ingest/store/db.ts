@@ -88,9 +88,10 @@ function deferredIndexes(db: Db): string[] {
 
 /**
  * Open (creating it when missing) and migrate. A writer also builds indexes a killed bulk load left
- * dropped, unless it is one of that load's own connections (`bulkLoad`).
+ * dropped, unless it is one of that load's own connections (`bulkLoad`). `autocheckpoint: false` leaves the
+ * log to another connection's checkpoints (an ingest's workers: the main thread checkpoints).
  */
-export function openDb(file: string, opts: { readonly?: boolean; bulkLoad?: boolean } = {}): Db {
+export function openDb(file: string, opts: { readonly?: boolean; bulkLoad?: boolean; autocheckpoint?: false } = {}): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file, { readonly: opts.readonly ?? false });
   db.pragma('busy_timeout = 10000');
@@ -104,5 +105,6 @@ export function openDb(file: string, opts: { readonly?: boolean; bulkLoad?: bool
     if (!opts.bulkLoad) restoreIndexes(db);
   }
   db.pragma('foreign_keys = ON');
+  if (opts.autocheckpoint === false) db.pragma('wal_autocheckpoint = 0');
   return db;
 }

@@ -1,10 +1,10 @@
-// The one module that writes to the database. Everything else in ingest/ is pure.
+// Ingest's writer: messages, the call index, threads, series, acceptances, fixes, regressions, events. (db.ts
+// writes too: migrations and the bulk-load index rebuild; and server/data/digests.ts the digest's delivery ledger.)
 import crypto from 'node:crypto';
 import type { Db } from './db.ts';
-import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, RawMessage, Regression } from '../core/model.ts';
+import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, Parsed, RawMessage, Regression } from '../core/model.ts';
 import type { Posting } from '../core/series.ts';
 import type { Acceptance } from '../core/acceptance.ts';
-import type { Parsed } from '../run/parse-one.ts';
 
 export const now = () => new Date().toISOString();
 

@@ -1,6 +1,7 @@
 // HTML building for the dashboard: one escape function, and a tagged template that escapes every
 // interpolated value unless it is already-built markup (a SafeHtml). Mail content (subjects, names,
 // diff lines) only ever reaches a page through these.
+import { bareMessageId } from '../data/links.ts';
 
 /** Markup that has been built (and escaped) by `html` — interpolating it does not escape it again. */
 export class SafeHtml {
@@ -58,15 +59,12 @@ export function queryString(params: Record<string, string | number | null | unde
 
 // ---- links --------------------------------------------------------------------------------------
 
-export const bareId = (id: string) => id.replace(/^<|>$/g, '');
-export const hrefPatch = (messageId: string) => `/patches/${encodeURIComponent(bareId(messageId))}`;
+export const hrefPatch = (messageId: string) => `/patches/${encodeURIComponent(bareMessageId(messageId))}`;
 export const hrefThread = (id: number | string, current?: string) =>
-  `/threads/${encodeURIComponent(String(id))}${current ? `?m=${encodeURIComponent(bareId(current))}` : ''}`;
+  `/threads/${encodeURIComponent(String(id))}${current ? `?m=${encodeURIComponent(bareMessageId(current))}` : ''}`;
 export const hrefRegression = (id: number | string) => `/regressions/${encodeURIComponent(String(id))}`;
 export const hrefFunction = (file: string, fn: string) => `/functions/${encodeURIComponent(file)}/${encodeURIComponent(fn)}`;
-export const hrefRaw = (messageId: string) => `/api/messages/${encodeURIComponent(bareId(messageId))}/raw`;
-export const hrefLore = (messageId: string, list = 'kexec') =>
-  `https://lore.kernel.org/${encodeURIComponent(list)}/${encodeURIComponent(bareId(messageId))}/`;
+export const hrefRaw = (messageId: string) => `/api/messages/${encodeURIComponent(bareMessageId(messageId))}/raw`;
 
 // ---- dates --------------------------------------------------------------------------------------
 

@@ -1,12 +1,14 @@
 // From request parameters to page data: the API's query functions for what the API already serves, the
-// dashboard's own (./queries.ts) for the rest. Each returns null for "no such thing" (a 404).
+// dashboard's own (server/data/dashboard.ts) for the rest. Each returns null for "no such thing" (a 404).
 import type { Db } from '../../ingest/store/db.ts';
 import {
-  BadParam, getMessage, getMessages, getPatch, getPatchDiff, getRegression, getSeries, getThread, health, listCallChanges,
+  getMessage, getMessages, getPatch, getPatchDiff, getRegression, getSeries, getThread, health, listCallChanges,
   listRegressions, parseDateParam,
 } from '../data/index.ts';
 import { snapshot } from '../data/common.ts';
+import { badRequest } from '../plugins/errors.ts';
 import type { Regression } from '../schemas.ts';
+import { CALL_OPS } from '../../ingest/core/model.ts';
 import { regressionHeadline } from './components.ts';
 import type { Highlight } from './diff-view.ts';
 import { queryString } from './html.ts';
@@ -30,20 +32,20 @@ function str(q: Query, name: string, max = 256): string | undefined {
   if (typeof s !== 'string') return undefined;
   const t = s.trim();
   if (!t) return undefined;
-  if (t.length > max) throw new BadParam(name, `longer than ${max} characters`);
+  if (t.length > max) throw badRequest(name, `longer than ${max} characters`);
   return t;
 }
 
 function oneOf<T extends string>(q: Query, name: string, values: readonly T[]): T | undefined {
   const v = str(q, name);
   if (v === undefined) return undefined;
-  if (!(values as readonly string[]).includes(v)) throw new BadParam(name, `must be one of ${values.join(', ')}`);
+  if (!(values as readonly string[]).includes(v)) throw badRequest(name, `must be one of ${values.join(', ')}`);
   return v as T;
 }
 
 function date(q: Query, name: string): string | undefined {
   const v = str(q, name, 40);
-  if (v !== undefined) parseDateParam(name, v); // throws BadParam naming it
+  if (v !== undefined) parseDateParam(name, v); // throws a 400 naming it
   return v;
 }
 
@@ -232,7 +234,7 @@ export function callFilters(q: Query, o: { op?: boolean } = {}): CallChangeFilte
     function: str(q, 'function'),
     path: str(q, 'path', 64),
     call: str(q, 'call'),
-    op: o.op === false ? undefined : oneOf(q, 'op', ['added', 'removed'] as const),
+    op: o.op === false ? undefined : oneOf(q, 'op', CALL_OPS),
     author: str(q, 'author'),
     since: date(q, 'since'),
     until: date(q, 'until'),

@@ -3,7 +3,7 @@
 // scripts and styles: the pages carry no inline script, handler or style attribute).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { BadParam } from '../data/common.ts';
+import { HttpError } from '../plugins/errors.ts';
 import { assets } from './assets.ts';
 import type { SafeHtml } from './html.ts';
 import { errorPage } from './layout.ts';
@@ -32,7 +32,7 @@ function page<R extends FastifyRequest>(fn: (req: R, reply: FastifyReply) => Fas
     try {
       return fn(req, reply);
     } catch (e) {
-      if (e instanceof BadParam) return send(reply, errorPage('Bad request', e.message), 400);
+      if (e instanceof HttpError && e.statusCode === 400) return send(reply, errorPage('Bad request', e.message), 400);
       throw e;
     }
   };

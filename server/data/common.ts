@@ -1,16 +1,10 @@
-// What every query module shares: the input error, cursors (keyset pagination), date parameters, LIKE/GLOB
-// escaping and a prepared-statement cache (statements only: no data is cached across calls).
+// What every query module shares: cursors (keyset pagination), date parameters, LIKE/GLOB escaping and a
+// prepared-statement cache (statements only: no data is cached across calls). Bad input from a client is thrown
+// as the one error model's badRequest (plugins/errors.ts), naming the parameter: the API answers it with a 400.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../ingest/store/db.ts';
-
-/** Bad input from a client, naming the parameter; the API answers it with a 400. */
-export class BadParam extends Error {
-  readonly statusCode = 400;
-  constructor(readonly param: string, problem: string) {
-    super(`${param}: ${problem}`);
-    this.name = 'BadParam';
-  }
-}
+import { badRequest } from '../plugins/errors.ts';
+import type { Page } from '../schemas.ts';
 
 export interface PageRequest {
   /** 1..500; default 50 */
@@ -19,17 +13,14 @@ export interface PageRequest {
   cursor?: string | null;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page };
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 
 export function pageLimit(page: PageRequest = {}): number {
   const n = page.limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new BadParam('limit', `must be a whole number from 1 to ${MAX_LIMIT}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw badRequest('limit', `must be a whole number from 1 to ${MAX_LIMIT}`);
   return n;
 }
 
@@ -41,7 +32,7 @@ export function encodeCursor(kind: string, key: Key[]): string {
 }
 
 export function decodeCursor(kind: string, cursor: string, shape: ('string' | 'number' | 'string?' | 'number?')[]): Key[] {
-  const bad = () => new BadParam('cursor', 'is not a cursor this list gave out (use nextCursor as it came)');
+  const bad = () => badRequest('cursor', 'is not a cursor this list gave out (use nextCursor as it came)');
   if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw bad();
   let v: unknown;
   try {
@@ -173,7 +164,7 @@ export function parseDateParam(param: string, s: string, opts: { endOfDay?: bool
   const m = DATE_RE.exec(s.trim());
   const fail = () => {
     if (opts.lenient) return null;
-    throw new BadParam(param, `"${s.slice(0, 40)}" is not a date; use YYYY-MM-DD or an ISO 8601 date-time such as 2010-03-01T12:00:00Z`);
+    throw badRequest(param, `"${s.slice(0, 40)}" is not a date; use YYYY-MM-DD or an ISO 8601 date-time such as 2010-03-01T12:00:00Z`);
   };
   if (!m) return fail();
   const [, y, mo, d, h] = m;
@@ -205,8 +196,11 @@ export function paginate<R, T>(rows: R[], limit: number, map: (r: R) => T, curso
   return { items: kept.map(map), nextCursor: more ? cursorOf(kept[kept.length - 1]) : null };
 }
 
-/** Message-IDs are taken with or without angle brackets. */
-export const bareId = (id: string) => id.trim().replace(/^<(.*)>$/s, '$1');
+/**
+ * A Message-ID as a client gave it (a path or query parameter, a request body): taken with or without its angle
+ * brackets and padding. (A stored id's brackets come off with links.ts's bareMessageId.)
+ */
+export const messageIdParam = (id: string) => id.trim().replace(/^<(.*)>$/s, '$1');
 
 export const parseJson = <T>(s: string | null | undefined, fallback: T): T => {
   if (s == null || s === '') return fallback;

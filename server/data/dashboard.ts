@@ -1,14 +1,44 @@
 // What only the dashboard asks of the database: a message's text, the call index with author and acceptance
 // (for its filters), timeline aggregates, function histories across renames, and which regressions a message
-// takes part in. Everything else comes from server/queries. Every query here is indexed and bounded.
+// takes part in. Everything else comes from the API's reads (index.ts). Every query here is indexed and bounded.
 import type { Db } from '../../ingest/store/db.ts';
 import {
   decodeCursor, encodeCursor, keysetAfter, matchDates, matchNullable, matchPerson, matchText, orderBy, paginate, stmt, Where,
   type Page, type SortKey,
 } from './common.ts';
-import type { Address } from '../schemas.ts';
-import type { CallChangeRow } from '../dashboard/pages/call-changes.ts';
-import type { HistoryCall, HistoryRename } from '../dashboard/pages/function-history.ts';
+import type { Address, CallChange } from '../schemas.ts';
+
+/** A call change with its patch's author and whether the patch was accepted (the dashboard's call index). */
+export interface CallChangeRow extends CallChange {
+  author: Address;
+  accepted: boolean;
+}
+
+/** A function history's entries: a watched call added or removed, or the file renamed. */
+export interface HistoryCall {
+  type: 'call';
+  messageId: string;
+  subject: string;
+  date: string | null;
+  author: Address;
+  accepted: boolean;
+  /** the file name the change was made under */
+  file: string;
+  path: string | null;
+  call: string;
+  op: 'added' | 'removed';
+  line: string;
+}
+
+export interface HistoryRename {
+  type: 'rename';
+  messageId: string;
+  subject: string;
+  date: string | null;
+  from: string;
+  to: string;
+  accepted: boolean;
+}
 
 /** Who accepted a patch, according to the list (null when nobody said so). */
 export function acceptedOf(db: Db, messageId: string): { by: Address; date: string | null; messageId: string } | null {

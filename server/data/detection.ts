@@ -2,7 +2,7 @@
 import type { Db } from '../../ingest/store/db.ts';
 import type { CallChange, Fix, FixEvent, MessageRef, OrderChange, Regression, RegressionStatus, Removal } from '../schemas.ts';
 import {
-  bareId, decodeCursor, encodeCursor, keysetAfter, matchDates, matchNullable, matchText, orderBy, pageLimit, paginate,
+  messageIdParam, decodeCursor, encodeCursor, keysetAfter, matchDates, matchNullable, matchText, orderBy, pageLimit, paginate,
   parseJson, snapshot, stmt, Where, type Page, type PageRequest, type SortKey,
 } from './common.ts';
 
@@ -46,7 +46,7 @@ export function listCallChanges(db: Db, f: CallChangeFilters = {}, page: PageReq
   if (f.path) matchNullable(w, 'c.path', f.path);
   if (f.call) w.add('c.call = ?', f.call);
   if (f.op) w.add('c.op = ?', f.op);
-  if (f.messageId) w.add('c.message_id = ?', bareId(f.messageId));
+  if (f.messageId) w.add('c.message_id = ?', messageIdParam(f.messageId));
   matchDates(w, 'm.date', f.since, f.until);
   if (page.cursor) {
     const k = keysetAfter(CHANGE_ORDER, decodeCursor('c', page.cursor, ['number']));

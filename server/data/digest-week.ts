@@ -1,9 +1,8 @@
-// A week's digest data, gathered from the database into plain objects (types.ts). Read-only.
+// A week's digest data, gathered from the database into plain objects (digest-types.ts). Read-only.
 // Status is judged as of the end of the week, so an old week's digest reads the same later on
 // (except for things that only exist later, such as an acknowledgement made today for an old week).
 import type { Db } from '../../ingest/store/db.ts';
-import type { IsoWeek } from '../digest/iso-week.ts';
-import { loreLink } from '../digest/compose.ts';
+import { bareMessageId as bare, loreLink } from './links.ts';
 import { getFix, listCallChanges, listFixes, listRegressions, listSeries, type Page, type PageRequest } from './index.ts';
 import { snapshot } from './common.ts';
 import type { Fix, Regression } from '../schemas.ts';
@@ -19,10 +18,16 @@ import type {
   SeriesCall,
   SeriesItem,
   WeekDigest,
-} from '../digest/types.ts';
+} from './digest-types.ts';
 
 const DAY = 86_400_000;
-const bare = (id: string) => id.replace(/^<|>$/g, '');
+
+/** The week a digest covers (digest/iso-week.ts's IsoWeek is one): its label and [start, end) in UTC. */
+export interface DigestWeek {
+  label: string;
+  start: Date;
+  end: Date;
+}
 const time = (iso: string | null | undefined) => (iso ? new Date(iso).getTime() : NaN);
 const json = <T>(s: string | null | undefined, dflt: T): T => {
   if (!s) return dflt;
@@ -55,7 +60,7 @@ function everything<T>(list: (page: PageRequest) => Page<T>): T[] {
 }
 
 /**
- * Reads the data a week's digest needs, through the shared queries (server/queries) where they fit; what is
+ * Reads the data a week's digest needs, through the shared queries (index.ts) where they fit; what is
  * digest-specific (message refs with author, version and lore link; week windows) is here.
  */
 export class WeekQueries {
@@ -121,11 +126,11 @@ export class WeekQueries {
   }
 
   /** Everything the digest of week `w` holds (not yet narrowed to a recipient), read in one snapshot. */
-  week(w: IsoWeek): WeekDigest {
+  week(w: DigestWeek): WeekDigest {
     return snapshot(this.db, () => this.read(w));
   }
 
-  private read(w: IsoWeek): WeekDigest {
+  private read(w: DigestWeek): WeekDigest {
     const start = w.start.getTime(), end = w.end.getTime();
     const inW = (iso: string | null | undefined) => {
       const t = time(iso);
@@ -193,7 +198,7 @@ export class WeekQueries {
   }
 
   /** Fixes whose introducing message is dated in the week (declared ones without a message: declared in the week). */
-  fixesKnown(w: IsoWeek): KnownFixItem[] {
+  fixesKnown(w: DigestWeek): KnownFixItem[] {
     const declaredAt = this.db.prepare(`SELECT created_at FROM declared_fixes WHERE kind = ? AND file = ? AND call = ?
       AND function IS ? ORDER BY created_at LIMIT 1`);
     const out: KnownFixItem[] = [];
@@ -210,7 +215,7 @@ export class WeekQueries {
   }
 
   /** Series posted in the week with at least one patch that adds, removes or reorders a watched call. */
-  series(w: IsoWeek): SeriesItem[] {
+  series(w: DigestWeek): SeriesItem[] {
     const filesOf = this.db.prepare('SELECT path, old_path FROM patch_files WHERE message_id = ? ORDER BY seq');
     const out: SeriesItem[] = [];
     const posted = everything((p) => listSeries(this.db, { since: w.start.toISOString(), until: w.end.toISOString() }, p));
@@ -253,6 +258,6 @@ export class WeekQueries {
 }
 
 /** The digest data of one week. */
-export function gatherWeek(db: Db, w: IsoWeek, list: string): WeekDigest {
+export function gatherWeek(db: Db, w: DigestWeek, list: string): WeekDigest {
   return new WeekQueries(db, list).week(w);
 }

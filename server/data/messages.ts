@@ -2,7 +2,7 @@
 import type { Db } from '../../ingest/store/db.ts';
 import type { Message, MessageKind, Thread, ThreadMessage } from '../schemas.ts';
 import {
-  bareId, decodeCursor, encodeCursor, keysetAfter, likeEscape, matchDates, matchPerson, orderBy, pageLimit, paginate,
+  messageIdParam, decodeCursor, encodeCursor, keysetAfter, likeEscape, matchDates, matchPerson, orderBy, pageLimit, paginate,
   parseJson, snapshot, stmt, Where, type Page, type PageRequest, type SortKey,
 } from './common.ts';
 
@@ -75,7 +75,7 @@ export function listMessages(db: Db, f: MessageFilters = {}, page: PageRequest =
 
 /** One message by Message-ID (angle brackets optional), or null. */
 export function getMessage(db: Db, messageId: string): Message | null {
-  const r = stmt(db, `SELECT ${MESSAGE_COLS} FROM messages m WHERE m.message_id = ?`).get(bareId(messageId)) as MessageRow | undefined;
+  const r = stmt(db, `SELECT ${MESSAGE_COLS} FROM messages m WHERE m.message_id = ?`).get(messageIdParam(messageId)) as MessageRow | undefined;
   return r ? toMessage(r) : null;
 }
 
@@ -86,7 +86,7 @@ export function getMessages(db: Db, ids: string[]): Message[] {
 
 /** The original bytes of a message, as archived. */
 export function getRawMessage(db: Db, messageId: string): Buffer | null {
-  const r = stmt(db, 'SELECT b.raw FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ?').get(bareId(messageId)) as { raw: Buffer } | undefined;
+  const r = stmt(db, 'SELECT b.raw FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ?').get(messageIdParam(messageId)) as { raw: Buffer } | undefined;
   return r ? r.raw : null;
 }
 

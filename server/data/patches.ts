@@ -2,7 +2,7 @@
 import type { Db } from '../../ingest/store/db.ts';
 import type { Accepted, Hunk, Patch, PatchFile, PatchSummary, Series, Trailer } from '../schemas.ts';
 import {
-  bareId, decodeCursor, encodeCursor, keysetAfter, matchDates, matchPerson, matchText, orderBy, pageLimit, paginate,
+  messageIdParam, decodeCursor, encodeCursor, keysetAfter, matchDates, matchPerson, matchText, orderBy, pageLimit, paginate,
   parseJson, snapshot, stmt, Where, type Page, type PageRequest, type SortKey,
 } from './common.ts';
 import { MESSAGE_ORDER } from './messages.ts';
@@ -103,7 +103,7 @@ export function patchTrailers(db: Db, messageId: string, cover: string | null): 
 /** One patch with its trailers and files, or null when there is no such message or it is not a patch. */
 export function getPatch(db: Db, messageId: string): Patch | null {
   return snapshot(db, () => {
-    const id = bareId(messageId);
+    const id = messageIdParam(messageId);
     const r = stmt(db, `SELECT ${PATCH_COLS}, s.cover FROM messages m LEFT JOIN series s ON s.id = m.series_id
       WHERE m.message_id = ? AND m.is_patch = 1`).get(id) as (PatchRow & { cover: string | null }) | undefined;
     if (!r) return null;
@@ -118,7 +118,7 @@ export function getPatch(db: Db, messageId: string): Patch | null {
 
 /** The unified diff a patch carries, as text, or null when there is no such patch. */
 export function getPatchDiff(db: Db, messageId: string): string | null {
-  const r = stmt(db, 'SELECT b.diff_text FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ? AND m.is_patch = 1').get(bareId(messageId)) as { diff_text: string } | undefined;
+  const r = stmt(db, 'SELECT b.diff_text FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ? AND m.is_patch = 1').get(messageIdParam(messageId)) as { diff_text: string } | undefined;
   return r ? r.diff_text : null;
 }
 

@@ -1,7 +1,7 @@
 // Pure: a week's digest data → {subject, text, html}. No clock, no I/O: the same data gives the same bytes.
 // Both parts are rendered from one document model (sections → items → fields), so they carry the same content.
 import picomatch from 'picomatch';
-import type { FixRef, MessageRef, NewRegression, WeekDigest } from './types.ts';
+import type { FixRef, MessageRef, NewRegression, WeekDigest } from '../data/digest-types.ts';
 
 export interface ComposedDigest {
   subject: string;
@@ -10,13 +10,6 @@ export interface ComposedDigest {
 }
 
 // ---- small helpers ---------------------------------------------------------------------------
-
-/** lore link for a message: https://lore.kernel.org/<list>/<messageId>/ (the id percent-encoded where a path needs it). */
-export function loreLink(list: string, messageId: string): string {
-  const id = messageId.replace(/^<|>$/g, '');
-  const enc = encodeURIComponent(id).replace(/%40/g, '@').replace(/%2B/g, '+').replace(/%3D/g, '=').replace(/%24/g, '$').replace(/%2C/g, ',').replace(/%3A/g, ':');
-  return `https://lore.kernel.org/${encodeURIComponent(list)}/${enc}/`;
-}
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

@@ -1,17 +1,15 @@
 // GET /api/digest/:week      the week's digest as JSON (the data the mail is made of, plus subject)
 // GET /api/digest/:week.eml  the digest as an RFC 5322 message (message/rfc822)
-// `?for=ADDR` narrows it to a configured recipient's file patterns. A malformed week is a 400.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+// `?for=ADDR` narrows it to a configured recipient's file patterns. A malformed week is a 400 (through the error
+// handler, as every route's).
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import type {} from '@fastify/swagger'; // schema.tags / summary / description
 import { parseIsoWeek, type IsoWeek } from './iso-week.ts';
 import { composeDigest, filterForRecipient, isEmptyDigest } from './compose.ts';
 import { buildMessage } from './mime.ts';
 import { gatherWeek } from '../data/digest-week.ts';
-
-function badRequest(reply: FastifyReply, message: string) {
-  return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message });
-}
+import { badRequest } from '../plugins/errors.ts';
 
 export default async function digestRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
@@ -36,14 +34,14 @@ export default async function digestRoutes(app: FastifyInstance, opts: { ctx: Ap
     try {
       week = parseIsoWeek(raw);
     } catch (e) {
-      return badRequest(reply, `week: ${(e as Error).message}`);
+      throw badRequest('week', (e as Error).message);
     }
     let data = gatherWeek(ctx.db, week, ctx.settings.digest.list);
     let to: string[] = [];
     if (req.query.for) {
       const want = req.query.for.trim().toLowerCase();
       const r = ctx.settings.digest.recipients.find((x) => x.email.trim().toLowerCase() === want);
-      if (!r) return badRequest(reply, `for: ${req.query.for} is not a configured digest recipient`);
+      if (!r) throw badRequest('for', `${req.query.for} is not a configured digest recipient`);
       data = filterForRecipient(data, r);
       to = [r.email];
     }

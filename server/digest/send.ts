@@ -2,7 +2,8 @@
 // A delivery is claimed in digests_sent before it is attempted (one atomic statement, so two servers or a
 // re-run cannot both send), confirmed with the Message-ID once the server took it, released if it failed.
 // Failures are retried in-process with back-off, then recorded in digest_failures with the time of the next
-// attempt (the schedule retries them) and reported by digestHealth() in /api/health.
+// attempt (the schedule retries them), counted in /api/health (digest.failures; digestHealth() adds the latest
+// error). The ledger's SQL is server/data/digests.ts; the policy (stale claims, back-off) is here.
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../../ingest/store/db.ts';
 import type { DigestRecipient, Settings } from '../../config/settings.ts';
@@ -11,7 +12,8 @@ import { parseIsoWeek } from './iso-week.ts';
 import { composeDigest, filterForRecipient, isEmptyDigest } from './compose.ts';
 import { buildMessage } from './mime.ts';
 import { gatherWeek } from '../data/digest-week.ts';
-import type { WeekDigest } from './types.ts';
+import { claim, confirm, dueFailures, recordFailure, release, sentRecord } from '../data/digests.ts';
+import type { WeekDigest } from '../data/digest-types.ts';
 
 /** A claim older than this with no Message-ID is taken as a crashed sender's and may be taken over. */
 export const STALE_CLAIM_MS = 15 * 60_000;
@@ -46,13 +48,6 @@ export interface DeliveryResult {
   messageId?: string;
   error?: string;
   attempts?: number;
-}
-
-export interface DigestHealth {
-  /** deliveries that failed and are not (yet) made good */
-  failures: number;
-  /** the most recent failure's error, null when none */
-  lastError: string | null;
 }
 
 const normal = (email: string) => email.trim().toLowerCase();
@@ -100,71 +95,6 @@ export function retryDelayMs(attempts: number, base = RETRY_BASE_MS): number {
   return Math.min(RETRY_CAP_MS, base * 2 ** Math.max(0, attempts - 1));
 }
 
-// ---- the digests_sent ledger ----------------------------------------------------------------------
-
-interface SentRow { week: string; recipient: string; sent_at: string; smtp_message_id: string | null }
-
-export function sentRecord(db: Db, week: string, recipient: string): SentRow | undefined {
-  return db.prepare('SELECT * FROM digests_sent WHERE week = ? AND recipient = ?').get(week, normal(recipient)) as SentRow | undefined;
-}
-
-/** Claim (week, recipient) for delivery; false when it was sent, or is being sent by someone else. */
-function claim(db: Db, week: string, recipient: string, now: Date, force: boolean): { ok: boolean; previous?: SentRow } {
-  const at = now.toISOString();
-  const stale = new Date(now.getTime() - STALE_CLAIM_MS).toISOString();
-  return db.transaction(() => {
-    const ins = db.prepare('INSERT INTO digests_sent (week, recipient, sent_at, smtp_message_id) VALUES (?, ?, ?, NULL) ON CONFLICT DO NOTHING').run(week, recipient, at);
-    if (ins.changes === 1) return { ok: true };
-    const prev = sentRecord(db, week, recipient)!;
-    if (force) {
-      db.prepare('UPDATE digests_sent SET sent_at = ?, smtp_message_id = NULL WHERE week = ? AND recipient = ?').run(at, week, recipient);
-      return { ok: true, previous: prev.smtp_message_id ? prev : undefined };
-    }
-    const takeover = db.prepare(`UPDATE digests_sent SET sent_at = ? WHERE week = ? AND recipient = ? AND smtp_message_id IS NULL AND sent_at < ?`).run(at, week, recipient, stale);
-    return { ok: takeover.changes === 1, previous: prev };
-  }).immediate();
-}
-
-function confirm(db: Db, week: string, recipient: string, now: Date, messageId: string): void {
-  db.transaction(() => {
-    db.prepare('UPDATE digests_sent SET sent_at = ?, smtp_message_id = ? WHERE week = ? AND recipient = ?').run(now.toISOString(), messageId, week, recipient);
-    db.prepare('DELETE FROM digest_failures WHERE week = ? AND recipient = ?').run(week, recipient);
-  }).immediate();
-}
-
-function release(db: Db, week: string, recipient: string, previous: SentRow | undefined): void {
-  if (previous?.smtp_message_id) {
-    db.prepare('UPDATE digests_sent SET sent_at = ?, smtp_message_id = ? WHERE week = ? AND recipient = ?').run(previous.sent_at, previous.smtp_message_id, week, recipient);
-  } else {
-    db.prepare('DELETE FROM digests_sent WHERE week = ? AND recipient = ? AND smtp_message_id IS NULL').run(week, recipient);
-  }
-}
-
-function recordFailure(db: Db, week: string, recipient: string, attempts: number, error: string, now: Date, base: number): number {
-  return db.transaction(() => {
-    const prev = db.prepare('SELECT attempts FROM digest_failures WHERE week = ? AND recipient = ?').get(week, recipient) as { attempts: number } | undefined;
-    const total = (prev?.attempts ?? 0) + attempts;
-    const next = total >= RETRY_MAX_ATTEMPTS ? null : new Date(now.getTime() + retryDelayMs(total, base)).toISOString();
-    db.prepare(`INSERT INTO digest_failures (week, recipient, attempts, last_error, next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT(week, recipient) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error,
-      next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at`).run(week, recipient, total, error, next, now.toISOString());
-    return total;
-  }).immediate();
-}
-
-/** For /api/health: how many deliveries are failing, and the latest error. */
-export function digestHealth(db: Db): DigestHealth {
-  const n = db.prepare('SELECT COUNT(*) AS n FROM digest_failures').get() as { n: number };
-  const last = db.prepare('SELECT last_error FROM digest_failures ORDER BY updated_at DESC, week DESC, recipient LIMIT 1').get() as { last_error: string } | undefined;
-  return { failures: n.n, lastError: last?.last_error ?? null };
-}
-
-/** Failed deliveries whose next attempt is due. */
-export function dueFailures(db: Db, now: Date): { week: string; recipient: string; attempts: number }[] {
-  return db.prepare('SELECT week, recipient, attempts FROM digest_failures WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, week, recipient')
-    .all(now.toISOString()) as { week: string; recipient: string; attempts: number }[];
-}
-
 // ---- delivery -----------------------------------------------------------------------------------
 
 /**
@@ -201,7 +131,8 @@ export async function sendDigest(db: Db, settings: Settings, week: IsoWeek, reci
         log(`digest ${week.label} → ${email}: nothing to say (sendEmpty is off)`);
         continue;
       }
-      const c = claim(db, week.label, email, now(), !!opts.force);
+      const at = now();
+      const c = claim(db, week.label, email, at.toISOString(), new Date(at.getTime() - STALE_CLAIM_MS).toISOString(), !!opts.force);
       if (!c.ok) {
         results.push({ recipient: email, status: c.previous?.smtp_message_id ? 'already-sent' : 'in-progress-elsewhere' });
         continue;
@@ -235,12 +166,14 @@ export async function sendDigest(db: Db, settings: Settings, week: IsoWeek, reci
         tries = Math.max(tries, 1);
       }
       if (ok) {
-        confirm(db, week.label, email, now(), messageId);
+        confirm(db, week.label, email, now().toISOString(), messageId);
         results.push({ recipient: email, status: 'sent', messageId, attempts: tries });
         log(`digest ${week.label} → ${email}: sent ${messageId}`);
       } else {
         release(db, week.label, email, c.previous);
-        const total = recordFailure(db, week.label, email, tries, lastError, now(), base);
+        const failedAt = now();
+        const nextAttempt = (total: number) => total >= RETRY_MAX_ATTEMPTS ? null : new Date(failedAt.getTime() + retryDelayMs(total, base)).toISOString();
+        const total = recordFailure(db, week.label, email, tries, lastError, failedAt.toISOString(), nextAttempt);
         results.push({ recipient: email, status: 'failed', error: lastError, attempts: total });
         log(`digest ${week.label} → ${email}: failed after ${total} attempt(s): ${lastError}`);
       }

@@ -1,10 +1,12 @@
-// The one error handler. Below 500: `{statusCode, error, message}` with a message that names the parameter.
-// 500 and up: logged with method, URL and params; the client gets a plain "Internal Server Error".
+// The one error model: HttpError (a status and a message; badRequest names the parameter, notFound the thing)
+// thrown by routes, plugins and the data layer alike, and the one error handler. Below 500:
+// `{statusCode, error, message}`. 500 and up: logged with method, URL and params; the client gets a plain
+// "Internal Server Error".
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError } from '../schemas.ts';
 
-/** An error with an HTTP status, for routes to throw. */
+/** An error with an HTTP status, for routes, plugins and the data layer to throw. */
 export class HttpError extends Error {
   constructor(readonly statusCode: number, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
@@ -13,6 +15,7 @@ export class HttpError extends Error {
 }
 
 export const notFound = (what: string) => new HttpError(404, `${what} not found`);
+/** Bad input from a client: `<param>: <problem>`. */
 export const badRequest = (param: string, problem: string) => new HttpError(400, `${param}: ${problem}`);
 
 export function errorBody(statusCode: number, message: string): ApiError {

@@ -4,6 +4,7 @@
 // again cost a lookup instead of a query and a serialisation.
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../ingest/store/db.ts';
+import { databaseVersion } from '../data/version.ts';
 
 const MAX_ENTRIES = 512;
 const MAX_PAYLOAD = 512 * 1024;
@@ -12,8 +13,7 @@ interface Entry { version: string; payload: string; contentType: string }
 
 export function registerResponseCache(app: FastifyInstance, db: Db): void {
   const entries = new Map<string, Entry>();
-  const totalChanges = db.prepare('SELECT total_changes()').pluck();
-  const version = () => `${db.pragma('data_version', { simple: true })}:${totalChanges.get()}`;
+  const version = databaseVersion(db);
   const cacheable = (method: string, url: string) => method === 'GET' && url.startsWith('/api/');
 
   app.decorateRequest('cacheVersion', '');

@@ -1,13 +1,11 @@
 // GET /api/fixes, /api/fixes/:id; POST /api/fixes (declare one; token)
-import { Store } from '../../ingest/store/store.ts';
+import { declareFix } from '../../ingest/run/commands.ts';
 import { DeclareFixBodySchema, ErrorSchema, FixPageSchema, FixQuery, FixSchema, IntIdParams, ref } from '../schemas.ts';
-import { bareId, findDeclaredFix, getFix, getMessage, listFixes } from '../data/index.ts';
+import { messageIdParam, findDeclaredFix, getFix, getMessage, listFixes } from '../data/index.ts';
 import { badRequest, errorBody, notFound } from '../plugins/errors.ts';
 import { bearer, readErrors, requireToken, writeErrors, type RoutePlugin } from './common.ts';
 
 const fixRoutes: RoutePlugin = async (app, { ctx }) => {
-  let store: Store | null = null;
-
   app.get('/api/fixes', {
     schema: {
       tags: ['detection'],
@@ -43,18 +41,14 @@ const fixRoutes: RoutePlugin = async (app, { ctx }) => {
     const b = req.body;
     const before = b.kind === 'order' ? (b.before ?? []) : [];
     if (b.kind === 'order' && before.length === 0) throw badRequest('before', 'an order fix needs the calls it must come before');
-    const introducedBy = b.introducedBy ? bareId(b.introducedBy) : null;
+    const introducedBy = b.introducedBy ? messageIdParam(b.introducedBy) : null;
     if (introducedBy && !getMessage(ctx.db, introducedBy)) throw badRequest('introducedBy', `no message ${introducedBy} in the archive`);
     const declared = {
       kind: b.kind, file: b.file, function: b.function ?? null, path: b.path ?? null, call: b.call, before, introducedBy,
       note: b.note,
     };
-    store ??= new Store(ctx.db);
     // one transaction: the declaration and the detection it changes land together or not at all
-    store.transaction(() => {
-      store!.declareFix(declared);
-      ctx.redetect();
-    });
+    declareFix(ctx.db, declared, ctx.redetect);
     const fix = findDeclaredFix(ctx.db, declared);
     if (!fix) {
       return reply.code(202).send(errorBody(202, 'declared; the rules derived no known fix from it (yet)'));

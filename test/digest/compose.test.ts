@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
-import { composeDigest, digestSubject, escapeHtml, filterForRecipient, formatAge, isEmptyDigest, loreLink } from '../../server/digest/compose.ts';
+import { composeDigest, digestSubject, escapeHtml, filterForRecipient, formatAge, isEmptyDigest } from '../../server/digest/compose.ts';
+import { loreLink } from '../../server/data/links.ts';
 import { buildMessage } from '../../server/digest/mime.ts';
 import { emptyWeek, msg, sampleWeek } from './literal.ts';
 import { withoutVolatileHeaders } from './helpers.ts';

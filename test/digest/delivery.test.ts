@@ -4,9 +4,11 @@ import type { Db } from '../../ingest/store/db.ts';
 import { openDb } from '../../ingest/store/db.ts';
 import { parseIsoWeek, weekOf } from '../../server/digest/iso-week.ts';
 import { gatherWeek } from '../../server/data/digest-week.ts';
-import { composeDigest, loreLink } from '../../server/digest/compose.ts';
+import { composeDigest } from '../../server/digest/compose.ts';
+import { loreLink } from '../../server/data/links.ts';
 import { buildMessage } from '../../server/digest/mime.ts';
-import { digestHealth, retryFailures, sendDigest, sentRecord } from '../../server/digest/send.ts';
+import { retryFailures, sendDigest } from '../../server/digest/send.ts';
+import { digestHealth, sentRecord } from '../../server/data/digests.ts';
 import { bare, closedPort, corpusDb, loadTruth, startSmtp, testSettings, withoutVolatileHeaders, type TestSmtp } from './helpers.ts';
 
 let db: Db;

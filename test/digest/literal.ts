@@ -1,6 +1,6 @@
 // Literal week data for the pure tests (no database).
-import type { FixRef, MessageRef, WeekDigest } from '../../server/digest/types.ts';
-import { loreLink } from '../../server/digest/compose.ts';
+import type { FixRef, MessageRef, WeekDigest } from '../../server/data/digest-types.ts';
+import { loreLink } from '../../server/data/links.ts';
 
 export const msg = (id: string, subject: string, date: string, name = 'Tom Novak', email = 'tnovak@newco.example', version = 1): MessageRef => ({
   messageId: id, subject, author: { name, email }, date, version, link: loreLink('kexec', id),

@@ -9,7 +9,7 @@ import type { Db } from '../../ingest/store/db.ts';
 import digestRoutes from '../../server/digest/routes.ts';
 import { runDigestCommand } from '../../server/digest/command.ts';
 import { InvalidWeekError, weekOf } from '../../server/digest/iso-week.ts';
-import { loreLink } from '../../server/digest/compose.ts';
+import { loreLink } from '../../server/data/links.ts';
 import { bare, corpusDb, loadTruth, startSmtp, testSettings, tmpDir, withoutVolatileHeaders, type TestSmtp } from './helpers.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');

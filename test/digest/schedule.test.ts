@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../ingest/store/db.ts';
 import type { AppContext } from '../../server/context.ts';
 import { missedThisWeek, startDigestSchedule } from '../../server/digest/schedule.ts';
-import { digestHealth, sentRecord } from '../../server/digest/send.ts';
+import { digestHealth, sentRecord } from '../../server/data/digests.ts';
 import { corpusDb, startSmtp, testSettings, type TestSmtp } from './helpers.ts';
 
 let db: Db;

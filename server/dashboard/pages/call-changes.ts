@@ -1,13 +1,8 @@
 // `/call-changes`: every indexed call change, filtered by what the query string says (a view to share).
-import type { Address, CallChange } from '../../schemas.ts';
+import type { CallChangeRow } from '../../data/dashboard.ts';
 import { filterForm, person, type FieldSpec } from '../components.ts';
 import { day, hrefFunction, hrefPatch, html, timeEl, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
-
-export interface CallChangeRow extends CallChange {
-  author: Address;
-  accepted: boolean;
-}
 
 export interface CallChangeFilterValues {
   file?: string;

@@ -1,34 +1,9 @@
 // `/functions/:file/:function`: every watched call added to or removed from one function, in date order, across
 // file renames (what happened under the old name before an accepted rename shows under the new name too).
-import type { Address } from '../../schemas.ts';
+import type { HistoryCall, HistoryRename } from '../../data/dashboard.ts';
 import { call, person } from '../components.ts';
 import { day, hrefFunction, hrefPatch, hrefRegression, html, queryString, timeEl, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
-
-export interface HistoryCall {
-  type: 'call';
-  messageId: string;
-  subject: string;
-  date: string | null;
-  author: Address;
-  accepted: boolean;
-  /** the file name the change was made under */
-  file: string;
-  path: string | null;
-  call: string;
-  op: 'added' | 'removed';
-  line: string;
-}
-
-export interface HistoryRename {
-  type: 'rename';
-  messageId: string;
-  subject: string;
-  date: string | null;
-  from: string;
-  to: string;
-  accepted: boolean;
-}
 
 export type HistoryEntry = HistoryCall | HistoryRename;
 

@@ -3,7 +3,8 @@
 import type { Address, CallChange, Trailer } from '../../schemas.ts';
 import { person, statusBadge } from '../components.ts';
 import { renderDiffText, type Highlight } from '../diff-view.ts';
-import { hrefFunction, hrefLore, hrefPatch, hrefRaw, hrefRegression, hrefThread, html, timeEl, type SafeHtml } from '../html.ts';
+import { hrefFunction, hrefPatch, hrefRaw, hrefRegression, hrefThread, html, timeEl, type SafeHtml } from '../html.ts';
+import { loreLink } from '../../data/links.ts';
 import { layout } from '../layout.ts';
 
 export interface PatchPageData {
@@ -52,7 +53,7 @@ ${d.series.next ? html`<div class="small">Next version: <a href="${hrefPatch(d.s
 <ul class="links">
 ${d.threadId !== null ? html`<li><a href="${hrefThread(d.threadId, d.messageId)}">thread</a></li>` : ''}
 <li><a href="${hrefRaw(d.messageId)}">raw message</a></li>
-<li><a href="${hrefLore(d.messageId, d.list)}" rel="noopener noreferrer">on lore.kernel.org</a></li>
+<li><a href="${loreLink(d.list, d.messageId)}" rel="noopener noreferrer">on lore.kernel.org</a></li>
 </ul>
 </section>
 ${d.regressions.length ? html`<section class="panel" aria-labelledby="reg-h"><h2 id="reg-h">Regressions</h2><ul>${d.regressions.map(

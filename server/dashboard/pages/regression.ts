@@ -3,7 +3,8 @@
 import type { Address, Regression, Removal, Thread } from '../../schemas.ts';
 import { call, fixSummary, person, regressionHeadline, statusBadge } from '../components.ts';
 import { renderDiffText, type Highlight } from '../diff-view.ts';
-import { age, dateTime, day, hrefFunction, hrefLore, hrefPatch, hrefRaw, hrefThread, html, timeEl, type SafeHtml } from '../html.ts';
+import { age, dateTime, day, hrefFunction, hrefPatch, hrefRaw, hrefThread, html, timeEl, type SafeHtml } from '../html.ts';
+import { loreLink } from '../../data/links.ts';
 import { layout } from '../layout.ts';
 import { threadTreeHtml } from './thread.ts';
 
@@ -55,7 +56,7 @@ function messageLinks(messageId: string, threadId: number | null, list = 'kexec'
 <li><a href="${hrefPatch(messageId)}">patch page</a></li>
 ${threadId !== null ? html`<li><a href="${hrefThread(threadId, messageId)}">thread</a></li>` : ''}
 <li><a href="${hrefRaw(messageId)}">raw message</a></li>
-<li><a href="${hrefLore(messageId, list)}" rel="noopener noreferrer">lore</a></li>
+<li><a href="${loreLink(list, messageId)}" rel="noopener noreferrer">lore</a></li>
 </ul>`;
 }
 

@@ -1,6 +1,7 @@
 // `/timeline`: watched-call changes over time by path class, added above the axis and removed below it, one
 // point per patch (a uPlot chart drawn by app.js from the JSON block; clicking a point opens the patch). The same
 // points are listed in a table, so everything is reachable without the chart.
+import { CALL_OPS } from '../../../ingest/core/model.ts';
 import { filterForm } from '../components.ts';
 import { day, hrefPatch, html, jsonData, queryString, timeEl, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
@@ -33,7 +34,7 @@ export const OTHER_PATH = 'other';
 /** The chart's data: x in seconds, one series per path class and direction, removals negative. */
 export function chartData(d: TimelineData) {
   const keys: { key: string; label: string; path: string; op: 'added' | 'removed' }[] = [];
-  for (const p of d.paths) for (const op of ['added', 'removed'] as const) keys.push({ key: `${p}|${op}`, label: `${p} ${op}`, path: p, op });
+  for (const p of d.paths) for (const op of CALL_OPS) keys.push({ key: `${p}|${op}`, label: `${p} ${op}`, path: p, op });
   const present = keys.filter((k) => d.patches.some((p) => p.counts[k.key]));
   // uPlot wants x ascending; patches sent in the same second are spread a second apart
   const x: number[] = [];

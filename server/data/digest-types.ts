@@ -1,4 +1,4 @@
-// The week's digest as plain data: what week.ts gathers from the database and compose.ts renders.
+// The week's digest as plain data: what digest-week.ts gathers from the database and digest/compose.ts renders.
 // Also the shape GET /api/digest/:week returns.
 
 export interface Person {

@@ -1,0 +1,11 @@
+// Reads that ingest/run needs beside the writer (store.ts): plain rows out, no writes.
+import type { Db } from './db.ts';
+
+/** Every stored patch's diff text, in storage order (a reindex takes the call index again from these). */
+export function patchDiffs(db: Db): Iterable<{ messageId: string; diffText: string }> {
+  const rows = db.prepare('SELECT m.message_id, b.diff_text FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.is_patch = 1')
+    .iterate() as Iterable<{ message_id: string; diff_text: string }>;
+  return (function* () {
+    for (const r of rows) yield { messageId: r.message_id, diffText: r.diff_text };
+  })();
+}
