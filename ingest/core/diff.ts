@@ -141,28 +141,31 @@ function readHunks(lines: string[], start: number, into: string[]): number {
 
 /**
  * A combined-diff hunk at `start`, pushed as a unified hunk (see the header comment); the index after it, or
- * `start` when nothing in it changes. Lines are read while they carry one prefix column per parent and the
- * result still has lines due; removed lines right after the last result line belong to the hunk too.
+ * `start` when nothing in it changes. As git defines the columns, a line is parent N's when column N says `-`, or
+ * when no column says `-` and column N says ` `; the result's when no column says `-`. Lines are read while
+ * each of them has lines due.
  */
 function readCombinedHunk(lines: string[], start: number, into: string[]): number {
   const m = COMBINED_RE.exec(lines[start])!;
-  const columns = 1 + (m[2].match(/-/g)?.length ?? 0);
+  const ranges = lines[start].slice(0, lines[start].indexOf(' +')).match(/-\d+(?:,\d+)?/g)!;
+  const parentLeft = ranges.map((r) => (r.includes(',') ? Number(r.slice(r.indexOf(',') + 1)) : 1));
+  const columns = ranges.length;
   const newCount = /\+\d+,(\d+)/.exec(lines[start]);
   let newLeft = newCount ? Number(newCount[1]) : 1;
   const body: string[] = [`@@ -${m[1]} +${m[3]} @@${m[4] ? ' ' + m[4] : ''}`];
   let k = start + 1;
-  for (; k < lines.length; k++) {
+  for (; k < lines.length && (newLeft > 0 || parentLeft.some((n) => n > 0)); k++) {
     const l = lines[k];
     if (l.startsWith('\\')) { body.push(l); continue; }
     const prefix = l === '' ? ' '.repeat(columns) : l.slice(0, columns);
     if (prefix.length < columns || !/^[ +-]+$/.test(prefix)) break;
     const removed = prefix.includes('-');
-    if (newLeft <= 0 && !removed) break;
+    for (let c = 0; c < columns; c++) if (prefix[c] === '-' || (!removed && prefix[c] === ' ')) parentLeft[c]--;
+    if (!removed) newLeft--;
     const text = l.slice(columns);
-    if (removed) body.push('-' + text);
-    else if (prefix.includes('+')) { body.push('+' + text); newLeft--; }
-    else { body.push(' ' + text); newLeft--; }
+    body.push((removed ? '-' : prefix.includes('+') ? '+' : ' ') + text);
   }
+  while (k < lines.length && lines[k].startsWith('\\')) body.push(lines[k++]);
   if (!body.some((l, n) => n > 0 && (l[0] === '+' || l[0] === '-'))) return start;
   body[0] = rewriteCounts(body);
   into.push(...body);
