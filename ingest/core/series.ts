@@ -29,6 +29,7 @@ export interface Posting {
 /**
  * How long after the first patch of a cover-less posting a same-author, same-version, same-total
  * patch may still belong to it (git send-email sends a series within seconds; a resend is hours later).
+ * The same window joins a patch that names no parent (no In-Reply-To, no References) to such a cover letter.
  */
 const COVERLESS_WINDOW_MS = 6 * 3600 * 1000;
 
@@ -60,17 +61,23 @@ export function findSeries(heads: MessageHead[]): Posting[] {
   const drafts: Draft[] = [];
   const draftOf = new Map<string, Draft>();
 
+  const coverlessKey = (h: MessageHead) => `${h.from.email.toLowerCase()}|${h.version}|${h.total}`;
+  // covers by author, version and total: patches sent without In-Reply-To or References (some mailers, some
+  // archives) find their cover by sender, subject prefix and time, as cover-less postings are grouped
+  const covers = new Map<string, { drafts: Draft[]; start: number }>();
   for (const h of sorted) {
     if (h.kind !== 'cover') continue;
     const d: Draft = { anchor: h.messageId, cover: h, version: h.version, total: h.total ?? 0, author: h.from, members: [], first: time(h.date) };
     drafts.push(d);
     draftOf.set(h.messageId, d);
+    const k = coverlessKey(h);
+    const open = covers.get(k);
+    if (open) open.drafts.push(d); else covers.set(k, { drafts: [d], start: 0 });
   }
   // cover-less postings by author, version and total, so grouping stays linear
   // Heads come in date order, so a draft that began more than the window before one head began before it for
   // every later head too: `start` skips those (the scan would otherwise grow with the author's history).
   const coverless = new Map<string, { drafts: Draft[]; start: number }>();
-  const coverlessKey = (h: MessageHead) => `${h.from.email.toLowerCase()}|${h.version}|${h.total}`;
   const sameAuthor = (a: Address, b: Address) => a.email.toLowerCase() === b.email.toLowerCase();
   const fits = (d: Draft, h: MessageHead) =>
     d.version === h.version && d.total === h.total && sameAuthor(d.author, h.from) && !d.members.some((m) => m.index === h.index);
@@ -88,17 +95,18 @@ export function findSeries(heads: MessageHead[]): Posting[] {
       };
       draft = fitting(h.inReplyTo);
       for (let i = h.references.length - 1; i >= 0 && !draft; i--) draft = fitting(h.references[i]);
-      if (!draft) {
-        const t = time(h.date);
-        const open = coverless.get(coverlessKey(h));
-        if (open && Number.isFinite(t)) {
-          while (open.start < open.drafts.length && open.drafts[open.start].first < t - COVERLESS_WINDOW_MS) open.start++;
-          for (let i = open.start; i < open.drafts.length && !draft; i++) {
-            const d = open.drafts[i];
-            if (fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS) draft = d;
-          }
+      const t = time(h.date);
+      const nearby = (open: { drafts: Draft[]; start: number } | undefined) => {
+        if (!open || !Number.isFinite(t)) return undefined;
+        while (open.start < open.drafts.length && open.drafts[open.start].first < t - COVERLESS_WINDOW_MS) open.start++;
+        for (let i = open.start; i < open.drafts.length; i++) {
+          const d = open.drafts[i];
+          if (fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS) return d;
         }
-      }
+        return undefined;
+      };
+      if (!draft && !h.inReplyTo && !h.references.length) draft = nearby(covers.get(coverlessKey(h)));
+      if (!draft) draft = nearby(coverless.get(coverlessKey(h)));
     }
     if (!draft) {
       draft = { anchor: h.messageId, cover: null, version: h.version, total: h.total && h.index ? h.total : 1, author: h.from, members: [], first: time(h.date) };

@@ -1,10 +1,13 @@
 // Shapes of patch mail that other tools' test suites read (git mailinfo, Patchwork, b4, public-inbox, notmuch):
 // one fixture each under test/fixtures/shapes/, written for this project, each read to its exact files and counts.
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DiffFile, Message } from '../../../ingest/core/model.ts';
 import { parseMessage } from '../../../ingest/mail/message-parse.ts';
+import { readMbox } from '../../../ingest/archive/mbox-reader.ts';
+import { findSeries, type MessageHead } from '../../../ingest/core/series.ts';
+import { threadMessages } from '../../../ingest/core/threader.ts';
 
 const SHAPES = join(import.meta.dirname, '../../fixtures/shapes');
 
@@ -92,5 +95,52 @@ describe('diff shapes', () => {
     ]);
     // the commit message is inside the attachment: its trailers are the patch's
     expect(m.trailers).toEqual([{ name: 'Signed-off-by', value: 'Petra Lind <petra@dump.example>' }]);
+  });
+});
+
+async function archive(name: string): Promise<Message[]> {
+  const out: Message[] = [];
+  for await (const raw of readMbox(createReadStream(join(SHAPES, name)), { source: name })) {
+    const r = await parseMessage(raw);
+    if (!('message' in r)) throw new Error(`${name}: a message was quarantined: ${r.quarantine}`);
+    out.push(r.message);
+  }
+  return out;
+}
+
+const headOf = (m: Message): MessageHead => ({
+  messageId: m.messageId, from: m.from, date: m.date, inReplyTo: m.inReplyTo, references: m.references, kind: m.kind,
+  isPatch: m.isPatch, changeId: m.changeId, supersedes: m.supersedes,
+  title: m.subject.title, version: m.subject.version, index: m.subject.index, total: m.subject.total,
+});
+
+describe('threading and series shapes', () => {
+  it('an In-Reply-To that holds no id falls back to the last References entry', async () => {
+    const msgs = await archive('in-reply-to-garbage.mbox');
+    expect(msgs.map((m) => [m.messageId, m.inReplyTo])).toEqual([
+      ['root@dump.example', null],
+      ['second@dump.example', 'root@dump.example'],
+      ['third@dump.example', 'second@dump.example'],
+      ['fourth@dump.example', 'third@dump.example'],
+    ]);
+    const t = threadMessages(msgs.map((m) => ({ messageId: m.messageId, inReplyTo: m.inReplyTo, references: m.references, date: m.date, subject: m.subject.raw })));
+    expect(Object.fromEntries(t.parentOf)).toEqual({
+      'root@dump.example': null,
+      'second@dump.example': 'root@dump.example',
+      'third@dump.example': 'second@dump.example',
+      'fourth@dump.example': 'third@dump.example',
+    });
+  });
+
+  it('finds the cover of a series whose patches carry no References, by sender, prefix and time', async () => {
+    const msgs = await archive('cover-no-references.mbox');
+    expect(msgs.map((m) => [m.kind, m.inReplyTo, m.references])).toEqual([
+      ['cover', null, []], ['patch', null, []], ['patch', null, []], ['patch', null, []],
+    ]);
+    const postings = findSeries(msgs.map(headOf));
+    expect(postings.map((p) => ({ anchor: p.anchor, cover: p.cover, patches: p.patches, version: p.version, total: p.total, complete: p.complete }))).toEqual([
+      { anchor: 'nr-cover@dump.example', cover: 'nr-cover@dump.example', patches: ['nr-1@dump.example', 'nr-2@dump.example'], version: 2, total: 2, complete: true },
+      { anchor: 'nr-later-1@dump.example', cover: null, patches: ['nr-later-1@dump.example'], version: 2, total: 2, complete: false },
+    ]);
   });
 });
