@@ -1,6 +1,7 @@
 // Acceptance: a reply whose own text says "applied" accepts the patch it answers, or the whole
 // series when it answers the cover letter. Pure.
 import type { Address } from './model.ts';
+import { addressKey } from './address.ts';
 
 export interface ReplyHead {
   messageId: string;
@@ -57,7 +58,7 @@ export function findAcceptances(
     const target = answeredBy(m, byId);
     if (target) claims.push({ target: byId.get(target)!, reply: m });
   }
-  const email = (a: Address) => a.email.toLowerCase();
+  const email = (a: Address) => addressKey(a.email);
   const appliers = new Set([...knownAppliers, ...claims.filter((c) => email(c.reply.from) !== email(c.target.from)).map((c) => email(c.reply.from))]);
   const out = new Map<string, Acceptance>();
   const time = (d: string | null) => (d ? Date.parse(d) : Number.POSITIVE_INFINITY);

@@ -1,6 +1,7 @@
 // Series detection: which patches form one posting (cover + N/M), and which postings are versions
 // of one another (v1 → v2 → v3). Pure: message heads in, postings out.
 import type { Address, Message, SubjectInfo } from './model.ts';
+import { addressKey, sameAddress } from './address.ts';
 
 /** The fields of a message that grouping needs: its head, with the subject taken apart. */
 export type MessageHead = Pick<Message, 'messageId' | 'from' | 'date' | 'inReplyTo' | 'references' | 'kind' | 'isPatch' | 'changeId' | 'supersedes'> &
@@ -61,7 +62,7 @@ export function findSeries(heads: MessageHead[]): Posting[] {
   const drafts: Draft[] = [];
   const draftOf = new Map<string, Draft>();
 
-  const coverlessKey = (h: MessageHead) => `${h.from.email.toLowerCase()}|${h.version}|${h.total}`;
+  const coverlessKey = (h: MessageHead) => `${addressKey(h.from.email)}|${h.version}|${h.total}`;
   // covers by author, version and total: patches sent without In-Reply-To or References (some mailers, some
   // archives) find their cover by sender, subject prefix and time, as cover-less postings are grouped
   const covers = new Map<string, { drafts: Draft[]; start: number }>();
@@ -78,7 +79,7 @@ export function findSeries(heads: MessageHead[]): Posting[] {
   // Heads come in date order, so a draft that began more than the window before one head began before it for
   // every later head too: `start` skips those (the scan would otherwise grow with the author's history).
   const coverless = new Map<string, { drafts: Draft[]; start: number }>();
-  const sameAuthor = (a: Address, b: Address) => a.email.toLowerCase() === b.email.toLowerCase();
+  const sameAuthor = (a: Address, b: Address) => sameAddress(a.email, b.email);
   const fits = (d: Draft, h: MessageHead) =>
     d.version === h.version && d.total === h.total && sameAuthor(d.author, h.from) && !d.members.some((m) => m.index === h.index);
 
@@ -174,7 +175,7 @@ function linkVersions(postings: Posting[], byId: Map<string, MessageHead>): void
   const head = (p: Posting) => byId.get(p.cover ?? p.patches[0])!;
   for (const p of postings) {
     const h = head(p);
-    const keys = [`t:${p.author.email.toLowerCase()}:${normaliseTitle(p.title)}`];
+    const keys = [`t:${addressKey(p.author.email)}:${normaliseTitle(p.title)}`];
     const changeId = h.changeId ?? p.patches.map((id) => byId.get(id)!.changeId).find(Boolean);
     if (changeId) keys.push(`c:${changeId}`);
     for (const k of keys) {
@@ -184,7 +185,7 @@ function linkVersions(postings: Posting[], byId: Map<string, MessageHead>): void
     if (h.supersedes && postingOf.has(h.supersedes)) union(postingOf.get(h.supersedes)!.anchor, p.anchor);
     // a later version sent in reply to the earlier one (cover to cover, or v2 patch to v1 patch)
     const up = h.inReplyTo ? postingOf.get(h.inReplyTo) : undefined;
-    if (up && up !== p && up.version < p.version && up.author.email.toLowerCase() === p.author.email.toLowerCase()) union(up.anchor, p.anchor);
+    if (up && up !== p && up.version < p.version && sameAddress(up.author.email, p.author.email)) union(up.anchor, p.anchor);
   }
   const chains = new Map<string, Posting[]>();
   for (const p of postings) {
