@@ -22,6 +22,10 @@ const COMBINED_RE = /^@{3,} -(\d+)(?:,\d+)? ((?:-\d+(?:,\d+)? )*)\+(\d+)(?:,\d+)
 // what stands between CVS's / Subversion's `Index: path` and the `--- ` line
 const INDEX_NOISE_RE = /^(?:={20,}|RCS file: |retrieving revision |diff |Only in |Common subdirectories)/;
 const GIT_HEADER_RE = /^diff --git (?:"?a\/)?(.+?)"? (?:"?b\/)?(.+?)"?$/;
+// a file section git begins: `diff --git a/x b/x`, or `diff --cc x` / `diff --combined x` for a merge
+const GIT_SECTION_RE = /^diff --(?:git|cc|combined) /;
+// a section begun by a line of its own, whose ---/+++ pair follows it
+const SECTION_HEAD_RE = /^(?:diff --(?:git|cc|combined) |Index: )/;
 // extended header lines git writes between "diff --git" and the first hunk
 const EXTENDED_RE =
   /^(old mode|new mode|deleted file mode|new file mode|copy from|copy to|rename from|rename to|similarity index|dissimilarity index|index|Binary files|GIT binary patch)\b/;
@@ -42,7 +46,7 @@ export function extractDiff(body: string): string {
   let inDiff = false;
   while (i < lines.length) {
     const line = lines[i];
-    if (line.startsWith('diff --git ')) {
+    if (GIT_SECTION_RE.test(line)) {
       // a file section: header, extended lines, then ---/+++ and hunks (or none for renames, binaries)
       const section = [line];
       let j = i + 1;
@@ -206,10 +210,10 @@ function fileSections(diff: string): string[] {
       if (sections.length) sections[sections.length - 1].push(l);
       continue;
     }
-    const startsGit = l.startsWith('diff --git ') || l.startsWith('Index: ');
+    const startsGit = SECTION_HEAD_RE.test(l);
     // the ---/+++ pair of a section a `diff --git` or `Index:` line began
     const current = sections.length ? sections[sections.length - 1] : null;
-    const headed = !!current && (current[0].startsWith('diff --git ') || current[0].startsWith('Index: ')) && !current.some((x) => x.startsWith('--- '));
+    const headed = !!current && SECTION_HEAD_RE.test(current[0]) && !current.some((x) => x.startsWith('--- '));
     const startsPlain = l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ') && !headed;
     if (startsGit || startsPlain) sections.push([l]);
     else if (sections.length) sections[sections.length - 1].push(l);

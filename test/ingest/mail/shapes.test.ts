@@ -38,6 +38,8 @@ describe('diff shapes', () => {
     expect(ops(m.diff[0])).toEqual(['c\tint ret;', 'd\tret = load_old();', 'd\tret = load_new();', 'a\tret = load_any();', 'c\treturn ret;']);
     expect(m.diff[0].hunks[0].header).toBe('int main(int argc, char **argv');
     expect(m.diffText).not.toContain('2.26.0'); // the signature after the hunk is not a removed line
+    expect(m.diffText.startsWith('diff --cc kexec/kexec.c\nindex 1111111,2222222..3333333\n--- a/kexec/kexec.c\n')).toBe(true);
+    expect(m.ownText).toBe('Both loaders now share one entry point.\n\nSigned-off-by: Petra Lind <petra@dump.example>\n---');
   });
 
   it('--- a/ +++ b/ sections without a diff --git line', async () => {
