@@ -94,7 +94,7 @@ function isHunkStart(line: string): boolean {
 
 /**
  * The `Index: path` line of a CVS or Subversion diff whose `--- ` line is `lines[at]`, when only their noise lines
- * stand between (an empty line included): null when there is none.
+ * stand between: null when there is none.
  */
 function indexLineBefore(lines: string[], at: number): string | null {
   for (let k = at - 1; k >= 0 && k >= at - 8; k--) {
