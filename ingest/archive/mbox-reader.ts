@@ -37,7 +37,8 @@
 //             `>`), which are rare in either. lore/public-inbox serve mboxrd, so that is the default that is right
 //             for the archives we are built for.
 //
-// A stream that does not start with a From_ line is yielded whole as one message with format 'eml'.
+// A stream that does not start with a From_ line is yielded whole as one message with format 'eml' (its leading
+// blank lines left out, as in an mbox they belong to no message; the offset is that of its first line).
 // Gzip input is detected by its magic bytes (1f 8b) and decompressed on the fly; offsets are then offsets in the
 // decompressed stream.
 
@@ -316,26 +317,27 @@ export async function* readMbox(
       msgStart = 0;
     }
     buf.append(chunk);
-    const data = buf.view();
+    let data = buf.view();
 
     if (mode === 'start') {
-      // skip leading blank and whitespace-only lines, then look at the first line
-      const p = firstLineStart(data);
-      if (p === -1) {
-        // need more; the blank lines read so far are done with (a long run of them must not be scanned again)
-        const done = data.lastIndexOf(NL) + 1;
-        buf.shift(done);
-        base += done;
-        continue;
+      // leading blank and whitespace-only lines belong to no message: dropped as they come (a long run of them
+      // is never scanned twice), then the first line decides
+      const first = firstLineStart(data);
+      const blank = first === -1 ? data.lastIndexOf(NL) + 1 : first;
+      if (blank > 0) {
+        buf.shift(blank);
+        base += blank;
+        data = buf.view();
       }
-      const eol = data.indexOf(NL, p);
+      if (first === -1) continue; // need more
+      const eol = data.indexOf(NL);
       if (eol === -1) {
         // first line not complete; decide early when it cannot be a From_ line
-        const n = Math.min(5, data.length - p);
-        if (data.compare(FROM_, 0, n, p, p + n) !== 0) mode = 'eml';
+        const n = Math.min(5, data.length);
+        if (data.compare(FROM_, 0, n, 0, n) !== 0) mode = 'eml';
         continue;
       }
-      const line = data.toString('latin1', p, eol);
+      const line = data.toString('latin1', 0, eol);
       const parsed = parseFromLine(line);
       if (!parsed) {
         mode = 'eml';
@@ -343,7 +345,7 @@ export async function* readMbox(
       }
       if (requested === 'auto') format = detectFormatFromSeparator(line);
       mode = 'mbox';
-      msgStart = p;
+      msgStart = 0;
       bodyStart = eol + 1;
       scanPos = bodyStart - 1; // mboxrd: a From_ line right after a From_ line is an empty message
       msgDate = parsed.date;

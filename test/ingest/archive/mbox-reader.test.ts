@@ -357,6 +357,13 @@ describe('readMbox: shapes other readers read (test/fixtures/shapes)', () => {
     expect(await read(Buffer.from(mbox))).toHaveLength(1);
   });
 
+  it('a single mail after blank lines: one eml message from its first line, however it is chunked', async () => {
+    const mail = Buffer.from('\n \r\n\t\nFrom: a@b.example\nSubject: x\n\nbody\n');
+    for (const chunk of [1, 2, 65536]) {
+      expect((await read(mail, { chunk })).map((m) => [m.format, m.offset, text(m)])).toEqual([['eml', 6, 'From: a@b.example\nSubject: x\n\nbody\n']]);
+    }
+  });
+
   it('yields nothing for a file of blank and whitespace-only lines, however it is chunked', async () => {
     const file = shape('blank-only.mbox');
     expect(await read(file, { chunk: 1 })).toEqual([]);
