@@ -40,10 +40,11 @@ function answerable(up: string | null, m: ReplyHead, byId: ReadonlyMap<string, R
 /**
  * Decide which patches and covers were accepted, and by whom.
  * A reply from the patch's own author counts only when that person also applies other people's
- * patches (a maintainer applying their own patch, as amd-iommu's maintainer does).
+ * patches (a maintainer applying their own patch, as amd-iommu's maintainer does). People are their
+ * addresses, letter case aside (core/address.ts).
  *
  * `knownAppliers`: people seen applying others' patches outside `messages` (when only part of the archive is
- * re-derived).
+ * re-derived), as addressKey gives their addresses.
  *
  * @returns accepted target (patch or cover Message-ID) → the first accepting reply
  */
