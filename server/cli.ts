@@ -16,6 +16,7 @@ function formatSummary(s: IngestSummary): string {
   return `ingest: ${s.new} new, ${s.duplicate} duplicate, ${s.quarantined} quarantined messages; ${s.patches} patches, ${s.series} series` +
     (s.derive ? `, ${s.derive.regressions} regressions (${s.derive.opened} new)` : '') +
     (s.skippedSources ? `; ${s.skippedSources} unchanged archive(s) skipped` : '') +
+    (s.emptySources.length ? `; no message in ${s.emptySources.length} archive(s): ${s.emptySources.join(', ')}` : '') +
     `; ${s.seconds.toFixed(1)} s`;
 }
 
@@ -85,6 +86,11 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (paths: string[], o) => {
       const s = await runIngest(paths, o);
       console.log(formatSummary(s));
+      // an archive that yielded nothing is never passed over in silence: the caller's script must notice
+      if (s.emptySources.length) {
+        for (const src of s.emptySources) console.error(`relapse: no message found in ${src === '-' ? 'standard input' : src}`);
+        process.exitCode = 1;
+      }
     });
 
   program

@@ -178,6 +178,7 @@ export async function serve(o: ServeOptions): Promise<Server> {
       });
       app.log.info({ files: files.map((f) => path.relative(dir, f)), new: s.new, duplicate: s.duplicate, quarantined: s.quarantined,
         regressions: s.derive?.regressions, opened: s.derive?.opened, skipped: s.skippedSources }, 'watch: ingested');
+      for (const src of s.emptySources) app.log.warn({ file: path.relative(dir, src) }, 'watch: no message found in the file');
     }, app.log);
     app.log.info({ dir }, 'watching for archives');
   }

@@ -29,7 +29,7 @@ import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as zconst, gunzipSync } from 'node:zlib';
 import type { RawMessage } from '../core/model.ts';
-import { detectFormatFromSeparator, parseFromLine, readMbox } from './mbox-reader.ts';
+import { detectFormatFromSeparator, firstLineStart, parseFromLine, readMbox } from './mbox-reader.ts';
 import type { MboxFormat } from './mbox-reader.ts';
 import { isMaildir, listMaildir, readMaildir } from './maildir-reader.ts';
 
@@ -127,15 +127,15 @@ function inflatePrefix(b: Buffer): Buffer {
 
 /**
  * Whether bytes starting a file look like mail: gzip magic (its inflated start is judged), `From ` (after blank
- * lines), or a header line `Name: value`.
+ * or whitespace-only lines), or a header line `Name: value`.
  */
 export function looksLikeArchive(prefix: Buffer): boolean {
   if (isGzip(prefix)) {
     const inner = inflatePrefix(prefix);
     return inner.length > 0 && !isGzip(inner) && looksLikeArchive(inner);
   }
-  let p = 0;
-  while (p < prefix.length && (prefix[p] === 0x0a || prefix[p] === 0x0d)) p++;
+  const p = firstLineStart(prefix);
+  if (p === -1) return false; // blank
   const eol = prefix.indexOf(0x0a, p);
   const line = prefix.toString('latin1', p, eol === -1 ? Math.min(prefix.length, p + 1000) : eol);
   if (line.startsWith('From ')) return true;
@@ -201,8 +201,9 @@ export async function openArchiveFile(
         seekTo = at;
         if (format === 'auto') {
           // keep the file's own flavour: decided by its first line, as a read from the start would
-          const eol0 = prefix.indexOf(0x0a);
-          const first = prefix.toString('latin1', 0, eol0 === -1 ? prefix.length : eol0);
+          const p0 = Math.max(0, firstLineStart(prefix));
+          const eol0 = prefix.indexOf(0x0a, p0);
+          const first = prefix.toString('latin1', p0, eol0 === -1 ? prefix.length : eol0);
           format = parseFromLine(first) ? detectFormatFromSeparator(first) : 'mboxrd';
         }
         break;

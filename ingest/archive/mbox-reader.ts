@@ -7,13 +7,13 @@
 // Separator rule (strict): a line is a From_ separator only when
 //   - it starts with `From `, continues with a sender and ENDS in a date (asctime `Wed Mar 31 11:24:17 2010`, with
 //     optional time zone before/after the year, or an RFC 2822 date `Wed, 31 Mar 2010 11:24:17 +0000`), and
-//   - it is the first line of the stream (leading blank lines skipped) or the line before it is blank, EXCEPT in
-//     mboxrd: there every body line matching /^>*From / is escaped by the writer, so an unescaped From_ line with a
-//     date can only be a separator, and real archives (lore's included: the sample corpus has one) carry messages
-//     that do not end in a blank line before the next From_. Requiring the blank line there would glue two messages
-//     together; the strict date already keeps "From this point on..." from splitting anything.
-//     In pipermail and mboxo (pipermail never escapes, git format-patch files and many mboxo writers don't either)
-//     the blank line is required.
+//   - it is the first line of the stream (leading blank or whitespace-only lines skipped: git's own sample mbox
+//     starts with some) or the line before it is blank, EXCEPT in mboxrd and mboxo: there the writer escapes body
+//     lines that start with `From `, so an unescaped From_ line with a date can only be a separator, and real
+//     archives (lore's included: the sample corpus has one) carry messages that do not end in a blank line before
+//     the next From_. Requiring the blank line there would glue two messages together; the strict date already
+//     keeps "From this point on..." from splitting anything (public-inbox reads such files the same way).
+//     In pipermail (Mailman writes bodies raw, never escaping) the blank line is required.
 // A body line such as "From this point on..." therefore never splits a message, even in formats that do not escape
 // body lines (pipermail, git format-patch).
 //
@@ -37,7 +37,8 @@
 //             `>`), which are rare in either. lore/public-inbox serve mboxrd, so that is the default that is right
 //             for the archives we are built for.
 //
-// A stream that does not start with a From_ line is yielded whole as one message with format 'eml'.
+// A stream that does not start with a From_ line is yielded whole as one message with format 'eml' (its leading
+// blank lines left out, as in an mbox they belong to no message; the offset is that of its first line).
 // Gzip input is detected by its magic bytes (1f 8b) and decompressed on the fly; offsets are then offsets in the
 // decompressed stream.
 
@@ -264,6 +265,20 @@ class ByteBuf {
 }
 
 /**
+ * Where the first line that is not blank or whitespace-only (spaces, tabs, CR) begins; -1 when `data` ends
+ * before that is known (all of it blank so far, or a last line of only blanks without its line feed).
+ */
+export function firstLineStart(data: Buffer): number {
+  let lineStart = 0;
+  for (let p = 0; p < data.length; p++) {
+    const c = data[p];
+    if (c === NL) lineStart = p + 1;
+    else if (c !== 0x20 && c !== 0x09 && c !== CR) return lineStart;
+  }
+  return -1;
+}
+
+/**
  * Cut an mbox stream into RawMessages. See the header comment for the separator, escaping and `auto` rules.
  * `input` may be gzip-compressed (detected by magic bytes).
  */
@@ -302,25 +317,27 @@ export async function* readMbox(
       msgStart = 0;
     }
     buf.append(chunk);
-    const data = buf.view();
+    let data = buf.view();
 
     if (mode === 'start') {
-      // skip leading blank lines, then look at the first line
-      let p = 0;
-      for (;;) {
-        if (data[p] === NL) p++;
-        else if (data[p] === CR && data[p + 1] === NL) p += 2;
-        else break;
+      // leading blank and whitespace-only lines belong to no message: dropped as they come (a long run of them
+      // is never scanned twice), then the first line decides
+      const first = firstLineStart(data);
+      const blank = first === -1 ? data.lastIndexOf(NL) + 1 : first;
+      if (blank > 0) {
+        buf.shift(blank);
+        base += blank;
+        data = buf.view();
       }
-      if (p >= data.length || (data[p] === CR && p + 1 >= data.length)) continue; // need more
-      const eol = data.indexOf(NL, p);
+      if (first === -1) continue; // need more
+      const eol = data.indexOf(NL);
       if (eol === -1) {
         // first line not complete; decide early when it cannot be a From_ line
-        const n = Math.min(5, data.length - p);
-        if (data.compare(FROM_, 0, n, p, p + n) !== 0) mode = 'eml';
+        const n = Math.min(5, data.length);
+        if (data.compare(FROM_, 0, n, 0, n) !== 0) mode = 'eml';
         continue;
       }
-      const line = data.toString('latin1', p, eol);
+      const line = data.toString('latin1', 0, eol);
       const parsed = parseFromLine(line);
       if (!parsed) {
         mode = 'eml';
@@ -328,7 +345,7 @@ export async function* readMbox(
       }
       if (requested === 'auto') format = detectFormatFromSeparator(line);
       mode = 'mbox';
-      msgStart = p;
+      msgStart = 0;
       bodyStart = eol + 1;
       scanPos = bodyStart - 1; // mboxrd: a From_ line right after a From_ line is an empty message
       msgDate = parsed.date;
@@ -353,7 +370,7 @@ export async function* readMbox(
       let sepLen = 0;
       if (data[idx - 1] === NL) sepLen = 1;
       else if (data[idx - 1] === CR && data[idx - 2] === NL) sepLen = 2;
-      if (sepLen === 0 && format !== 'mboxrd') continue;
+      if (sepLen === 0 && format === 'pipermail') continue;
       const parsed = parseFromLine(data.toString('latin1', lineStart, eol));
       if (!parsed) continue;
       // a separator: the message ends before the blank line
@@ -377,8 +394,8 @@ export async function* readMbox(
     const offset = base + msgStart;
     if (offset >= startAt) yield make(data.subarray(bodyStart, end), offset, msgDate, format);
   } else if (data.length > 0) {
-    // not an mbox (or only blank lines): the whole stream is one message
-    if (base >= startAt && data.some((b) => b !== NL && b !== CR)) {
+    // not an mbox: the whole stream is one message (a stream of only blank lines holds none)
+    if (base >= startAt && firstLineStart(data) !== -1) {
       yield { bytes: Buffer.from(data), source, offset: base, separatorDate: null, format: 'eml' };
     }
   }

@@ -1,6 +1,7 @@
 // Acceptance: a reply whose own text says "applied" accepts the patch it answers, or the whole
 // series when it answers the cover letter. Pure.
 import type { Address } from './model.ts';
+import { addressKey } from './address.ts';
 
 export interface ReplyHead {
   messageId: string;
@@ -39,10 +40,11 @@ function answerable(up: string | null, m: ReplyHead, byId: ReadonlyMap<string, R
 /**
  * Decide which patches and covers were accepted, and by whom.
  * A reply from the patch's own author counts only when that person also applies other people's
- * patches (a maintainer applying their own patch, as amd-iommu's maintainer does).
+ * patches (a maintainer applying their own patch, as amd-iommu's maintainer does). People are their
+ * addresses, letter case aside (core/address.ts).
  *
  * `knownAppliers`: people seen applying others' patches outside `messages` (when only part of the archive is
- * re-derived).
+ * re-derived), as addressKey gives their addresses.
  *
  * @returns accepted target (patch or cover Message-ID) → the first accepting reply
  */
@@ -57,7 +59,7 @@ export function findAcceptances(
     const target = answeredBy(m, byId);
     if (target) claims.push({ target: byId.get(target)!, reply: m });
   }
-  const email = (a: Address) => a.email.toLowerCase();
+  const email = (a: Address) => addressKey(a.email);
   const appliers = new Set([...knownAppliers, ...claims.filter((c) => email(c.reply.from) !== email(c.target.from)).map((c) => email(c.reply.from))]);
   const out = new Map<string, Acceptance>();
   const time = (d: string | null) => (d ? Date.parse(d) : Number.POSITIVE_INFINITY);

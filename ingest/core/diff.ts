@@ -1,11 +1,31 @@
 // Finding a unified diff in a mail body and turning it into files and hunks.
 // Hunk bodies are measured by their @@ line counts, as git apply does, so text after the diff
 // (the "-- " signature, a reply's sign-off) never leaks into it. parse-diff reads each file section.
+//
+// Shapes read besides git's own `diff --git` sections (each seen in real mail):
+// - `--- a/x` / `+++ b/x` / `@@` with no `diff --git` line (diff -u, quilt);
+// - CVS and Subversion diffs: `Index: path`, `====`, `RCS file:`, `retrieving revision`, `diff -u ...` lines,
+//   then `--- `/`+++ ` naming the file relative to the directory diffed: the file is the `Index:` path;
+// - a hunk straight after git's extended header lines (a rename with changes, no `---`/`+++`);
+// - combined-diff hunks (`@@@ -a,b -c,d +e,f @@@`, one prefix column per `-` range, as `git diff --cc`
+//   writes them; tools also write `@@@ -a,b +c,d @@@` with one column): rewritten here as a unified hunk
+//   against the result, a line being removed when any column says `-`, added when any says `+`;
+// - empty context lines whose leading blank a mailer dropped (read as context);
+// - `\ No newline at end of file` markers: kept in the text, never counted as a line.
+// What this module hands on (extractDiff's text) is unified diff text with consistent hunk counts.
 import parseDiffLib from 'parse-diff';
 import type { DiffFile, DiffHunk, DiffLine, FileStatus } from './model.ts';
 
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
+// a combined-diff hunk header: one `-` range per parent (the first is kept), the result's `+` range
+const COMBINED_RE = /^@{3,} -(\d+)(?:,\d+)? ((?:-\d+(?:,\d+)? )*)\+(\d+)(?:,\d+)? @{2,} ?(.*)$/;
+// what stands between CVS's / Subversion's `Index: path` and the `--- ` line
+const INDEX_NOISE_RE = /^(?:={20,}|RCS file: |retrieving revision |diff |Only in |Common subdirectories)/;
 const GIT_HEADER_RE = /^diff --git (?:"?a\/)?(.+?)"? (?:"?b\/)?(.+?)"?$/;
+// a file section git begins: `diff --git a/x b/x`, or `diff --cc x` / `diff --combined x` for a merge
+const GIT_SECTION_RE = /^diff --(?:git|cc|combined) /;
+// a section begun by a line of its own, whose ---/+++ pair follows it
+const SECTION_HEAD_RE = /^(?:diff --(?:git|cc|combined) |Index: )/;
 // extended header lines git writes between "diff --git" and the first hunk
 const EXTENDED_RE =
   /^(old mode|new mode|deleted file mode|new file mode|copy from|copy to|rename from|rename to|similarity index|dissimilarity index|index|Binary files|GIT binary patch)\b/;
@@ -26,7 +46,7 @@ export function extractDiff(body: string): string {
   let inDiff = false;
   while (i < lines.length) {
     const line = lines[i];
-    if (line.startsWith('diff --git ')) {
+    if (GIT_SECTION_RE.test(line)) {
       // a file section: header, extended lines, then ---/+++ and hunks (or none for renames, binaries)
       const section = [line];
       let j = i + 1;
@@ -39,6 +59,8 @@ export function extractDiff(body: string): string {
         const end = readHunks(lines, j, section);
         if (end === j && !hasExtended) { i++; continue; }
         j = end;
+      } else if (hasExtended && j < lines.length && isHunkStart(lines[j])) {
+        j = readHunks(lines, j, section); // a hunk straight after the extended lines (no ---/+++)
       } else if (!hasExtended) {
         i++;
         continue;
@@ -48,10 +70,12 @@ export function extractDiff(body: string): string {
       i = j;
       continue;
     }
-    if (line.startsWith('--- ') && i + 2 < lines.length && lines[i + 1].startsWith('+++ ') && HUNK_RE.test(lines[i + 2])) {
+    if (line.startsWith('--- ') && i + 2 < lines.length && lines[i + 1].startsWith('+++ ') && isHunkStart(lines[i + 2])) {
       const section = [line, lines[i + 1]];
       const end = readHunks(lines, i + 2, section);
       if (end > i + 2) {
+        const index = indexLineBefore(lines, i);
+        if (index !== null) out.push(index);
         out.push(...section);
         inDiff = true;
         i = end;
@@ -64,10 +88,33 @@ export function extractDiff(body: string): string {
   return out.length ? out.join('\n') + '\n' : '';
 }
 
+function isHunkStart(line: string): boolean {
+  return HUNK_RE.test(line) || COMBINED_RE.test(line);
+}
+
+/**
+ * The `Index: path` line of a CVS or Subversion diff whose `--- ` line is `lines[at]`, when only their noise lines
+ * stand between: null when there is none.
+ */
+function indexLineBefore(lines: string[], at: number): string | null {
+  for (let k = at - 1; k >= 0 && k >= at - 8; k--) {
+    const l = lines[k];
+    if (l.startsWith('Index: ')) return l.slice(7).trim() ? `Index: ${l.slice(7).trim()}` : null;
+    if (!INDEX_NOISE_RE.test(l)) return null;
+  }
+  return null;
+}
+
 /** Read consecutive hunks starting at `start`; push their lines; return the index after the last. */
 function readHunks(lines: string[], start: number, into: string[]): number {
   let j = start;
   for (;;) {
+    if (j < lines.length && COMBINED_RE.test(lines[j])) {
+      const end = readCombinedHunk(lines, j, into);
+      if (end === j) return j;
+      j = end;
+      continue;
+    }
     const m = j < lines.length ? HUNK_RE.exec(lines[j]) : null;
     if (!m) return j;
     let oldLeft = m[2] === undefined ? 1 : Number(m[2]);
@@ -94,6 +141,39 @@ function readHunks(lines: string[], start: number, into: string[]): number {
     into.push(...body);
     j = k;
   }
+}
+
+/**
+ * A combined-diff hunk at `start`, pushed as a unified hunk (see the header comment); the index after it, or
+ * `start` when nothing in it changes. As git defines the columns, a line is parent N's when column N says `-`, or
+ * when no column says `-` and column N says ` `; the result's when no column says `-`. Lines are read while
+ * each of them has lines due.
+ */
+function readCombinedHunk(lines: string[], start: number, into: string[]): number {
+  const m = COMBINED_RE.exec(lines[start])!;
+  const ranges = lines[start].slice(0, lines[start].indexOf(' +')).match(/-\d+(?:,\d+)?/g)!;
+  const parentLeft = ranges.map((r) => (r.includes(',') ? Number(r.slice(r.indexOf(',') + 1)) : 1));
+  const columns = ranges.length;
+  const newCount = /\+\d+,(\d+)/.exec(lines[start]);
+  let newLeft = newCount ? Number(newCount[1]) : 1;
+  const body: string[] = [`@@ -${m[1]} +${m[3]} @@${m[4] ? ' ' + m[4] : ''}`];
+  let k = start + 1;
+  for (; k < lines.length && (newLeft > 0 || parentLeft.some((n) => n > 0)); k++) {
+    const l = lines[k];
+    if (l.startsWith('\\')) { body.push(l); continue; }
+    const prefix = l === '' ? ' '.repeat(columns) : l.slice(0, columns);
+    if (prefix.length < columns || !/^[ +-]+$/.test(prefix)) break;
+    const removed = prefix.includes('-');
+    for (let c = 0; c < columns; c++) if (prefix[c] === '-' || (!removed && prefix[c] === ' ')) parentLeft[c]--;
+    if (!removed) newLeft--;
+    const text = l.slice(columns);
+    body.push((removed ? '-' : prefix.includes('+') ? '+' : ' ') + text);
+  }
+  while (k < lines.length && lines[k].startsWith('\\')) body.push(lines[k++]);
+  if (!body.some((l, n) => n > 0 && (l[0] === '+' || l[0] === '-'))) return start;
+  body[0] = rewriteCounts(body);
+  into.push(...body);
+  return k;
 }
 
 function rewriteCounts(body: string[]): string {
@@ -130,8 +210,11 @@ function fileSections(diff: string): string[] {
       if (sections.length) sections[sections.length - 1].push(l);
       continue;
     }
-    const startsGit = l.startsWith('diff --git ');
-    const startsPlain = l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ') && !(sections.length && sections[sections.length - 1][0].startsWith('diff --git ') && !sections[sections.length - 1].some((x) => x.startsWith('--- ')));
+    const startsGit = SECTION_HEAD_RE.test(l);
+    // the ---/+++ pair of a section a `diff --git` or `Index:` line began
+    const current = sections.length ? sections[sections.length - 1] : null;
+    const headed = !!current && SECTION_HEAD_RE.test(current[0]) && !current.some((x) => x.startsWith('--- '));
+    const startsPlain = l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ') && !headed;
     if (startsGit || startsPlain) sections.push([l]);
     else if (sections.length) sections[sections.length - 1].push(l);
   }
@@ -177,7 +260,8 @@ export function parseDiff(diff: string): DiffFile[] {
         oldLines: c.oldLines,
         newStart: c.newStart,
         newLines: c.newLines,
-        lines: c.changes.map((ch): DiffLine => ({
+        // parse-diff repeats the line before a `\ No newline at end of file` marker as the marker: not a line
+        lines: c.changes.filter((ch) => !ch.content.startsWith('\\')).map((ch): DiffLine => ({
           op: ch.type === 'normal' ? 'context' : ch.type,
           text: ch.content.slice(1),
         })),
@@ -187,8 +271,11 @@ export function parseDiff(diff: string): DiffFile[] {
     const renameTo = ext('rename to');
     const firstHunk = head.findIndex((l) => l.startsWith('@@ '));
     const fileLines = firstHunk < 0 ? head : head.slice(0, firstHunk);
-    let from = renameFrom ?? headerPath(fileLines.find((l) => l.startsWith('--- ')), !!git) ?? (git ? git[1] : undefined);
-    let to = renameTo ?? headerPath(fileLines.find((l) => l.startsWith('+++ ')), !!git) ?? (git ? git[2] : undefined);
+    // CVS / Subversion: the `Index:` path names the file; the ---/+++ lines only say whether it is new or gone
+    const index = head[0].startsWith('Index: ') ? head[0].slice(7).trim() : undefined;
+    const indexed = (p: string | undefined) => (index !== undefined && p !== '/dev/null' ? index : p);
+    let from = renameFrom ?? indexed(headerPath(fileLines.find((l) => l.startsWith('--- ')), !!git)) ?? (git ? git[1] : undefined);
+    let to = renameTo ?? indexed(headerPath(fileLines.find((l) => l.startsWith('+++ ')), !!git)) ?? (git ? git[2] : undefined);
     const isNew = head.some((l) => l.startsWith('new file mode')) || from === '/dev/null';
     const isDeleted = head.some((l) => l.startsWith('deleted file mode')) || to === '/dev/null';
     if (from === '/dev/null') from = to;

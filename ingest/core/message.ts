@@ -4,7 +4,7 @@
 //
 // What is done here for a patch list:
 // - pipermail's `user at host` ids are read back as `user@host`; Message-ID normalised, a synthetic id (a hash of
-//   the bytes) for mail without one;
+//   the bytes) for mail without one; an In-Reply-To that names no id falls back to the last References entry;
 // - the list from List-Id unless the caller names it;
 // - own text: unquoted lines, without attribution lines, up to the diff, a signature or an "Original Message";
 // - kind: cover (0/N), pull (GIT PULL tag or git request-pull's wording outside quotes), patch (a diff that
@@ -55,18 +55,18 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
   const body = mail.text;
 
   // ids
-  let messageId = firstId(field(head, 'message-id'), false);
+  let messageId = firstId(field(head, 'message-id'));
   let synthetic = false;
   if (!messageId) {
     messageId = `synthetic-${createHash('sha256').update(raw.bytes).digest('hex').slice(0, 24)}@relapse.invalid`;
     synthetic = true;
   }
-  let inReplyTo = firstId(field(head, 'in-reply-to'), true);
-  if (inReplyTo === messageId) inReplyTo = null;
   const references: string[] = [];
   for (const id of allIds((head.get('references') ?? []).join(' '))) {
     if (id !== messageId && !references.includes(id)) references.push(id);
   }
+  let inReplyTo = replyIdOf(field(head, 'in-reply-to'), references);
+  if (inReplyTo === messageId) inReplyTo = null;
   if (inReplyTo && !references.includes(inReplyTo)) references.push(inReplyTo);
 
   const subject = parseSubject(mail.subject.trim());
@@ -132,7 +132,7 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     saysApplied: saysApplied(own),
     flowedStripped: mail.flowedStripped,
     changeId: headerToken(field(head, 'x-change-id')) ?? (CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
-    supersedes: firstId(field(head, 'supersedes'), false) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),
+    supersedes: firstId(field(head, 'supersedes')) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),
   };
   return { message };
 }
@@ -263,18 +263,29 @@ function allIds(v: string | undefined): string[] {
   return ids;
 }
 
-/**
- * The first id of a field. `preferAddressLike`: In-Reply-To of old mailers reads
- * `Your message of "Mon, 1 Jun 2009" <id@host>`; prefer an id with an @ when there is one.
- */
-function firstId(v: string | undefined, preferAddressLike: boolean): string | null {
+/** The first id of a field; a bare word when nothing is bracketed and nothing has an @. */
+function firstId(v: string | undefined): string | null {
   if (!v) return null;
   const ids = allIds(v);
   if (!ids.length) {
     const bare = cleanId((v.trim().split(/\s+/)[0] ?? '').replace(/[<>]/g, ''));
     return bare || null;
   }
-  return (preferAddressLike ? ids.find((id) => id.includes('@')) : undefined) ?? ids[0];
+  return ids[0];
+}
+
+/**
+ * The parent an In-Reply-To field names: its first id with an `@` (old mailers write
+ * `Your message of "Mon, 1 Jun 2009" <id@host>`). A field that holds no such id (garbage, `mumble`, a date) falls
+ * back to the last References entry, as notmuch and JWZ do; without References, to a bracketed id, else none.
+ */
+function replyIdOf(v: string | undefined, references: string[]): string | null {
+  if (!v) return null;
+  const ids = allIds(v);
+  const id = ids.find((x) => x.includes('@'));
+  if (id) return id;
+  if (references.length) return references[references.length - 1];
+  return /<[^<>]*[^<>\s][^<>]*>/.test(v) ? (ids[0] ?? null) : null;
 }
 
 function headerToken(v: string | undefined): string | null {

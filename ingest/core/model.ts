@@ -37,6 +37,7 @@ export type ArchiveFormat = 'mboxrd' | 'mboxo' | 'pipermail' | 'eml' | 'maildir'
 
 export interface Address {
   name: string;
+  /** as the sender wrote it (letter case kept); compare with core/address.ts's addressKey */
   email: string;
 }
 

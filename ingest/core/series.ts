@@ -1,6 +1,7 @@
 // Series detection: which patches form one posting (cover + N/M), and which postings are versions
 // of one another (v1 → v2 → v3). Pure: message heads in, postings out.
 import type { Address, Message, SubjectInfo } from './model.ts';
+import { addressKey, sameAddress } from './address.ts';
 
 /** The fields of a message that grouping needs: its head, with the subject taken apart. */
 export type MessageHead = Pick<Message, 'messageId' | 'from' | 'date' | 'inReplyTo' | 'references' | 'kind' | 'isPatch' | 'changeId' | 'supersedes'> &
@@ -29,6 +30,7 @@ export interface Posting {
 /**
  * How long after the first patch of a cover-less posting a same-author, same-version, same-total
  * patch may still belong to it (git send-email sends a series within seconds; a resend is hours later).
+ * The same window joins a patch that names no parent (no In-Reply-To, no References) to such a cover letter.
  */
 const COVERLESS_WINDOW_MS = 6 * 3600 * 1000;
 
@@ -60,18 +62,24 @@ export function findSeries(heads: MessageHead[]): Posting[] {
   const drafts: Draft[] = [];
   const draftOf = new Map<string, Draft>();
 
+  const coverlessKey = (h: MessageHead) => `${addressKey(h.from.email)}|${h.version}|${h.total}`;
+  // covers by author, version and total: patches sent without In-Reply-To or References (some mailers, some
+  // archives) find their cover by sender, subject prefix and time, as cover-less postings are grouped
+  const covers = new Map<string, { drafts: Draft[]; start: number }>();
   for (const h of sorted) {
     if (h.kind !== 'cover') continue;
     const d: Draft = { anchor: h.messageId, cover: h, version: h.version, total: h.total ?? 0, author: h.from, members: [], first: time(h.date) };
     drafts.push(d);
     draftOf.set(h.messageId, d);
+    const k = coverlessKey(h);
+    const open = covers.get(k);
+    if (open) open.drafts.push(d); else covers.set(k, { drafts: [d], start: 0 });
   }
   // cover-less postings by author, version and total, so grouping stays linear
   // Heads come in date order, so a draft that began more than the window before one head began before it for
   // every later head too: `start` skips those (the scan would otherwise grow with the author's history).
   const coverless = new Map<string, { drafts: Draft[]; start: number }>();
-  const coverlessKey = (h: MessageHead) => `${h.from.email.toLowerCase()}|${h.version}|${h.total}`;
-  const sameAuthor = (a: Address, b: Address) => a.email.toLowerCase() === b.email.toLowerCase();
+  const sameAuthor = (a: Address, b: Address) => sameAddress(a.email, b.email);
   const fits = (d: Draft, h: MessageHead) =>
     d.version === h.version && d.total === h.total && sameAuthor(d.author, h.from) && !d.members.some((m) => m.index === h.index);
 
@@ -88,17 +96,18 @@ export function findSeries(heads: MessageHead[]): Posting[] {
       };
       draft = fitting(h.inReplyTo);
       for (let i = h.references.length - 1; i >= 0 && !draft; i--) draft = fitting(h.references[i]);
-      if (!draft) {
-        const t = time(h.date);
-        const open = coverless.get(coverlessKey(h));
-        if (open && Number.isFinite(t)) {
-          while (open.start < open.drafts.length && open.drafts[open.start].first < t - COVERLESS_WINDOW_MS) open.start++;
-          for (let i = open.start; i < open.drafts.length && !draft; i++) {
-            const d = open.drafts[i];
-            if (fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS) draft = d;
-          }
+      const t = time(h.date);
+      const nearby = (open: { drafts: Draft[]; start: number } | undefined) => {
+        if (!open || !Number.isFinite(t)) return undefined;
+        while (open.start < open.drafts.length && open.drafts[open.start].first < t - COVERLESS_WINDOW_MS) open.start++;
+        for (let i = open.start; i < open.drafts.length; i++) {
+          const d = open.drafts[i];
+          if (fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS) return d;
         }
-      }
+        return undefined;
+      };
+      if (!draft && !h.inReplyTo && !h.references.length) draft = nearby(covers.get(coverlessKey(h)));
+      if (!draft) draft = nearby(coverless.get(coverlessKey(h)));
     }
     if (!draft) {
       draft = { anchor: h.messageId, cover: null, version: h.version, total: h.total && h.index ? h.total : 1, author: h.from, members: [], first: time(h.date) };
@@ -166,7 +175,7 @@ function linkVersions(postings: Posting[], byId: Map<string, MessageHead>): void
   const head = (p: Posting) => byId.get(p.cover ?? p.patches[0])!;
   for (const p of postings) {
     const h = head(p);
-    const keys = [`t:${p.author.email.toLowerCase()}:${normaliseTitle(p.title)}`];
+    const keys = [`t:${addressKey(p.author.email)}:${normaliseTitle(p.title)}`];
     const changeId = h.changeId ?? p.patches.map((id) => byId.get(id)!.changeId).find(Boolean);
     if (changeId) keys.push(`c:${changeId}`);
     for (const k of keys) {
@@ -176,7 +185,7 @@ function linkVersions(postings: Posting[], byId: Map<string, MessageHead>): void
     if (h.supersedes && postingOf.has(h.supersedes)) union(postingOf.get(h.supersedes)!.anchor, p.anchor);
     // a later version sent in reply to the earlier one (cover to cover, or v2 patch to v1 patch)
     const up = h.inReplyTo ? postingOf.get(h.inReplyTo) : undefined;
-    if (up && up !== p && up.version < p.version && up.author.email.toLowerCase() === p.author.email.toLowerCase()) union(up.anchor, p.anchor);
+    if (up && up !== p && up.version < p.version && sameAddress(up.author.email, p.author.email)) union(up.anchor, p.anchor);
   }
   const chains = new Map<string, Posting[]>();
   for (const p of postings) {

@@ -751,7 +751,7 @@ function firstAddress(obj: AddressObject | undefined): EmailAddress | undefined 
 }
 
 function address(a: EmailAddress): Address {
-  return { name: (a.name || '').replace(/\s+/g, ' ').trim(), email: (a.address || '').trim().replace(/^mailto:/i, '').toLowerCase() };
+  return { name: (a.name || '').replace(/\s+/g, ' ').trim(), email: (a.address || '').trim().replace(/^mailto:/i, '') };
 }
 
 function startsWithAscii(buf: Buffer, at: number, text: string): boolean {

@@ -8,6 +8,7 @@ import { threadMessages } from '../core/threader.ts';
 import { findSeries, type MessageHead } from '../core/series.ts';
 import { answeredBy, findAcceptances, type ReplyHead } from '../core/acceptance.ts';
 import { detectRegressions } from '../core/fix-rules.ts';
+import { addressKey } from '../core/address.ts';
 
 const NO_STRINGS: string[] = [];
 
@@ -178,9 +179,10 @@ function scopeOf(db: Db, fresh: string[]): DeriveScope {
   const authors = new Set<string>();
   for (const id of messages) {
     const email = postingHead.get(id) as string | undefined;
-    if (email !== undefined) authors.add(email.toLowerCase());
+    if (email !== undefined) authors.add(addressKey(email));
   }
-  const byAuthor = db.prepare("SELECT message_id, thread_id FROM messages WHERE from_email = ? AND (is_patch = 1 OR kind = 'cover')");
+  // letter case aside (COLLATE NOCASE, as addressKey folds; the index messages_from is in that collation)
+  const byAuthor = db.prepare("SELECT message_id, thread_id FROM messages WHERE from_email = ? COLLATE NOCASE AND (is_patch = 1 OR kind = 'cover')");
   const more = new Set<number>();
   for (const a of authors) {
     for (const r of byAuthor.all(a) as { message_id: string; thread_id: number | null }[]) {
@@ -193,7 +195,7 @@ function scopeOf(db: Db, fresh: string[]): DeriveScope {
   const keep = new Set<string>();
   for (const id of messages) {
     const email = postingHead.get(id) as string | undefined;
-    if (email !== undefined && !authors.has(email.toLowerCase())) keep.add(id);
+    if (email !== undefined && !authors.has(addressKey(email))) keep.add(id);
   }
   return { messages, threadIds: [...threadIds], authors, keep };
 }
@@ -241,7 +243,7 @@ function conclude(db: Db, scope?: DeriveScope) {
   for (const h of replyHeads) if (!h.isPatch && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, headById));
   const all = findSeries(heads as MessageHead[]);
   // in a scope, only the authors read in full get their series rewritten
-  const postings = scope ? all.filter((p) => scope.authors.has(p.author.email.toLowerCase())) : all;
+  const postings = scope ? all.filter((p) => scope.authors.has(addressKey(p.author.email))) : all;
   const acceptances = findAcceptances(replyHeads, scope ? knownAppliers(db) : undefined, headById);
   return { threads, postings, acceptances, answers };
 }

@@ -44,6 +44,11 @@ export interface IngestSummary {
   duplicate: number;
   quarantined: number;
   skippedSources: number;
+  /**
+   * Files (and standard input) read from their start that yielded no message at all: nothing in them is an mbox
+   * separator or a mail (empty, blank). Never silent: the command line names them and fails.
+   */
+  emptySources: string[];
   patches: number;
   series: number;
   seconds: number;
@@ -168,7 +173,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   const dbFile = db.memory ? null : db.name;
   const runner = nWorkers > 0 && dbFile ? workerRunner(nWorkers, dbFile, hash, opts) : inlineRunner(store, rules, hash, opts);
   const batchSize = opts.batchSize ?? 256;
-  const summary: IngestSummary = { new: 0, duplicate: 0, quarantined: 0, skippedSources: 0, patches: 0, series: 0, seconds: 0, derive: null };
+  const summary: IngestSummary = { new: 0, duplicate: 0, quarantined: 0, skippedSources: 0, emptySources: [], patches: 0, series: 0, seconds: 0, derive: null };
   let totalMessages = 0;
   let committed = 0;
   // An archive larger than what is stored is a bulk load: its indexes are built once at the end
@@ -218,7 +223,9 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         pending.push(p);
       };
       let batch: RawMessage[] = [];
+      let read = 0;
       for await (const raw of archive.messages) {
+        read++;
         batch.push(raw);
         if (batch.length >= batchSize) {
           send(batch);
@@ -228,6 +235,9 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       }
       if (batch.length) send(batch);
       while (pending.length) await commit();
+      // a resumed file may rightly have nothing after its resume point; a maildir may be empty
+      const resumed = !!known && !known.completed && known.resume_offset > 0;
+      if (read === 0 && archive.kind !== 'maildir' && !resumed) summary.emptySources.push(src);
       if (stat) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
       opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? archive.bytesRead(), messages: totalMessages });
     }

@@ -5,6 +5,7 @@ import type { Db } from './db.ts';
 import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, Parsed, RawMessage, Regression } from '../core/model.ts';
 import type { Posting } from '../core/series.ts';
 import type { Acceptance } from '../core/acceptance.ts';
+import { addressKey } from '../core/address.ts';
 
 export const now = () => new Date().toISOString();
 
@@ -225,7 +226,7 @@ export class Store {
     type SeriesRow = { id: number; anchor: string; title: string; version: number; total: number; cover: string | null; author_name: string;
       author_email: string; date: string | null; complete: number; chain_id: number | null; previous_id: number | null; next_id: number | null;
       accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null };
-    const seriesByAuthor = db.prepare('SELECT * FROM series WHERE author_email = ?');
+    const seriesByAuthor = db.prepare('SELECT * FROM series WHERE author_email = ? COLLATE NOCASE');
     const seriesByAnchor = db.prepare('SELECT * FROM series WHERE anchor = ?');
     const oldSeriesRows = scope
       ? [...[...scope.authors].flatMap((a) => seriesByAuthor.all(a)), ...d.postings.map((p) => seriesByAnchor.get(p.anchor))].filter((r): r is SeriesRow => !!r)
@@ -316,7 +317,7 @@ export class Store {
     const delSeries = db.prepare('DELETE FROM series WHERE id = ?');
     const live = new Set(ids.values());
     for (const o of oldSeries.values()) {
-      if (!live.has(o.id) && (!scope || scope.authors.has(o.author_email.toLowerCase()))) delSeries.run(o.id);
+      if (!live.has(o.id) && (!scope || scope.authors.has(addressKey(o.author_email)))) delSeries.run(o.id);
     }
   }
 

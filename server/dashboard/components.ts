@@ -1,6 +1,7 @@
 // Pieces several pages share: status badges, a fix described in words, people, regression cards, filter forms.
 import type { Address, Regression, RegressionStatus } from '../schemas.ts';
 import { age, day, hrefFunction, hrefPatch, hrefRegression, html, timeEl, type SafeHtml } from './html.ts';
+import { addressKey } from '../../ingest/core/address.ts';
 
 export function statusBadge(status: RegressionStatus | string): SafeHtml {
   return html`<span class="badge ${status}" data-status="${status}">${status}</span>`;
@@ -43,7 +44,8 @@ export function regressionHeadline(r: Regression): string {
 
 /** One regression as a card for the overview. */
 export function regressionCard(r: Regression, now = Date.now(), resolvedSubject?: string): SafeHtml {
-  const authors = [...new Map(r.removedBy.map((x) => [x.author.email || x.author.name, x.author])).values()];
+  // one person however their address was spelt (letter case aside)
+  const authors = [...new Map(r.removedBy.map((x) => [x.author.email ? addressKey(x.author.email) : x.author.name, x.author])).values()];
   return html`<li class="card ${r.status}" data-regression="${r.id}">
 <h3><a href="${hrefRegression(r.id)}">${regressionHeadline(r)}</a> ${statusBadge(r.status)}</h3>
 <p class="fix">${fixSummary(r.fix)}</p>

@@ -168,6 +168,8 @@ describe('helpers', () => {
   it('looksLikeArchive sniffs content, not names', () => {
     expect(looksLikeArchive(Buffer.from('From mboxrd@z Thu Jan  1 00:00:00 1970\n'))).toBe(true);
     expect(looksLikeArchive(Buffer.from('\n\nFrom x'))).toBe(true);
+    expect(looksLikeArchive(readFileSync(join(import.meta.dirname, '../../fixtures/shapes/leading-blank-lines.mbox')))).toBe(true);
+    expect(looksLikeArchive(Buffer.from(' \n\t\n'))).toBe(false);
     expect(looksLikeArchive(Buffer.from('Return-Path: <a@b>\n'))).toBe(true);
     expect(looksLikeArchive(Buffer.from('# Title\n'))).toBe(false);
     expect(looksLikeArchive(Buffer.from('{"a": 1}'))).toBe(false);

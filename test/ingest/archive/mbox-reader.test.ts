@@ -321,3 +321,89 @@ describe('writer', () => {
     );
   });
 });
+
+describe('readMbox: shapes other readers read (test/fixtures/shapes)', () => {
+  const SHAPES = join(import.meta.dirname, '../../fixtures/shapes');
+  const shape = (name: string) => readFileSync(join(SHAPES, name));
+  const firstLines = (msgs: RawMessage[]) => msgs.map((m) => text(m).split('\n')[0]);
+
+  it('reads an mbox that starts with blank and whitespace-only lines', async () => {
+    const file = shape('leading-blank-lines.mbox');
+    for (const chunk of [1, 3, 65536]) {
+      const msgs = await read(file, { chunk });
+      expect(firstLines(msgs)).toEqual(['From: Mira Kovac <mira@dump.example>', 'From: Tomas Berg <tomas@dump.example>']);
+      expect(msgs.map((m) => m.offset)).toEqual([8, file.indexOf('\nFrom nobody', 10) + 1]);
+      expect(msgs.map((m) => m.format)).toEqual(['mboxrd', 'mboxrd']);
+      expect(text(msgs[0]!).endsWith(' int y;\n')).toBe(true); // the blank separator line is not the message's
+      expect(text(msgs[1]!).endsWith('Reviewed-by: Tomas Berg <tomas@dump.example>\n')).toBe(true);
+    }
+  });
+
+  it('splits a format-patch (mboxo) file whose From_ lines follow the previous message without a blank line', async () => {
+    const file = shape('from-without-blank-line.mbox');
+    const msgs = await read(file, { chunk: 7 });
+    expect(msgs.map((m) => m.format)).toEqual(['mboxo', 'mboxo']);
+    expect(msgs.map((m) => /^Subject: (.*)$/m.exec(text(m))?.[1])).toEqual([
+      '[PATCH 1/2] kexec: check the segment count',
+      '[PATCH 2/2] kexec: say which segment is too big',
+    ]);
+    // nothing is taken off the end of the first: its last line is its own
+    expect(text(msgs[0]!).endsWith('-- \n2.25.0\n')).toBe(true);
+    expect(text(msgs[1]!).endsWith('-- \n2.25.0\n')).toBe(true);
+  });
+
+  it('still needs the blank line in pipermail, whose bodies are raw', async () => {
+    const mbox = 'From a at b.example  Wed Mar 31 11:24:17 2010\nSubject: one\n\nquoting:\nFrom c at d.example  Wed Mar 31 11:24:17 2010\n';
+    expect(await read(Buffer.from(mbox))).toHaveLength(1);
+  });
+
+  it('a single mail after blank lines: one eml message from its first line, however it is chunked', async () => {
+    const mail = Buffer.from('\n \r\n\t\nFrom: a@b.example\nSubject: x\n\nbody\n');
+    for (const chunk of [1, 2, 65536]) {
+      expect((await read(mail, { chunk })).map((m) => [m.format, m.offset, text(m)])).toEqual([['eml', 6, 'From: a@b.example\nSubject: x\n\nbody\n']]);
+    }
+  });
+
+  it('yields nothing for a file of blank and whitespace-only lines, however it is chunked', async () => {
+    const file = shape('blank-only.mbox');
+    expect(await read(file, { chunk: 1 })).toEqual([]);
+    expect(await read(file)).toEqual([]);
+  });
+
+  // a correct mboxo writer: `From ` lines of a body get one `>`; the blank line after each message
+  const formatMboxo = (bodies: string[], from: string) =>
+    Buffer.from(bodies.map((b) => `${from}\n${b.replace(/(^|\n)From /g, '$1>From ')}${b && !b.endsWith('\n') ? '\n' : ''}\n`).join(''), 'utf8');
+  const bodyLine = fc.oneof(
+    fc.constantFrom('From ', 'From x', '>From x', '>>From x', 'From mboxrd@z Thu Jan  1 00:00:00 1970', 'From a@b Wed Mar 31 11:24:17 2010', '', ' ', 'Subject: x'),
+    fc.string({ maxLength: 12 }),
+  );
+  const bodies = fc.array(
+    fc.tuple(fc.array(bodyLine, { maxLength: 10 }), fc.constantFrom('\n', '\r\n')).map(([lines, eol]) => (lines.length ? lines.join(eol) + eol : '')),
+    { minLength: 1, maxLength: 5 },
+  );
+  const leading = fc.array(fc.constantFrom('\n', '\r\n', ' \n', '\t\n', ' \t \r\n'), { maxLength: 6 }).map((l) => l.join(''));
+
+  it('reads back what an mboxrd or mboxo writer wrote, after any number of leading blank lines', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        bodies,
+        leading,
+        fc.constantFrom('mboxrd', 'mboxo'),
+        fc.constantFrom('From mboxrd@z Thu Jan  1 00:00:00 1970', 'From MAILER-DAEMON Wed Mar 31 11:24:17 2010', 'From a@b.example Fri, 04 Dec 2026 19:00:00 +0000'),
+        fc.integer({ min: 1, max: 64 }),
+        async (sent, lead, writer, from, chunk) => {
+          // mboxo cannot carry a body line that starts `>From ` (its readers take one `>` off): not for that writer
+          const msgs = writer === 'mboxo' ? sent.map((b) => b.replace(/(^|\n)>+From /g, '$1From ')) : sent;
+          const file = Buffer.concat([
+            Buffer.from(lead, 'latin1'),
+            writer === 'mboxrd' ? formatMboxrd(msgs.map((bytes) => ({ bytes, sender: from.split(' ')[1], separatorDate: new Date(Date.UTC(2010, 2, 31)) }))) : formatMboxo(msgs, from),
+          ]);
+          const got = await read(file, { chunk });
+          expect(got.map(text)).toEqual(msgs);
+          for (const m of got) expect(file.toString('latin1', m.offset, m.offset + 5)).toBe('From ');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

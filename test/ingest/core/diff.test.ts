@@ -227,3 +227,49 @@ describe('extractDiff / parseDiff', () => {
     ]);
   });
 });
+
+describe('extractDiff / parseDiff: shapes besides git format-patch', () => {
+  const files = (body: string) => parseDiff(extractDiff(body)).map((f) => [f.path, f.status, f.additions, f.deletions]);
+
+  it('Subversion: each file is its Index: path, a new file included', () => {
+    const body = [
+      'Index: src/a b.c', // a blank in the name: the whole rest of the line
+      '===================================================================',
+      '--- src/a b.c\t(revision 10)',
+      '+++ src/a b.c\t(working copy)',
+      '@@ -1 +1 @@',
+      '-x',
+      '+y',
+      'Index: lib/new.h',
+      '===================================================================',
+      '--- /dev/null\t(revision 0)',
+      '+++ lib/new.h\t(working copy)',
+      '@@ -0,0 +1 @@',
+      '+#define NEW 1',
+      '',
+    ].join('\n');
+    expect(files(body)).toEqual([['src/a b.c', 'modified', 1, 1], ['lib/new.h', 'added', 1, 0]]);
+  });
+
+  it('an Index: line far from any diff is not a file', () => {
+    const body = 'Index: this is prose\n\nmore prose\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n';
+    expect(files(body)).toEqual([['x.c', 'modified', 1, 1]]);
+  });
+
+  it('a combined hunk of three parents: a line is removed when any column says so', () => {
+    const body = ['diff --combined m.c', '--- a/m.c', '+++ b/m.c', '@@@@ -1,2 -1,2 -1,2 +1,2 @@@@', '   same', '-  one', ' - two', '  -three', '+++merged', '', ''].join('\n');
+    const [f] = parseDiff(extractDiff(body));
+    expect([f.path, f.additions, f.deletions]).toEqual(['m.c', 1, 3]);
+    expect(f.hunks[0].lines.map((l) => l.op[0] + l.text)).toEqual(['csame', 'done', 'dtwo', 'dthree', 'amerged']);
+  });
+
+  it('a combined header with one range and one column, as some tools write it', () => {
+    expect(files('--- a/f\n+++ b/f\n@@@ -1,1 +1,1 @@@\n-old\n+new\n')).toEqual([['f', 'modified', 1, 1]]);
+  });
+
+  it('"\\ No newline at end of file" between a removal and an addition counts neither', () => {
+    const body = 'diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n';
+    const [f] = parseDiff(extractDiff(body));
+    expect(f.hunks[0].lines).toEqual([{ op: 'context', text: 'a' }, { op: 'del', text: 'b' }, { op: 'add', text: 'c' }]);
+  });
+});

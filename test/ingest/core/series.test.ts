@@ -68,6 +68,16 @@ describe('findSeries', () => {
     expect(s.find((x) => x.anchor === 'o')!.patches).toEqual(['o']);
   });
 
+  it('finds the cover of patches that name no parent: same author (any case), version and total, within hours', () => {
+    const c = head('c', { kind: 'cover', isPatch: false, index: 0, total: 2, title: 'rework', from: { name: 'A', email: 'A@X' } });
+    const p1 = head('p1', { index: 1, total: 2 });
+    const p2 = head('p2', { index: 2, total: 2 });
+    const replying = head('r', { index: 1, total: 2, inReplyTo: 'elsewhere', references: ['elsewhere'] }); // names a parent: not joined
+    const otherVersion = head('v3', { index: 1, total: 2, version: 3 });
+    const s = findSeries([c, p1, p2, replying, otherVersion]);
+    expect(s.map((x) => [x.anchor, x.cover, x.patches])).toEqual([['c', 'c', ['p1', 'p2']], ['r', null, ['r']], ['v3', null, ['v3']]]);
+  });
+
   it('does not depend on input order', () => {
     const c = head('c', { kind: 'cover', isPatch: false, index: 0, total: 2 });
     const p1 = head('p1', { index: 1, total: 2, references: ['c'], inReplyTo: 'c' });

@@ -242,7 +242,7 @@ describe('parseMessage: headers', () => {
 
   it('reads the address forms of From', async () => {
     const cases: [string, { name: string; email: string }][] = [
-      ['"Bauer, Ada" <Ada.Bauer@AMD.example>', { name: 'Bauer, Ada', email: 'ada.bauer@amd.example' }],
+      ['"Bauer, Ada" <Ada.Bauer@AMD.example>', { name: 'Bauer, Ada', email: 'Ada.Bauer@AMD.example' }], // as written: compared letter case aside (core/address.ts)
       ['ada.bauer@amd.example (Ada Bauer)', { name: 'Ada Bauer', email: 'ada.bauer@amd.example' }],
       ['<ada.bauer@amd.example>', { name: '', email: 'ada.bauer@amd.example' }],
       ['ada.bauer@amd.example', { name: '', email: 'ada.bauer@amd.example' }],

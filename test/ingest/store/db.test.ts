@@ -67,4 +67,12 @@ describe('database', () => {
     expect(counts.series).toBe(real('SELECT count(*) AS n FROM series'));
     expect([counts.messages, counts.patches, counts.series]).toEqual([2, 2, 1]);
   });
+
+  it('looks senders up letter case aside through their indexes', () => {
+    const db = openDb(tmp());
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('A@B') as { detail: string }[]).map((r) => r.detail).join('; ');
+    expect(plan('SELECT message_id FROM messages WHERE from_email = ? COLLATE NOCASE')).toMatch(/USING (COVERING )?INDEX messages_from/);
+    expect(plan('SELECT id FROM series WHERE author_email = ? COLLATE NOCASE')).toMatch(/USING (COVERING )?INDEX series_author/);
+    db.close();
+  });
 });
