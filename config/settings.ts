@@ -2,6 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { DeclaredFix } from '../ingest/core/model.ts';
+import { declaredFixOf, DeclareFixBodySchema, FixKindSchema, type DeclareFixBody } from '../server/schemas.ts';
 
 export const CONFIG_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -25,7 +28,8 @@ export interface Settings {
   };
   rateLimit: { max: number; timeWindow: string };
   watchRulesFile: string;
-  declaredFixes: unknown[];
+  /** validated with the API's own schema (POST /api/fixes) */
+  declaredFixes: DeclaredFix[];
 }
 
 export interface SettingsFile {
@@ -71,6 +75,24 @@ export function loadSettings(overrides: Partial<Pick<Settings, 'db' | 'token'>> 
     },
     rateLimit: { max: fromFile.rateLimit?.max ?? 300, timeWindow: fromFile.rateLimit?.timeWindow ?? '1 minute' },
     watchRulesFile: env.RELAPSE_WATCH_RULES ?? fromFile.watchRules ?? path.join(CONFIG_DIR, 'watch-rules.json'),
-    declaredFixes: fromFile.declaredFixes ?? [],
+    declaredFixes: declaredFixesOf(file, fromFile.declaredFixes),
   };
+}
+
+let checkDeclaredFix: ValidateFunction<DeclareFixBody> | null = null;
+
+/** config's declaredFixes, checked by the schema the API validates POST /api/fixes with; an error names the entry. */
+function declaredFixesOf(file: string, raw: unknown): DeclaredFix[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new Error(`config ${file}: declaredFixes must be an array`);
+  checkDeclaredFix ??= new Ajv({ strict: false }).addSchema(FixKindSchema).compile<DeclareFixBody>(DeclareFixBodySchema);
+  return raw.map((entry, i) => {
+    if (!checkDeclaredFix!(entry)) {
+      const e = checkDeclaredFix!.errors?.[0];
+      throw new Error(`config ${file}: declaredFixes[${i}]${e?.instancePath.replace(/\//g, '.') ?? ''} ${e?.message ?? 'is not valid'}`);
+    }
+    const fix = declaredFixOf(entry);
+    if ('field' in fix) throw new Error(`config ${file}: declaredFixes[${i}].${fix.field} ${fix.message}`);
+    return { ...fix, introducedBy: fix.introducedBy?.trim().replace(/^<(.*)>$/s, '$1') ?? null };
+  });
 }

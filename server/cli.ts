@@ -41,7 +41,7 @@ export async function runIngest(paths: string[], o: { db?: string; list?: string
     const summary = await ingestPaths(db, paths, {
       list: o.list,
       rulesData,
-      declared: settings.declaredFixes as never,
+      declared: settings.declaredFixes,
       workers: o.workers,
       onProgress: (p) => {
         if (!bar) return;
@@ -128,7 +128,7 @@ export async function main(argv: string[]): Promise<void> {
       const settings = loadSettings({ db: o.db });
       const db = openDb(settings.db);
       try {
-        const r = reindex(db, readWatchRulesData(settings.watchRulesFile), settings.declaredFixes as never);
+        const r = reindex(db, readWatchRulesData(settings.watchRulesFile), settings.declaredFixes);
         console.log(`reindex: ${r.patches} patches, ${r.callChanges} call changes, ${r.orderChanges} order changes, ${r.regressions} regressions`);
       } finally {
         db.close();

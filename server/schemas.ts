@@ -2,7 +2,7 @@
 // documents (OpenAPI, /docs). Shared resources carry an $id and are registered with `app.addSchema`, so the
 // OpenAPI document names them (components/schemas/Message ...); routes point at them with `ref()`.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { CALL_OPS, FIX_KINDS, FIX_STATUSES, MESSAGE_KINDS, REGRESSION_STATUSES, RESOLUTIONS } from '../ingest/core/model.ts';
+import { CALL_OPS, FIX_KINDS, FIX_STATUSES, MESSAGE_KINDS, REGRESSION_STATUSES, RESOLUTIONS, type DeclaredFix } from '../ingest/core/model.ts';
 
 /** A `$ref` to a registered schema that keeps the static type of the target. */
 export const ref = <T extends TSchema & { $id?: string }>(schema: T) => Type.Unsafe<Static<T>>(Type.Ref(schema.$id!));
@@ -312,6 +312,19 @@ export const DeclareFixBodySchema = Type.Object(
   { $id: 'DeclareFixBody', additionalProperties: false },
 );
 export type DeclareFixBody = Static<typeof DeclareFixBodySchema>;
+
+/**
+ * A validated declaration (POST /api/fixes, or config's declaredFixes) as the rules take it, or the field that is
+ * wrong: an order fix needs the calls it must come before. `introducedBy` is kept as given.
+ */
+export function declaredFixOf(b: DeclareFixBody): DeclaredFix | { field: string; message: string } {
+  const before = b.kind === 'order' ? (b.before ?? []) : [];
+  if (b.kind === 'order' && before.length === 0) return { field: 'before', message: 'an order fix needs the calls it must come before' };
+  return {
+    kind: b.kind, file: b.file, function: b.function ?? null, path: b.path ?? null, call: b.call, before,
+    introducedBy: b.introducedBy ?? null, note: b.note,
+  };
+}
 
 export const RegressionStatusSchema = StringEnum(
   REGRESSION_STATUSES,

@@ -35,7 +35,7 @@ export interface Server {
 
 /** The context every route gets: the database, the settings, and detection re-run in one transaction. */
 export function makeContext(db: Db, settings: Settings): AppContext {
-  const declared = settings.declaredFixes as DeclaredFix[];
+  const declared = settings.declaredFixes;
   return {
     db,
     settings,
@@ -173,7 +173,7 @@ export async function serve(o: ServeOptions): Promise<Server> {
       ingestDb ??= openDb(settings.db);
       const s = await ingestPaths(ingestDb, files, {
         rulesData: readWatchRulesData(settings.watchRulesFile),
-        declared: settings.declaredFixes as DeclaredFix[],
+        declared: settings.declaredFixes,
         workers: 0,
       });
       app.log.info({ files: files.map((f) => path.relative(dir, f)), new: s.new, duplicate: s.duplicate, quarantined: s.quarantined,

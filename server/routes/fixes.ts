@@ -1,6 +1,6 @@
 // GET /api/fixes, /api/fixes/:id; POST /api/fixes (declare one; token)
 import { declareFix } from '../../ingest/run/commands.ts';
-import { DeclareFixBodySchema, ErrorSchema, FixPageSchema, FixQuery, FixSchema, IntIdParams, ref } from '../schemas.ts';
+import { declaredFixOf, DeclareFixBodySchema, ErrorSchema, FixPageSchema, FixQuery, FixSchema, IntIdParams, ref } from '../schemas.ts';
 import { messageIdParam, findDeclaredFix, getFix, getMessage, listFixes } from '../data/index.ts';
 import { badRequest, errorBody, notFound } from '../plugins/errors.ts';
 import { bearer, readErrors, requireToken, writeErrors, type RoutePlugin } from './common.ts';
@@ -38,15 +38,11 @@ const fixRoutes: RoutePlugin = async (app, { ctx }) => {
       response: { 201: ref(FixSchema), 202: ref(ErrorSchema), ...writeErrors },
     },
   }, async (req, reply) => {
-    const b = req.body;
-    const before = b.kind === 'order' ? (b.before ?? []) : [];
-    if (b.kind === 'order' && before.length === 0) throw badRequest('before', 'an order fix needs the calls it must come before');
-    const introducedBy = b.introducedBy ? messageIdParam(b.introducedBy) : null;
+    const parsed = declaredFixOf(req.body);
+    if ('field' in parsed) throw badRequest(parsed.field, parsed.message);
+    const introducedBy = parsed.introducedBy ? messageIdParam(parsed.introducedBy) : null;
     if (introducedBy && !getMessage(ctx.db, introducedBy)) throw badRequest('introducedBy', `no message ${introducedBy} in the archive`);
-    const declared = {
-      kind: b.kind, file: b.file, function: b.function ?? null, path: b.path ?? null, call: b.call, before, introducedBy,
-      note: b.note,
-    };
+    const declared = { ...parsed, introducedBy };
     // one transaction: the declaration and the detection it changes land together or not at all
     declareFix(ctx.db, declared, ctx.redetect);
     const fix = findDeclaredFix(ctx.db, declared);

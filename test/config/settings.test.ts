@@ -32,4 +32,16 @@ describe('settings', () => {
     expect(() => loadSettings({}, { RELAPSE_CONFIG: bad })).toThrow(bad);
     expect(() => loadSettings({}, { RELAPSE_CONFIG: '/nonexistent/relapse.json' })).toThrow(/no such file/);
   });
+
+  it("validates declaredFixes with the API's schema and names the entry that is wrong", () => {
+    const good = { kind: 'order', file: 'arch/x86/kernel/amd_iommu_init.c', function: 'amd_iommu_init', path: 'init', call: 'enable_iommus', before: ['amd_iommu_init_passthrough'], introducedBy: '<fix@x>' };
+    const s = loadSettings({}, { RELAPSE_CONFIG: write({ declaredFixes: [good] }) });
+    expect(s.declaredFixes).toEqual([{ ...good, introducedBy: 'fix@x', note: undefined }]);
+    expect(loadSettings({}, { RELAPSE_CONFIG: write({ declaredFixes: [{ kind: 'presence', file: 'f.c', call: 'flush' }] }) }).declaredFixes[0])
+      .toMatchObject({ kind: 'presence', function: null, path: null, before: [], introducedBy: null });
+    expect(() => loadSettings({}, { RELAPSE_CONFIG: write({ declaredFixes: [good, { ...good, kind: 'sometimes' }] }) })).toThrow(/declaredFixes\[1\]\.kind/);
+    expect(() => loadSettings({}, { RELAPSE_CONFIG: write({ declaredFixes: [{ ...good, colour: 'red' }] }) })).toThrow(/declaredFixes\[0\]/);
+    expect(() => loadSettings({}, { RELAPSE_CONFIG: write({ declaredFixes: [{ ...good, before: [] }] }) })).toThrow(/declaredFixes\[0\]\.before/);
+    expect(() => loadSettings({}, { RELAPSE_CONFIG: write({ declaredFixes: { kind: 'presence' } }) })).toThrow(/must be an array/);
+  });
 });
