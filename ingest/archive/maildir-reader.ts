@@ -4,12 +4,14 @@
 // names start with the delivery time, so that is also roughly chronological. Hidden files are skipped.
 // Each RawMessage has format 'maildir', offset 0 and source = the file's path. A file that starts with a strict
 // mbox From_ line (some mbox-to-maildir converters keep it) has that line removed and its date kept as
-// separatorDate; otherwise the bytes are the file's bytes, untouched.
+// separatorDate; otherwise the bytes are the file's bytes, untouched, except that a file whose first line ends in
+// a lone CR (old Mac line ends) has its lone CRs read as LF (./line-ends.ts).
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RawMessage } from '../core/model.ts';
 import { parseFromLine } from './mbox-reader.ts';
+import { loneCrAsLf } from './line-ends.ts';
 
 /** True when `dir` has the `cur/` and `new/` subdirectories of a maildir. */
 export async function isMaildir(dir: string): Promise<boolean> {
@@ -53,6 +55,7 @@ function compareCodeUnits(a: string, b: string): number {
 /** One maildir file's bytes as a RawMessage (pure). */
 export function maildirMessage(path: string, bytes: Buffer): RawMessage {
   let separatorDate: Date | null = null;
+  bytes = loneCrAsLf(bytes);
   if (bytes.length >= 5 && bytes.toString('latin1', 0, 5) === 'From ') {
     const eol = bytes.indexOf(0x0a);
     const parsed = eol === -1 ? null : parseFromLine(bytes.toString('latin1', 0, eol));

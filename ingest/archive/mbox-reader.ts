@@ -39,11 +39,13 @@
 //
 // A stream that does not start with a From_ line is yielded whole as one message with format 'eml'.
 // Gzip input is detected by its magic bytes (1f 8b) and decompressed on the fly; offsets are then offsets in the
-// decompressed stream.
+// decompressed stream. A stream whose first line ends in a lone CR (old Mac files) has its lone CRs read as LF
+// (./line-ends.ts; byte for byte, offsets unchanged).
 
 import { createGunzip } from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
 import type { ArchiveFormat, RawMessage } from '../core/model.ts';
+import { loneCrAsLfStream } from './line-ends.ts';
 
 export type MboxFormat = 'mboxrd' | 'mboxo' | 'pipermail';
 
@@ -291,7 +293,7 @@ export async function* readMbox(
     return { bytes: unescaped === body ? Buffer.from(body) : unescaped, source, offset, separatorDate: date, format: fmt };
   };
 
-  for await (const chunk of maybeGunzip(input)) {
+  for await (const chunk of loneCrAsLfStream(maybeGunzip(input))) {
     if (chunk.length === 0) continue;
     // compact: everything before the current message is done with
     if (mode === 'mbox' && msgStart > 0) {
