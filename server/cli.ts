@@ -16,7 +16,15 @@ function formatSummary(s: IngestSummary): string {
   return `ingest: ${s.new} new, ${s.duplicate} duplicate, ${s.quarantined} quarantined messages; ${s.patches} patches, ${s.series} series` +
     (s.derive ? `, ${s.derive.regressions} regressions (${s.derive.opened} new)` : '') +
     (s.skippedSources ? `; ${s.skippedSources} unchanged archive(s) skipped` : '') +
+    (s.unreadable.length ? `; ${s.unreadable.length} path(s) could not be read (listed above)` : '') +
     `; ${s.seconds.toFixed(1)} s`;
+}
+
+/** Print the summary; paths that could not be read go to stderr, one a line, and make the exit status 1. */
+function report(s: IngestSummary): void {
+  for (const u of s.unreadable) console.error(`relapse: cannot read '${u.path}': ${u.reason}`);
+  console.log(formatSummary(s));
+  if (s.unreadable.length) process.exitCode = 1;
 }
 
 export async function runIngest(paths: string[], o: { db?: string; list?: string; workers?: number; quiet?: boolean }): Promise<IngestSummary> {
@@ -83,8 +91,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--list <name>', 'list name for these messages (default: List-Id, else kexec)')
     .option('--workers <n>', 'parse worker threads (0 = main thread)', intArg('--workers'))
     .action(async (paths: string[], o) => {
-      const s = await runIngest(paths, o);
-      console.log(formatSummary(s));
+      report(await runIngest(paths, o));
     });
 
   program
@@ -137,8 +144,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (o) => {
       const sample = path.join(ROOT, 'test', 'fixtures', 'corpus', 'archive.mbox');
-      const s = await runIngest([sample], { db: o.db });
-      console.log(formatSummary(s));
+      report(await runIngest([sample], { db: o.db }));
       const { serve } = await import('./serve.ts');
       await serve({ db: o.db, host: o.host, port: o.port });
     });

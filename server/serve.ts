@@ -178,6 +178,7 @@ export async function serve(o: ServeOptions): Promise<Server> {
       });
       app.log.info({ files: files.map((f) => path.relative(dir, f)), new: s.new, duplicate: s.duplicate, quarantined: s.quarantined,
         regressions: s.derive?.regressions, opened: s.derive?.opened, skipped: s.skippedSources }, 'watch: ingested');
+      for (const u of s.unreadable) app.log.error({ path: u.path, reason: u.reason }, 'watch: cannot read');
     }, app.log);
     app.log.info({ dir }, 'watching for archives');
   }

@@ -7,7 +7,7 @@
 // separatorDate; otherwise the bytes are the file's bytes, untouched, except that a file whose first line ends in
 // a lone CR (old Mac line ends) has its lone CRs read as LF (./line-ends.ts).
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RawMessage } from '../core/model.ts';
 import { parseFromLine } from './mbox-reader.ts';
@@ -25,8 +25,11 @@ export async function isMaildir(dir: string): Promise<boolean> {
   return (await isDir(join(dir, 'cur'))) && (await isDir(join(dir, 'new')));
 }
 
-/** The message files of a maildir, in reading order, with their sizes. */
-export async function listMaildir(dir: string): Promise<{ path: string; size: number }[]> {
+/**
+ * The message files of a maildir, in reading order, with their sizes. An entry that cannot be looked at (a
+ * dangling link, a symlink loop) is passed to `onUnreadable` with its error and left out; without it, it throws.
+ */
+export async function listMaildir(dir: string, onUnreadable?: (path: string, err: unknown) => void): Promise<{ path: string; size: number }[]> {
   const out: { path: string; size: number }[] = [];
   for (const sub of ['cur', 'new']) {
     const d = join(dir, sub);
@@ -41,7 +44,15 @@ export async function listMaildir(dir: string): Promise<{ path: string; size: nu
     for (const name of names) {
       if (name.startsWith('.')) continue;
       const p = join(d, name);
-      const st = await stat(p);
+      let st;
+      try {
+        st = await stat(p);
+      } catch (err) {
+        if (!onUnreadable) throw err;
+        // gone meanwhile (delivered-then-moved): nothing to say; still there (a link to nowhere): unreadable
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (await lstat(p).then(() => true, () => false))) onUnreadable(p, err);
+        continue;
+      }
       if (st.isFile()) out.push({ path: p, size: st.size });
     }
   }
@@ -70,17 +81,35 @@ export function maildirMessage(path: string, bytes: Buffer): RawMessage {
 export interface ReadMaildirOptions {
   /** called with each file's size after it was read (progress by bytes) */
   onBytes?: (n: number) => void;
+  /**
+   * told about each message file that cannot be read (permission denied, a dangling link, a symlink loop), with
+   * the reason; the other files are read. Without it such a file ends the read with an Error naming it.
+   */
+  onUnreadable?: (path: string, reason: string) => void;
+}
+
+function why(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') return 'dangling symbolic link (its target does not exist)';
+  if (e?.code === 'ELOOP') return 'too many symbolic links (a symlink loop)';
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') return 'permission denied';
+  return e instanceof Error ? e.message : String(err);
 }
 
 /** Yield every message of the maildir at `dir`. */
 export async function* readMaildir(dir: string, opts: ReadMaildirOptions = {}): AsyncGenerator<RawMessage> {
-  for (const { path } of await listMaildir(dir)) {
+  const report = opts.onUnreadable;
+  for (const { path } of await listMaildir(dir, report && ((p, err) => report(p, why(err))))) {
     let bytes: Buffer;
     try {
       bytes = await readFile(path);
     } catch (err) {
       // delivered-then-moved (new/ -> cur/) while we walked: not an error
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if (report) {
+        report(path, why(err));
+        continue;
+      }
       throw new Error(`cannot read maildir message ${path}: ${(err as Error).message}`, { cause: err });
     }
     opts.onBytes?.(bytes.length);

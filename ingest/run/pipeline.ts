@@ -48,6 +48,12 @@ export interface IngestSummary {
   series: number;
   seconds: number;
   derive: DeriveResult | null;
+  /**
+   * Paths that could not be read, or not to their end (permission denied, a symlink loop, a dangling link, a
+   * truncated gzip), with the reason; everything else was ingested, and so was every message read before the
+   * failure. A caller should say so and exit non-zero.
+   */
+  unreadable: { path: string; reason: string }[];
 }
 
 /** Hash of the rules the index was built with (stored per patch, so a rule change is visible). */
@@ -157,6 +163,33 @@ function workerRunner(n: number, dbFile: string, hash: string, opts: IngestOptio
 }
 
 /**
+ * An archive's messages until reading them fails (a truncated gzip, an I/O error): the failure goes to `onFail`
+ * as a reason, and the messages yielded before it are kept, so they are stored like any others.
+ */
+async function* untilReadFails(messages: AsyncGenerator<RawMessage>, onFail: (reason: string) => void): AsyncGenerator<RawMessage> {
+  let ended = false;
+  try {
+    for (;;) {
+      let r: IteratorResult<RawMessage>;
+      try {
+        r = await messages.next();
+      } catch (err) {
+        ended = true;
+        onFail((err as Error).message ?? String(err));
+        return;
+      }
+      if (r.done) {
+        ended = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!ended) await messages.return(undefined); // the consumer stopped early: let the reader close its file
+  }
+}
+
+/**
  * Ingest every archive under `paths` into the database.
  *
  * @example await ingestPaths(db, ['archive.mbox.gz'], { rulesData }) // { new: 283, duplicate: 3, ... }
@@ -171,7 +204,8 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   const dbFile = db.memory ? null : db.name;
   const runner = nWorkers > 0 && dbFile ? workerRunner(nWorkers, dbFile, hash, opts) : inlineRunner(store, rules, hash, opts);
   const batchSize = opts.batchSize ?? 256;
-  const summary: IngestSummary = { new: 0, duplicate: 0, quarantined: 0, skippedSources: 0, patches: 0, series: 0, seconds: 0, derive: null };
+  const summary: IngestSummary = { new: 0, duplicate: 0, quarantined: 0, skippedSources: 0, patches: 0, series: 0, seconds: 0, derive: null, unreadable: [] };
+  const unreadable = (path: string, reason: string) => summary.unreadable.push({ path, reason });
   let totalMessages = 0;
   let committed = 0;
   // An archive larger than what is stored is a bulk load: its indexes are built once at the end
@@ -185,6 +219,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         const s = store.getSource(source);
         return s && !s.completed ? s.resume_offset : 0;
       },
+      onUnreadable: unreadable,
     })) {
       const src = archive.source;
       // only single files resume and skip when unchanged: a maildir's own stat does not change when mail arrives
@@ -221,7 +256,11 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         pending.push(p);
       };
       let batch: RawMessage[] = [];
-      for await (const raw of archive.messages) {
+      let readFailed = false;
+      for await (const raw of untilReadFails(archive.messages, (reason) => {
+        readFailed = true;
+        unreadable(src, reason);
+      })) {
         batch.push(raw);
         if (batch.length >= batchSize) {
           send(batch);
@@ -231,7 +270,8 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       }
       if (batch.length) send(batch);
       while (pending.length) await commit();
-      if (stat) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
+      // read to its end: unchanged, it is skipped next time; a read that failed is tried again (and reported again)
+      if (stat && !readFailed) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
       opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? archive.bytesRead(), messages: totalMessages });
     }
     await runner.close();
