@@ -26,6 +26,8 @@ export interface Settings {
   rateLimit: { max: number; timeWindow: string };
   watchRulesFile: string;
   declaredFixes: unknown[];
+  /** ingest limits: a message over maxMessageBytes is quarantined with its head; a gzip over maxGzipRatio stops */
+  limits?: { maxMessageBytes: number; maxGzipRatio: number };
 }
 
 export interface SettingsFile {
@@ -36,6 +38,14 @@ export interface SettingsFile {
   rateLimit?: Partial<Settings['rateLimit']>;
   watchRules?: string;
   declaredFixes?: unknown[];
+  limits?: Partial<NonNullable<Settings['limits']>>;
+}
+
+/** A positive whole number from the environment, or undefined when unset. */
+function positive(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new Error(`${name} must be a positive whole number, got "${v}"`);
+  return Number(v);
 }
 
 /**
@@ -72,5 +82,9 @@ export function loadSettings(overrides: Partial<Pick<Settings, 'db' | 'token'>> 
     rateLimit: { max: fromFile.rateLimit?.max ?? 300, timeWindow: fromFile.rateLimit?.timeWindow ?? '1 minute' },
     watchRulesFile: env.RELAPSE_WATCH_RULES ?? fromFile.watchRules ?? path.join(CONFIG_DIR, 'watch-rules.json'),
     declaredFixes: fromFile.declaredFixes ?? [],
+    limits: {
+      maxMessageBytes: positive('RELAPSE_MAX_MESSAGE_BYTES', env.RELAPSE_MAX_MESSAGE_BYTES) ?? fromFile.limits?.maxMessageBytes ?? 64 * 1024 * 1024,
+      maxGzipRatio: positive('RELAPSE_MAX_GZIP_RATIO', env.RELAPSE_MAX_GZIP_RATIO) ?? fromFile.limits?.maxGzipRatio ?? 100,
+    },
   };
 }

@@ -27,7 +27,7 @@ function report(s: IngestSummary): void {
   if (s.unreadable.length) process.exitCode = 1;
 }
 
-export async function runIngest(paths: string[], o: { db?: string; list?: string; workers?: number; quiet?: boolean }): Promise<IngestSummary> {
+export async function runIngest(paths: string[], o: { db?: string; list?: string; workers?: number; quiet?: boolean; maxMessageBytes?: number }): Promise<IngestSummary> {
   const settings = loadSettings({ db: o.db });
   const rulesData = readWatchRulesData(settings.watchRulesFile);
   for (const p of paths) {
@@ -50,6 +50,8 @@ export async function runIngest(paths: string[], o: { db?: string; list?: string
       rulesData,
       declared: settings.declaredFixes as never,
       workers: o.workers,
+      maxMessageBytes: o.maxMessageBytes ?? settings.limits?.maxMessageBytes,
+      maxGzipRatio: settings.limits?.maxGzipRatio,
       onProgress: (p) => {
         if (!bar) return;
         const payload = {
@@ -90,6 +92,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--db <path>', 'database file (default ./data/relapse.db, or RELAPSE_DB)')
     .option('--list <name>', 'list name for these messages (default: List-Id, else kexec)')
     .option('--workers <n>', 'parse worker threads (0 = main thread)', intArg('--workers'))
+    .option('--max-message-bytes <n>', 'quarantine a message larger than this, keeping its head (default 64 MiB, or RELAPSE_MAX_MESSAGE_BYTES)', intArg('--max-message-bytes'))
     .action(async (paths: string[], o) => {
       report(await runIngest(paths, o));
     });

@@ -175,6 +175,8 @@ export async function serve(o: ServeOptions): Promise<Server> {
         rulesData: readWatchRulesData(settings.watchRulesFile),
         declared: settings.declaredFixes as DeclaredFix[],
         workers: 0,
+        maxMessageBytes: settings.limits?.maxMessageBytes,
+        maxGzipRatio: settings.limits?.maxGzipRatio,
       });
       app.log.info({ files: files.map((f) => path.relative(dir, f)), new: s.new, duplicate: s.duplicate, quarantined: s.quarantined,
         regressions: s.derive?.regressions, opened: s.derive?.opened, skipped: s.skippedSources }, 'watch: ingested');

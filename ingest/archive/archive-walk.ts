@@ -64,7 +64,21 @@ export interface WalkOptions {
    * passed over instead of ending the walk
    */
   onUnreadable?: (path: string, reason: string) => void;
+  /** a message larger than this is yielded as its head with `overLimit` (default DEFAULT_MAX_MESSAGE_BYTES) */
+  maxMessageBytes?: number;
+  /** a gzip archive that inflates past this many times its size ends with an error (default DEFAULT_MAX_GZIP_RATIO) */
+  maxGzipRatio?: number;
 }
+
+/** Well above real mail (lore's largest kexec messages are a few MB), well below what parsing can hold. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** mbox text deflates 3 to 10 times; a gzip bomb, hundreds or thousands. */
+export const DEFAULT_MAX_GZIP_RATIO = 100;
+
+const limits = (o: WalkOptions) => ({
+  maxMessageBytes: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+  maxGzipRatio: o.maxGzipRatio ?? DEFAULT_MAX_GZIP_RATIO,
+});
 
 const SNIFF_BYTES = 64 * 1024;
 
@@ -184,7 +198,7 @@ async function* withPath(path: string, gen: AsyncGenerator<RawMessage>): AsyncGe
 /** A single mbox / gzip / eml file as an Archive (exported for callers that read one file). */
 export async function openArchiveFile(
   path: string,
-  opts: Pick<WalkOptions, 'format' | 'startAt'> = {},
+  opts: Pick<WalkOptions, 'format' | 'startAt' | 'maxMessageBytes' | 'maxGzipRatio'> = {},
 ): Promise<Archive> {
   let size: number;
   let prefix: Buffer;
@@ -222,7 +236,7 @@ export async function openArchiveFile(
     }
     count.add(seekTo);
     const stream = createReadStream(path, { start: seekTo, highWaterMark: SNIFF_BYTES });
-    yield* readMbox(count.wrap(stream), { source: path, format, startAt, baseOffset: seekTo });
+    yield* readMbox(count.wrap(stream), { source: path, format, startAt, baseOffset: seekTo, ...limits(opts) });
   }
 
   return {
@@ -256,7 +270,7 @@ function stdinArchive(opts: WalkOptions): Archive {
       return compressed;
     },
     size: null,
-    messages: withPath('-', readMbox(peek(), { source: '-', format: opts.format ?? 'auto' })),
+    messages: withPath('-', readMbox(peek(), { source: '-', format: opts.format ?? 'auto', ...limits(opts) })),
     bytesRead: count.get,
   };
   return archive;
@@ -270,7 +284,7 @@ async function maildirArchive(dir: string, opts: WalkOptions): Promise<Archive> 
     kind: 'maildir',
     compressed: false,
     size: files.reduce((s, f) => s + f.size, 0),
-    messages: withPath(dir, readMaildir(dir, { onBytes: count.add, onUnreadable: opts.onUnreadable })),
+    messages: withPath(dir, readMaildir(dir, { onBytes: count.add, onUnreadable: opts.onUnreadable, maxMessageBytes: limits(opts).maxMessageBytes })),
     bytesRead: count.get,
   };
 }

@@ -7,10 +7,10 @@
 // separatorDate; otherwise the bytes are the file's bytes, untouched, except that a file whose first line ends in
 // a lone CR (old Mac line ends) has its lone CRs read as LF (./line-ends.ts).
 
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RawMessage } from '../core/model.ts';
-import { parseFromLine } from './mbox-reader.ts';
+import { HEAD_BYTES, parseFromLine } from './mbox-reader.ts';
 import { loneCrAsLf } from './line-ends.ts';
 
 /** True when `dir` has the `cur/` and `new/` subdirectories of a maildir. */
@@ -86,6 +86,8 @@ export interface ReadMaildirOptions {
    * the reason; the other files are read. Without it such a file ends the read with an Error naming it.
    */
   onUnreadable?: (path: string, reason: string) => void;
+  /** a file larger than this is read only as far as its head (HEAD_BYTES) and yielded with `overLimit` */
+  maxMessageBytes?: number;
 }
 
 function why(err: unknown): string {
@@ -96,12 +98,30 @@ function why(err: unknown): string {
   return e instanceof Error ? e.message : String(err);
 }
 
-/** Yield every message of the maildir at `dir`. */
+async function readHead(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Yield every message of the maildir at `dir` (one over `maxMessageBytes` as its head, with `overLimit`). */
 export async function* readMaildir(dir: string, opts: ReadMaildirOptions = {}): AsyncGenerator<RawMessage> {
   const report = opts.onUnreadable;
-  for (const { path } of await listMaildir(dir, report && ((p, err) => report(p, why(err))))) {
+  const max = opts.maxMessageBytes ?? Infinity;
+  for (const { path, size } of await listMaildir(dir, report && ((p, err) => report(p, why(err))))) {
     let bytes: Buffer;
     try {
+      if (size > max) {
+        const head = await readHead(path, Math.min(HEAD_BYTES, max));
+        opts.onBytes?.(size);
+        yield { ...maildirMessage(path, head), overLimit: { size, limit: max } };
+        continue;
+      }
       bytes = await readFile(path);
     } catch (err) {
       // delivered-then-moved (new/ -> cur/) while we walked: not an error

@@ -11,6 +11,11 @@ export interface RawMessage {
   /** date on the mbox From_ separator, when it had one that parses */
   separatorDate: Date | null;
   format: ArchiveFormat;
+  /**
+   * set when the message was larger than the reader's limit: `bytes` then holds only its head, `size` is the whole
+   * message's size; it is quarantined, not parsed
+   */
+  overLimit?: { size: number; limit: number };
 }
 
 export type ArchiveFormat = 'mboxrd' | 'mboxo' | 'pipermail' | 'eml' | 'maildir';

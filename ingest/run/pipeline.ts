@@ -30,6 +30,10 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** an archive at least this large and larger than what is stored is loaded in bulk (default 8 MiB) */
   bulkLoadBytes?: number;
+  /** a message larger than this is quarantined with its head, its source and offset (default 64 MiB) */
+  maxMessageBytes?: number;
+  /** a gzip archive inflating past this many times its size is reported unreadable from there (default 100) */
+  maxGzipRatio?: number;
 }
 
 export interface IngestProgress {
@@ -220,6 +224,8 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         return s && !s.completed ? s.resume_offset : 0;
       },
       onUnreadable: unreadable,
+      maxMessageBytes: opts.maxMessageBytes,
+      maxGzipRatio: opts.maxGzipRatio,
     })) {
       const src = archive.source;
       // only single files resume and skip when unchanged: a maildir's own stat does not change when mail arrives

@@ -168,7 +168,8 @@ export class Store {
   /** Quarantine an unparseable message; false when the same bytes were quarantined before. */
   addQuarantine(reason: string, raw: RawMessage): boolean {
     const sha = crypto.createHash('sha256').update(raw.bytes).digest('hex');
-    const r = this.stmts.insertQuarantine.run(reason, raw.source, raw.offset, raw.bytes.length, sha, raw.bytes, now());
+    // an over-limit message: its head is kept, its size is the whole message's
+    const r = this.stmts.insertQuarantine.run(reason, raw.source, raw.offset, raw.overLimit?.size ?? raw.bytes.length, sha, raw.bytes, now());
     if (r.changes) this.stmts.event.run(now(), 'message.quarantined', sha.slice(0, 16), JSON.stringify({ reason, source: raw.source, offset: raw.offset }));
     return r.changes > 0;
   }
