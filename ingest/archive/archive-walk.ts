@@ -72,7 +72,7 @@ export interface WalkOptions {
 
 /** Well above real mail (lore's largest kexec messages are a few MB), well below what parsing can hold. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-/** mbox text deflates 3 to 10 times; a gzip bomb, hundreds or thousands. */
+/** mbox text deflates 3 to 10 times; a gzip bomb, hundreds or thousands (judged past the first 64 MiB inflated). */
 export const DEFAULT_MAX_GZIP_RATIO = 100;
 
 const limits = (o: WalkOptions) => ({

@@ -46,7 +46,7 @@
 //   - `maxMessageBytes`: a message whose body grows past it is not held: its first HEAD_BYTES are kept, the rest is
 //     scanned for the next separator and dropped, and it is yielded with `overLimit` (its full size and the limit)
 //     and only its head as `bytes`, for the caller to quarantine. A stream that is no mbox (one message) likewise.
-//   - `maxGzipRatio`: decompressed bytes beyond this many times the compressed bytes read (past the first 1 MiB)
+//   - `maxGzipRatio`: decompressed bytes beyond this many times the compressed bytes read (past the first 64 MiB)
 //     end the read with an Error (a gzip bomb); a message over the size limit that was being cut is yielded first.
 //   - a From_ line is only looked for in lines of at most MAX_FROM_LINE bytes (a separator is short).
 
@@ -76,14 +76,19 @@ export interface ReadMboxOptions {
   maxMessageBytes?: number;
   /** gzip input: stop with an Error when the output outgrows this many times the input; default none */
   maxGzipRatio?: number;
+  /** decompressed bytes before the ratio is judged (default GZIP_RATIO_FLOOR; tests lower it) */
+  gzipRatioFloor?: number;
 }
 
 /** How much of an over-limit message is kept (its headers and the start of its body). */
 export const HEAD_BYTES = 64 * 1024;
 /** Longer lines are never From_ separators. */
 const MAX_FROM_LINE = 1000;
-/** The gzip ratio is only judged past this many decompressed bytes (small files compress wildly). */
-const RATIO_FLOOR = 1 << 20;
+/**
+ * The gzip ratio is only judged past this many decompressed bytes: below it, whatever the ratio, nothing is at risk
+ * (the message limit bounds memory), and small archives of repetitive text compress wildly.
+ */
+export const GZIP_RATIO_FLOOR = 64 << 20;
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -171,7 +176,7 @@ function toBuffer(chunk: unknown): Buffer {
  * Yield the stream's bytes, gunzipped when it starts with the gzip magic (1f 8b). Chunks of any size, including
  * 1 byte, are fine.
  */
-export async function* maybeGunzip(input: AsyncIterable<Buffer | Uint8Array>, maxRatio = Infinity): AsyncGenerator<Buffer> {
+export async function* maybeGunzip(input: AsyncIterable<Buffer | Uint8Array>, maxRatio = Infinity, ratioFloor = GZIP_RATIO_FLOOR): AsyncGenerator<Buffer> {
   const it = input[Symbol.asyncIterator]();
   let finished = false; // `it` ran to its end (or threw): nothing to close
   let sourceError: unknown = null; // an error of the input itself is passed on as is, not as a gzip error
@@ -218,7 +223,7 @@ export async function* maybeGunzip(input: AsyncIterable<Buffer | Uint8Array>, ma
     try {
       for await (const chunk of out) {
         unpacked += (chunk as Buffer).length;
-        if (unpacked > RATIO_FLOOR && unpacked > maxRatio * packed) {
+        if (unpacked > ratioFloor && unpacked > maxRatio * packed) {
           out.destroy();
           throw new GzipBomb(`decompressed data is over ${maxRatio} times its compressed size (a gzip bomb?): stopped after ${unpacked} bytes from ${packed}`);
         }
@@ -346,7 +351,7 @@ export async function* readMbox(
   };
 
   try {
-  for await (const chunk of loneCrAsLfStream(maybeGunzip(input, opts.maxGzipRatio))) {
+  for await (const chunk of loneCrAsLfStream(maybeGunzip(input, opts.maxGzipRatio, opts.gzipRatioFloor))) {
     if (chunk.length === 0) continue;
     if (emlOver) {
       emlOver.size += chunk.length;
