@@ -367,6 +367,12 @@ export class Store {
       if (was === undefined) { opened++; this.event('regression.opened', r.key, { fix: r.fixKey, removedBy: r.removedBy }); }
       if (r.status === 'resolved' && was !== 'resolved') { resolved++; this.event('regression.resolved', r.key, { resolvedBy: r.resolvedBy, resolution: r.resolution }); }
     }
+    // a regression no longer detected (its fix or its removal is gone: other rules, a withdrawn fix) is closed in
+    // the event log too, so that feeds never keep an opened regression that silently vanished
+    for (const key of this.db.prepare("SELECT key FROM regressions WHERE live = 0 AND status != 'resolved'").pluck().all() as string[]) {
+      resolved++;
+      this.event('regression.resolved', key, { resolvedBy: null, resolution: 'withdrawn', reason: 'no longer detected' });
+    }
     this.db.prepare('DELETE FROM fixes WHERE live = 0').run();
     this.db.prepare('DELETE FROM regressions WHERE live = 0').run();
     return { opened, resolved, fixesKnown };
