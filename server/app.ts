@@ -1,4 +1,5 @@
 // Builds the HTTP app (API, OpenAPI docs, dashboard, digest routes). Never listens: serve.ts does, tests inject.
+import type { Settings } from '../config/settings.ts';
 import crypto from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
@@ -60,12 +61,20 @@ function addDateFormat(ajv: Ajv): Ajv {
  *
  * @example const app = await buildApp(ctx); const res = await app.inject('/api/health');
  */
+/** fastify's trustProxy; a hop count as the function proxy-addr takes (trust the first n hops). */
+function hops(t: Settings['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof t === 'number') return (_address, hop) => hop < t;
+  return t ?? false;
+}
+
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     routerOptions: { maxParamLength: MAX_PATH, ignoreTrailingSlash: true },
     bodyLimit: 256 * 1024,
     requestIdHeader: false,
+    // behind a reverse proxy (config trustProxy): req.ip is the forwarded client, so the rate limit counts per client
+    trustProxy: hops(ctx.settings.trustProxy),
     // URLs the router cannot take apart (bad percent-encoding, invalid UTF-8, over-long parameters)
     frameworkErrors: (err, _req, reply) => {
       const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;

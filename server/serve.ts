@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { loadSettings, type Settings } from '../config/settings.ts';
 import { readWatchRulesData } from '../config/watch-rules.ts';
-import { openDb, type Db } from '../ingest/store/db.ts';
+import { isDiskFull, openDb, openDbOnFullDisk, type Db } from '../ingest/store/db.ts';
 import { detectAll } from '../ingest/run/derive.ts';
 import type { DeclaredFix } from '../ingest/core/model.ts';
 import { ingestPaths } from '../ingest/run/pipeline.ts';
@@ -157,9 +157,19 @@ async function startSchedule(ctx: AppContext, log: FastifyBaseLogger): Promise<(
  */
 export async function serve(o: ServeOptions): Promise<Server> {
   const settings = loadSettings({ db: o.db });
-  const db = openDb(settings.db);
+  let diskFull: unknown = null;
+  let db: Db;
+  try {
+    db = openDb(settings.db);
+  } catch (e) {
+    // a full disk must not keep the archive from being read: serve reads, answer writes with a 503
+    if (!isDiskFull(e) || !fs.existsSync(settings.db)) throw e;
+    diskFull = e;
+    db = openDbOnFullDisk(settings.db);
+  }
   const ctx = makeContext(db, settings);
   const app = await buildApp(ctx, { logger: { level: process.env.RELAPSE_LOG_LEVEL ?? 'info' } });
+  if (diskFull) app.log.error({ err: diskFull, db: settings.db }, 'the disk holding the database is full: serving reads only (writes answer 503) until restarted with space');
   const url = await app.listen({ host: o.host, port: o.port });
   app.log.info({ db: settings.db, writes: settings.token ? 'enabled (token)' : 'disabled (no token)' }, `relapse serving ${url}`);
 

@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError } from '../schemas.ts';
+import { isDiskFull } from '../../ingest/store/db.ts';
 
 /** An error with an HTTP status, for routes to throw. */
 export class HttpError extends Error {
@@ -100,6 +101,12 @@ export function errorHandler(this: unknown, err: FastifyError & { headers?: Reco
     // a long write (an ingest, a reindex) held the database past the busy timeout: worth a retry, not a bug
     req.log.warn({ method: req.method, url: req.url, code: err.code }, 'database busy');
     reply.code(503).header('retry-after', '5').send(errorBody(503, 'the database is busy with a write (an ingest?); retry shortly'));
+    return;
+  }
+  if (isDiskFull(err)) {
+    // the disk (or the database's size limit) is full: nothing the client did; reads still work
+    req.log.error({ method: req.method, url: req.url, code: err.code }, 'disk full');
+    reply.code(503).header('retry-after', '60').send(errorBody(503, 'the disk holding the database is full: the change was not saved; free some space and retry'));
     return;
   }
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
