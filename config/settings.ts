@@ -30,6 +30,15 @@ export interface Settings {
   watchRulesFile: string;
   /** validated with the API's own schema (POST /api/fixes) */
   declaredFixes: DeclaredFix[];
+  /** ingest limits: a message over maxMessageBytes is quarantined with its head; a gzip over maxGzipRatio stops */
+  limits?: { maxMessageBytes: number; maxGzipRatio: number };
+  /**
+   * Behind a reverse proxy: which proxies to believe about the client (X-Forwarded-For), as fastify's trustProxy
+   * takes it: addresses or ranges (`["loopback"]`, `["10.0.0.0/8"]`), a hop count, or true (every hop; only when
+   * nothing else can reach the port). When set, the rate limit counts per forwarded client, and only a request
+   * that really comes from loopback is exempt. Unset: the socket's address.
+   */
+  trustProxy?: boolean | number | string[];
 }
 
 export interface SettingsFile {
@@ -40,6 +49,24 @@ export interface SettingsFile {
   rateLimit?: Partial<Settings['rateLimit']>;
   watchRules?: string;
   declaredFixes?: unknown[];
+  limits?: Partial<NonNullable<Settings['limits']>>;
+  trustProxy?: boolean | number | string | string[];
+}
+
+/** `trustProxy` from the config file or RELAPSE_TRUST_PROXY ("true", "2", "loopback,10.0.0.0/8"). */
+function trustProxy(v: boolean | number | string | string[] | undefined): Settings['trustProxy'] {
+  if (v === undefined || v === '' || v === false || v === 'false') return undefined;
+  if (v === true || v === 'true') return true;
+  if (typeof v === 'number' || /^\d+$/.test(String(v))) return Number(v);
+  const list = (Array.isArray(v) ? v : String(v).split(',')).map((s) => String(s).trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+/** A positive whole number from the environment, or undefined when unset. */
+function positive(name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new Error(`${name} must be a positive whole number, got "${v}"`);
+  return Number(v);
 }
 
 /**
@@ -76,6 +103,11 @@ export function loadSettings(overrides: Partial<Pick<Settings, 'db' | 'token'>> 
     rateLimit: { max: fromFile.rateLimit?.max ?? 300, timeWindow: fromFile.rateLimit?.timeWindow ?? '1 minute' },
     watchRulesFile: env.RELAPSE_WATCH_RULES ?? fromFile.watchRules ?? path.join(CONFIG_DIR, 'watch-rules.json'),
     declaredFixes: declaredFixesOf(file, fromFile.declaredFixes),
+    trustProxy: trustProxy(env.RELAPSE_TRUST_PROXY ?? fromFile.trustProxy),
+    limits: {
+      maxMessageBytes: positive('RELAPSE_MAX_MESSAGE_BYTES', env.RELAPSE_MAX_MESSAGE_BYTES) ?? fromFile.limits?.maxMessageBytes ?? 64 * 1024 * 1024,
+      maxGzipRatio: positive('RELAPSE_MAX_GZIP_RATIO', env.RELAPSE_MAX_GZIP_RATIO) ?? fromFile.limits?.maxGzipRatio ?? 100,
+    },
   };
 }
 

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.ts';
 import { errorHandler } from './plugins/errors.ts';
-import { MAX_PATH, registerSecurityHeadersAndRateLimit, registerUrlGuard, routerErrors } from './plugins/security.ts';
+import { MAX_PATH, registerSecurityHeadersAndRateLimit, registerUrlGuard, routerErrors, trustedProxies } from './plugins/security.ts';
 import { registerResponseCache } from './plugins/response-cache.ts';
 import { registerEtag } from './plugins/etag.ts';
 import { addDateFormat, registerOpenApi } from './plugins/openapi.ts';
@@ -38,6 +38,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     routerOptions: { maxParamLength: MAX_PATH, ignoreTrailingSlash: true },
     bodyLimit: 256 * 1024,
     requestIdHeader: false,
+    // behind a reverse proxy (config trustProxy): req.ip is the forwarded client, so the rate limit counts per client
+    trustProxy: trustedProxies(ctx.settings.trustProxy),
     frameworkErrors: (err, req, reply) => routerErrors(err, req, reply as unknown as FastifyReply),
     ajv: {
       plugins: [addDateFormat],

@@ -17,10 +17,23 @@ function formatSummary(s: IngestSummary): string {
     (s.derive ? `, ${s.derive.regressions} regressions (${s.derive.opened} new)` : '') +
     (s.skippedSources ? `; ${s.skippedSources} unchanged archive(s) skipped` : '') +
     (s.emptySources.length ? `; no message in ${s.emptySources.length} archive(s): ${s.emptySources.join(', ')}` : '') +
+    (s.unreadable.length ? `; ${s.unreadable.length} path(s) could not be read (listed above)` : '') +
     `; ${s.seconds.toFixed(1)} s`;
 }
 
-export async function runIngest(paths: string[], o: { db?: string; list?: string; workers?: number; quiet?: boolean }): Promise<IngestSummary> {
+/** Print the summary; paths that could not be read go to stderr, one a line, and make the exit status 1. */
+/**
+ * The summary line; then what the caller's script must notice, never passed over in silence: every path that
+ * could not be read and every archive that yielded no message, on stderr, and a non-zero exit.
+ */
+function report(s: IngestSummary): void {
+  for (const u of s.unreadable) console.error(`relapse: cannot read '${u.path}': ${u.reason}`);
+  console.log(formatSummary(s));
+  for (const src of s.emptySources) console.error(`relapse: no message found in ${src === '-' ? 'standard input' : src}`);
+  if (s.unreadable.length || s.emptySources.length) process.exitCode = 1;
+}
+
+export async function runIngest(paths: string[], o: { db?: string; list?: string; workers?: number; quiet?: boolean; maxMessageBytes?: number }): Promise<IngestSummary> {
   const settings = loadSettings({ db: o.db });
   const rulesData = readWatchRulesData(settings.watchRulesFile);
   for (const p of paths) {
@@ -43,6 +56,8 @@ export async function runIngest(paths: string[], o: { db?: string; list?: string
       rulesData,
       declared: settings.declaredFixes,
       workers: o.workers,
+      maxMessageBytes: o.maxMessageBytes ?? settings.limits?.maxMessageBytes,
+      maxGzipRatio: settings.limits?.maxGzipRatio,
       onProgress: (p) => {
         if (!bar) return;
         const payload = {
@@ -83,14 +98,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--db <path>', 'database file (default ./data/relapse.db, or RELAPSE_DB)')
     .option('--list <name>', 'list name for these messages (default: List-Id, else kexec)')
     .option('--workers <n>', 'parse worker threads (0 = main thread)', intArg('--workers'))
+    .option('--max-message-bytes <n>', 'quarantine a message larger than this, keeping its head (default 64 MiB, or RELAPSE_MAX_MESSAGE_BYTES)', intArg('--max-message-bytes'))
     .action(async (paths: string[], o) => {
-      const s = await runIngest(paths, o);
-      console.log(formatSummary(s));
-      // an archive that yielded nothing is never passed over in silence: the caller's script must notice
-      if (s.emptySources.length) {
-        for (const src of s.emptySources) console.error(`relapse: no message found in ${src === '-' ? 'standard input' : src}`);
-        process.exitCode = 1;
-      }
+      report(await runIngest(paths, o));
     });
 
   program
@@ -143,8 +153,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (o) => {
       const sample = path.join(ROOT, 'test', 'fixtures', 'corpus', 'archive.mbox');
-      const s = await runIngest([sample], { db: o.db });
-      console.log(formatSummary(s));
+      report(await runIngest([sample], { db: o.db }));
       const { serve } = await import('./serve.ts');
       await serve({ db: o.db, host: o.host, port: o.port });
     });

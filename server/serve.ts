@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { loadSettings, type Settings } from '../config/settings.ts';
 import { readWatchRulesData } from '../config/watch-rules.ts';
-import { openDb, type Db } from '../ingest/store/db.ts';
+import { openDb, openDbOnFullDisk, type Db } from '../ingest/store/db.ts';
+import { isDiskFull } from './plugins/errors.ts';
 import { detectAll } from '../ingest/run/derive.ts';
 import type { DeclaredFix } from '../ingest/core/model.ts';
 import { ingestPaths } from '../ingest/run/pipeline.ts';
@@ -157,9 +158,19 @@ async function startSchedule(ctx: AppContext, log: FastifyBaseLogger): Promise<(
  */
 export async function serve(o: ServeOptions): Promise<Server> {
   const settings = loadSettings({ db: o.db });
-  const db = openDb(settings.db);
+  let diskFull: unknown = null;
+  let db: Db;
+  try {
+    db = openDb(settings.db);
+  } catch (e) {
+    // a full disk must not keep the archive from being read: serve reads, answer writes with a 503
+    if (!isDiskFull(e) || !fs.existsSync(settings.db)) throw e;
+    diskFull = e;
+    db = openDbOnFullDisk(settings.db);
+  }
   const ctx = makeContext(db, settings);
   const app = await buildApp(ctx, { logger: { level: process.env.RELAPSE_LOG_LEVEL ?? 'info' } });
+  if (diskFull) app.log.error({ err: diskFull, db: settings.db }, 'the disk holding the database is full: serving reads only (writes answer 503) until restarted with space');
   const url = await app.listen({ host: o.host, port: o.port });
   app.log.info({ db: settings.db, writes: settings.token ? 'enabled (token)' : 'disabled (no token)' }, `relapse serving ${url}`);
 
@@ -175,10 +186,13 @@ export async function serve(o: ServeOptions): Promise<Server> {
         rulesData: readWatchRulesData(settings.watchRulesFile),
         declared: settings.declaredFixes,
         workers: 0,
+        maxMessageBytes: settings.limits?.maxMessageBytes,
+        maxGzipRatio: settings.limits?.maxGzipRatio,
       });
       app.log.info({ files: files.map((f) => path.relative(dir, f)), new: s.new, duplicate: s.duplicate, quarantined: s.quarantined,
         regressions: s.derive?.regressions, opened: s.derive?.opened, skipped: s.skippedSources }, 'watch: ingested');
       for (const src of s.emptySources) app.log.warn({ file: path.relative(dir, src) }, 'watch: no message found in the file');
+      for (const u of s.unreadable) app.log.error({ path: u.path, reason: u.reason }, 'watch: cannot read');
     }, app.log);
     app.log.info({ dir }, 'watching for archives');
   }

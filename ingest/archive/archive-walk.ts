@@ -10,9 +10,13 @@
 //     archive: a file is one when it starts with gzip magic (and its first inflated bytes qualify), with `From `, or
 //     with an RFC 5322 header line (`Name: value`). So README.md, *.json, index.html ... next to the archives are
 //     passed over (reported through `onSkip`).
-// Every path given is checked before anything is read: one that does not exist or cannot be read makes the walk
-// throw an Error naming it, before the first archive is yielded. Read errors later (gzip corrupt, I/O) are also
-// rethrown with the path in the message.
+// Every path given is checked before anything is read: one that does not exist makes the walk throw an Error
+// naming it, before the first archive is yielded (a typo fails before hours of ingest). A path that exists but
+// cannot be read (permission denied, a symlink loop or a dangling link inside a directory or maildir, a directory
+// that cannot be listed) also throws, unless the caller passes `onUnreadable`: then it is reported there with its
+// reason and the walk goes on with everything else. Read errors while an archive's messages are read (gzip corrupt
+// or truncated, I/O) are rethrown from its `messages` with the path in the message, after every message read
+// before them was yielded.
 //
 // Progress: each archive reports `size` (bytes on disk; for a maildir the sum of its files; null for stdin) and
 // `bytesRead()` (bytes taken from disk so far: compressed bytes for .gz), so a caller can draw a bar by bytes.
@@ -25,7 +29,7 @@
 // which is then skipped). Maildirs, stdin and single messages ignore it.
 
 import { createReadStream } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as zconst, gunzipSync } from 'node:zlib';
 import type { RawMessage } from '../core/model.ts';
@@ -56,12 +60,31 @@ export interface WalkOptions {
   stdin?: AsyncIterable<Buffer>;
   /** told about every file a directory walk passes over */
   onSkip?: (path: string, reason: string) => void;
+  /**
+   * told about every path that exists but cannot be read (with the reason, in words); when given, such a path is
+   * passed over instead of ending the walk
+   */
+  onUnreadable?: (path: string, reason: string) => void;
+  /** a message larger than this is yielded as its head with `overLimit` (default DEFAULT_MAX_MESSAGE_BYTES) */
+  maxMessageBytes?: number;
+  /** a gzip archive that inflates past this many times its size ends with an error (default DEFAULT_MAX_GZIP_RATIO) */
+  maxGzipRatio?: number;
 }
+
+/** Well above real mail (lore's largest kexec messages are a few MB), well below what parsing can hold. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** mbox text deflates 3 to 10 times; a gzip bomb, hundreds or thousands (judged past the first 64 MiB inflated). */
+export const DEFAULT_MAX_GZIP_RATIO = 100;
+
+const limits = (o: WalkOptions) => ({
+  maxMessageBytes: o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+  maxGzipRatio: o.maxGzipRatio ?? DEFAULT_MAX_GZIP_RATIO,
+});
 
 const SNIFF_BYTES = 64 * 1024;
 
 /** Why a path cannot be read, in words. */
-function reason(err: unknown): string {
+export function reason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   switch (e?.code) {
     case 'ENOENT':
@@ -72,7 +95,11 @@ function reason(err: unknown): string {
     case 'ENOTDIR':
       return 'a component of the path is not a directory';
     case 'ELOOP':
-      return 'too many symbolic links';
+      return 'too many symbolic links (a symlink loop)';
+    case 'EISDIR':
+      return 'a directory where a file was expected';
+    case 'EIO':
+      return 'input/output error';
     default:
       return e instanceof Error ? e.message : String(err);
   }
@@ -172,7 +199,7 @@ async function* withPath(path: string, gen: AsyncGenerator<RawMessage>): AsyncGe
 /** A single mbox / gzip / eml file as an Archive (exported for callers that read one file). */
 export async function openArchiveFile(
   path: string,
-  opts: Pick<WalkOptions, 'format' | 'startAt'> = {},
+  opts: Pick<WalkOptions, 'format' | 'startAt' | 'maxMessageBytes' | 'maxGzipRatio'> = {},
 ): Promise<Archive> {
   let size: number;
   let prefix: Buffer;
@@ -211,7 +238,7 @@ export async function openArchiveFile(
     }
     count.add(seekTo);
     const stream = createReadStream(path, { start: seekTo, highWaterMark: SNIFF_BYTES });
-    yield* readMbox(count.wrap(stream), { source: path, format, startAt, baseOffset: seekTo });
+    yield* readMbox(count.wrap(stream), { source: path, format, startAt, baseOffset: seekTo, ...limits(opts) });
   }
 
   return {
@@ -245,21 +272,21 @@ function stdinArchive(opts: WalkOptions): Archive {
       return compressed;
     },
     size: null,
-    messages: withPath('-', readMbox(peek(), { source: '-', format: opts.format ?? 'auto' })),
+    messages: withPath('-', readMbox(peek(), { source: '-', format: opts.format ?? 'auto', ...limits(opts) })),
     bytesRead: count.get,
   };
   return archive;
 }
 
-async function maildirArchive(dir: string): Promise<Archive> {
-  const files = await listMaildir(dir);
+async function maildirArchive(dir: string, opts: WalkOptions): Promise<Archive> {
+  const files = await listMaildir(dir, opts.onUnreadable && (() => {})); // reported once, when read
   const count = counter();
   return {
     source: dir,
     kind: 'maildir',
     compressed: false,
     size: files.reduce((s, f) => s + f.size, 0),
-    messages: withPath(dir, readMaildir(dir, { onBytes: count.add })),
+    messages: withPath(dir, readMaildir(dir, { onBytes: count.add, onUnreadable: opts.onUnreadable, maxMessageBytes: limits(opts).maxMessageBytes })),
     bytesRead: count.get,
   };
 }
@@ -274,7 +301,7 @@ function compareCodeUnits(a: string, b: string): number {
  */
 export async function* walkArchives(paths: string[], opts: WalkOptions = {}): AsyncGenerator<Archive> {
   // check every path first, so a typo fails before hours of ingest
-  const kinds: ('stdin' | 'file' | 'dir')[] = [];
+  const kinds: ('stdin' | 'file' | 'dir' | 'unreadable')[] = [];
   let stdinSeen = false;
   for (const p of paths) {
     if (p === '-') {
@@ -295,15 +322,41 @@ export async function* walkArchives(paths: string[], opts: WalkOptions = {}): As
         throw new Error('not a regular file or directory');
       }
     } catch (err) {
-      throw pathError(p, err);
+      // a path that is not there at all is a typo: fail now; one that is there and cannot be read is reported
+      if (!opts.onUnreadable || !(await exists(p))) throw pathError(p, err);
+      opts.onUnreadable(p, reason(err));
+      kinds.push('unreadable');
     }
   }
 
   for (let i = 0; i < paths.length; i++) {
     const p = paths[i]!;
     if (kinds[i] === 'stdin') yield stdinArchive(opts);
-    else if (kinds[i] === 'file') yield await openArchiveFile(p, opts);
-    else yield* walkDirectory(p, opts);
+    else if (kinds[i] === 'file') {
+      const a = await unlessUnreadable(p, opts, () => openArchiveFile(p, opts));
+      if (a) yield a;
+    } else if (kinds[i] === 'dir') yield* walkDirectory(p, opts);
+  }
+}
+
+/** The path itself is there (a dangling link counts: it is there, pointing nowhere). */
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `fn()`, or, when it fails and the caller takes unreadable paths, null after reporting `path`. */
+async function unlessUnreadable<T>(path: string, opts: WalkOptions, fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!opts.onUnreadable) throw err;
+    opts.onUnreadable(path, reason((err as Error).cause ?? err));
+    return null;
   }
 }
 
@@ -319,7 +372,11 @@ async function* walkDirectory(root: string, opts: WalkOptions): AsyncGenerator<A
       st = await stat(path);
     } catch (err) {
       if (path === root) throw pathError(path, err);
-      opts.onSkip?.(path, reason(err)); // a dangling symlink, a file gone meanwhile
+      const code = (err as NodeJS.ErrnoException).code;
+      // a file gone meanwhile is passed over; a dangling link or a symlink loop is there and cannot be read
+      if (opts.onUnreadable && code !== 'ENOENT') opts.onUnreadable(path, reason(err));
+      else if (opts.onUnreadable && (await exists(path))) opts.onUnreadable(path, 'dangling symbolic link (its target does not exist)');
+      else opts.onSkip?.(path, reason(err));
       continue;
     }
     if (st.isDirectory()) {
@@ -327,19 +384,24 @@ async function* walkDirectory(root: string, opts: WalkOptions): AsyncGenerator<A
       try {
         real = await realpath(path);
       } catch (err) {
-        throw pathError(path, err);
+        if (!opts.onUnreadable) throw pathError(path, err);
+        opts.onUnreadable(path, reason(err));
+        continue;
       }
       if (seen.has(real)) continue;
       seen.add(real);
       if (await isMaildir(path)) {
-        yield await maildirArchive(path);
+        const md = await unlessUnreadable(path, opts, () => maildirArchive(path, opts));
+        if (md) yield md;
         continue;
       }
       let names: string[];
       try {
         names = await readdir(path);
       } catch (err) {
-        throw pathError(path, err);
+        if (!opts.onUnreadable) throw pathError(path, err);
+        opts.onUnreadable(path, reason(err));
+        continue;
       }
       names = names.filter((n) => !n.startsWith('.')).sort(compareCodeUnits);
       for (let j = names.length - 1; j >= 0; j--) stack.push(join(path, names[j]!));
@@ -357,12 +419,15 @@ async function* walkDirectory(root: string, opts: WalkOptions): AsyncGenerator<A
     try {
       prefix = await readPrefix(path, 0, Math.min(SNIFF_BYTES, st.size));
     } catch (err) {
-      throw pathError(path, err);
+      if (!opts.onUnreadable) throw pathError(path, err);
+      opts.onUnreadable(path, reason(err));
+      continue;
     }
     if (!looksLikeArchive(prefix)) {
       opts.onSkip?.(path, 'does not look like a mail archive');
       continue;
     }
-    yield await openArchiveFile(path, opts);
+    const a = await unlessUnreadable(path, opts, () => openArchiveFile(path, opts));
+    if (a) yield a;
   }
 }

@@ -40,11 +40,21 @@
 // A stream that does not start with a From_ line is yielded whole as one message with format 'eml' (its leading
 // blank lines left out, as in an mbox they belong to no message; the offset is that of its first line).
 // Gzip input is detected by its magic bytes (1f 8b) and decompressed on the fly; offsets are then offsets in the
-// decompressed stream.
+// decompressed stream. A stream whose first line ends in a lone CR (old Mac files) has its lone CRs read as LF
+// (./line-ends.ts; byte for byte, offsets unchanged).
+//
+// Limits (hostile or broken archives must not take unbounded memory or time):
+//   - `maxMessageBytes`: a message whose body grows past it is not held: its first HEAD_BYTES are kept, the rest is
+//     scanned for the next separator and dropped, and it is yielded with `overLimit` (its full size and the limit)
+//     and only its head as `bytes`, for the caller to quarantine. A stream that is no mbox (one message) likewise.
+//   - `maxGzipRatio`: decompressed bytes beyond this many times the compressed bytes read (past the first 64 MiB)
+//     end the read with an Error (a gzip bomb); a message over the size limit that was being cut is yielded first.
+//   - a From_ line is only looked for in lines of at most MAX_FROM_LINE bytes (a separator is short).
 
 import { createGunzip } from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
 import type { ArchiveFormat, RawMessage } from '../core/model.ts';
+import { loneCrAsLfStream } from './line-ends.ts';
 
 export type MboxFormat = 'mboxrd' | 'mboxo' | 'pipermail';
 
@@ -63,7 +73,23 @@ export interface ReadMboxOptions {
    * the file (see archive-walk's resume). The input must then start at a separator. Default 0.
    */
   baseOffset?: number;
+  /** a message larger than this is yielded as its head with `overLimit` (see the header comment); default none */
+  maxMessageBytes?: number;
+  /** gzip input: stop with an Error when the output outgrows this many times the input; default none */
+  maxGzipRatio?: number;
+  /** decompressed bytes before the ratio is judged (default GZIP_RATIO_FLOOR; tests lower it) */
+  gzipRatioFloor?: number;
 }
+
+/** How much of an over-limit message is kept (its headers and the start of its body). */
+export const HEAD_BYTES = 64 * 1024;
+/** Longer lines are never From_ separators. */
+const MAX_FROM_LINE = 1000;
+/**
+ * The gzip ratio is only judged past this many decompressed bytes: below it, whatever the ratio, nothing is at risk
+ * (the message limit bounds memory), and small archives of repetitive text compress wildly.
+ */
+export const GZIP_RATIO_FLOOR = 64 << 20;
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -151,7 +177,7 @@ function toBuffer(chunk: unknown): Buffer {
  * Yield the stream's bytes, gunzipped when it starts with the gzip magic (1f 8b). Chunks of any size, including
  * 1 byte, are fine.
  */
-export async function* maybeGunzip(input: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<Buffer> {
+export async function* maybeGunzip(input: AsyncIterable<Buffer | Uint8Array>, maxRatio = Infinity, ratioFloor = GZIP_RATIO_FLOOR): AsyncGenerator<Buffer> {
   const it = input[Symbol.asyncIterator]();
   let finished = false; // `it` ran to its end (or threw): nothing to close
   let sourceError: unknown = null; // an error of the input itself is passed on as is, not as a gzip error
@@ -181,17 +207,31 @@ export async function* maybeGunzip(input: AsyncIterable<Buffer | Uint8Array>): A
       for (let b = await next(); b; b = await next()) yield b;
       return;
     }
+    let packed = 0;
+    let unpacked = 0;
     async function* compressed(): AsyncGenerator<Buffer> {
+      packed += first.length;
       yield first;
-      for (let b = await next(); b; b = await next()) yield b;
+      for (let b = await next(); b; b = await next()) {
+        packed += b.length;
+        yield b;
+      }
     }
     let failure: Error | null = null;
     const out = pipeline(Readable.from(compressed(), { objectMode: false }), createGunzip(), (err) => {
       if (err) failure = err;
     });
     try {
-      for await (const chunk of out) yield chunk as Buffer;
+      for await (const chunk of out) {
+        unpacked += (chunk as Buffer).length;
+        if (unpacked > ratioFloor && unpacked > maxRatio * packed) {
+          out.destroy();
+          throw new GzipBomb(`decompressed data is over ${maxRatio} times its compressed size (a gzip bomb?): stopped after ${unpacked} bytes from ${packed}`);
+        }
+        yield chunk as Buffer;
+      }
     } catch (err) {
+      if (err instanceof GzipBomb) throw err;
       throw sourceError ?? gzipError(err);
     }
     if (failure) throw sourceError ?? gzipError(failure);
@@ -200,6 +240,8 @@ export async function* maybeGunzip(input: AsyncIterable<Buffer | Uint8Array>): A
     if (!finished) await it.return?.();
   }
 }
+
+class GzipBomb extends Error {}
 
 function gzipError(err: unknown): Error {
   const msg = err instanceof Error ? err.message : String(err);
@@ -253,6 +295,13 @@ class ByteBuf {
     chunk.copy(this.data, this.len);
     this.len = need;
   }
+  /** give back memory after a large message went by */
+  shrink(): void {
+    if (this.data.length <= 1 << 20 || this.data.length < 4 * this.len) return;
+    const next = Buffer.allocUnsafe(Math.max(64 * 1024, this.len * 2));
+    this.data.copy(next, 0, 0, this.len);
+    this.data = next;
+  }
   /** drop data[0..n) */
   shift(n: number): void {
     if (n <= 0) return;
@@ -300,14 +349,29 @@ export async function* readMbox(
   let msgDate: Date | null = null;
   let scanPos = 0; // where the next search for "\nFrom " starts
 
+  const maxBytes = opts.maxMessageBytes ?? Infinity;
+  const headBytes = Math.min(HEAD_BYTES, maxBytes); // kept of an over-limit message
+  // the message being cut while over the limit: its head, where its body started, its offset
+  let over: { head: Buffer; bodyStartAbs: number; offset: number } | null = null;
+  let emlOver = null as { head: Buffer; size: number } | null;
+  const oversized = (head: Buffer, size: number, offset: number, date: Date | null, fmt: ArchiveFormat): RawMessage =>
+    ({ bytes: head, source, offset, separatorDate: date, format: fmt, overLimit: { size, limit: maxBytes } });
+
   const make = (body: Buffer, offset: number, date: Date | null, fmt: ArchiveFormat): RawMessage => {
+    // whole in one chunk, yet over the limit
+    if (body.length > maxBytes) return oversized(Buffer.from(body.subarray(0, headBytes)), body.length, offset, date, fmt);
     const unescaped = unescapeBody(body, fmt);
     // `body` is a view into the reused buffer: copy it; an un-escaped result is already a fresh buffer
     return { bytes: unescaped === body ? Buffer.from(body) : unescaped, source, offset, separatorDate: date, format: fmt };
   };
 
-  for await (const chunk of maybeGunzip(input)) {
+  try {
+  for await (const chunk of loneCrAsLfStream(maybeGunzip(input, opts.maxGzipRatio, opts.gzipRatioFloor))) {
     if (chunk.length === 0) continue;
+    if (emlOver) {
+      emlOver.size += chunk.length;
+      continue;
+    }
     // compact: everything before the current message is done with
     if (mode === 'mbox' && msgStart > 0) {
       buf.shift(msgStart);
@@ -315,6 +379,7 @@ export async function* readMbox(
       bodyStart -= msgStart;
       scanPos -= msgStart;
       msgStart = 0;
+      buf.shrink();
     }
     buf.append(chunk);
     let data = buf.view();
@@ -334,13 +399,15 @@ export async function* readMbox(
       if (eol === -1) {
         // first line not complete; decide early when it cannot be a From_ line
         const n = Math.min(5, data.length);
-        if (data.compare(FROM_, 0, n, 0, n) !== 0) mode = 'eml';
+        if (data.compare(FROM_, 0, n, 0, n) !== 0 || data.length > MAX_FROM_LINE) mode = 'eml';
+        if (mode === 'eml' && data.length > maxBytes) cutEml(data);
         continue;
       }
       const line = data.toString('latin1', 0, eol);
-      const parsed = parseFromLine(line);
+      const parsed = eol <= MAX_FROM_LINE ? parseFromLine(line) : null;
       if (!parsed) {
         mode = 'eml';
+        if (data.length > maxBytes) cutEml(data);
         continue;
       }
       if (requested === 'auto') format = detectFormatFromSeparator(line);
@@ -350,6 +417,7 @@ export async function* readMbox(
       scanPos = bodyStart - 1; // mboxrd: a From_ line right after a From_ line is an empty message
       msgDate = parsed.date;
     }
+    if (mode === 'eml' && data.length > maxBytes) cutEml(data);
     if (mode !== 'mbox') continue;
 
     // scan for separators
@@ -362,10 +430,15 @@ export async function* readMbox(
       const lineStart = idx + 1;
       const eol = data.indexOf(NL, lineStart);
       if (eol === -1) {
+        if (data.length - lineStart > MAX_FROM_LINE) {
+          scanPos = lineStart; // too long for a separator, whatever follows
+          continue;
+        }
         scanPos = idx; // wait for the rest of the line
         break;
       }
       scanPos = lineStart;
+      if (eol - lineStart > MAX_FROM_LINE) continue;
       // the line before must be blank: "\n\nFrom " or "\n\r\nFrom "
       let sepLen = 0;
       if (data[idx - 1] === NL) sepLen = 1;
@@ -374,18 +447,38 @@ export async function* readMbox(
       const parsed = parseFromLine(data.toString('latin1', lineStart, eol));
       if (!parsed) continue;
       // a separator: the message ends before the blank line
-      const offset = base + msgStart;
-      if (offset >= startAt) yield make(data.subarray(bodyStart, lineStart - sepLen), offset, msgDate, format);
+      if (over) {
+        if (over.offset >= startAt) yield oversized(over.head, base + lineStart - sepLen - over.bodyStartAbs, over.offset, msgDate, format);
+        over = null;
+      } else {
+        const offset = base + msgStart;
+        if (offset >= startAt) yield make(data.subarray(bodyStart, lineStart - sepLen), offset, msgDate, format);
+      }
       msgStart = lineStart;
       bodyStart = eol + 1;
       scanPos = bodyStart - 1;
       msgDate = parsed.date;
     }
+    // over the limit: keep the head, drop what was scanned (the next chunk's compaction frees it); two bytes before
+    // the scan position stay for the blank-line check of a separator found there
+    if (over || data.length - bodyStart > maxBytes) {
+      over ??= { head: Buffer.from(data.subarray(bodyStart, bodyStart + headBytes)), bodyStartAbs: base + bodyStart, offset: base + msgStart };
+      msgStart = bodyStart = Math.max(bodyStart, scanPos - 2);
+    }
+  }
+  } catch (err) {
+    // a gzip bomb or a broken stream: the over-limit message being cut is what the caller must hear about first
+    if (over && over.offset >= startAt) yield oversized(over.head, base + buf.len - over.bodyStartAbs, over.offset, msgDate, format);
+    throw err;
   }
 
   // end of stream
   const data = buf.view();
-  if (mode === 'mbox') {
+  if (emlOver) {
+    if (base >= startAt) yield oversized(emlOver.head, emlOver.size, base, null, 'eml');
+  } else if (over) {
+    if (over.offset >= startAt) yield oversized(over.head, base + data.length - over.bodyStartAbs, over.offset, msgDate, format);
+  } else if (mode === 'mbox') {
     let end = data.length;
     if (end > bodyStart && data[end - 1] === NL) {
       if (data[end - 2] === NL) end -= 1;
@@ -396,8 +489,15 @@ export async function* readMbox(
   } else if (data.length > 0) {
     // not an mbox: the whole stream is one message (a stream of only blank lines holds none)
     if (base >= startAt && firstLineStart(data) !== -1) {
-      yield { bytes: Buffer.from(data), source, offset: base, separatorDate: null, format: 'eml' };
+      yield make(data, base, null, 'eml');
     }
+  }
+
+  /** a stream that is one message, over the limit: keep its head, count the rest */
+  function cutEml(data: Buffer): void {
+    emlOver = { head: Buffer.from(data.subarray(0, headBytes)), size: data.length };
+    buf.len = 0;
+    buf.shrink();
   }
 }
 

@@ -31,9 +31,19 @@
 // Order: per function, the sequence of all calls on old-side lines (context + removed, hunks in order)
 // and on new-side lines (context + added). For a call the rule's `order` spec selects, every other call
 // present in both sequences whose relative position (first occurrences) flipped is listed in nowBefore /
-// nowAfter.
+// nowAfter (in the new order).
+// Bounded (a 90 KB patch reversing 2,000 calls wrote 74 MB of pairs): each list holds at most MAX_ORDER_NEIGHBOURS
+// calls, and one patch yields at most MAX_ORDER_CHANGES order changes, so what a patch stores grows linearly with
+// the calls it moves and has a ceiling. Which calls moved at all is found in linear time (a call moved when a call
+// after it in the new order was before it in the old, or the other way round), so only those are compared with
+// the rest. A real fix moves a call past a few others; the caps only bite on mass reorderings.
 import type { CallChange, DiffFile, OrderChange } from './model.ts';
 import { compileWatchRule, type CompiledWatchRule, type WatchRule } from './watch.ts';
+
+/** At most this many calls in one order change's nowBefore, and as many in its nowAfter. */
+export const MAX_ORDER_NEIGHBOURS = 32;
+/** At most this many order changes per patch. */
+export const MAX_ORDER_CHANGES = 256;
 
 export interface CallIndex {
   callChanges: CallChange[];
@@ -358,7 +368,7 @@ export function indexCalls(messageId: string, files: DiffFile[], rules: WatchRul
     const facts = readFile(file);
     for (const rule of covering) {
       callChanges.push(...fileCallChanges(messageId, file.path, facts, rule));
-      orderChanges.push(...fileOrderChanges(messageId, file.path, facts, rule));
+      if (orderChanges.length < MAX_ORDER_CHANGES) orderChanges.push(...fileOrderChanges(messageId, file.path, facts, rule, MAX_ORDER_CHANGES - orderChanges.length));
     }
   }
   return { callChanges, orderChanges };
@@ -405,7 +415,31 @@ function fileCallChanges(messageId: string, path: string, facts: LineFact[], rul
   return kept.sort((a, b) => a.seq - b.seq).map((o) => o.change);
 }
 
-function fileOrderChanges(messageId: string, path: string, facts: LineFact[], rule: CompiledWatchRule): OrderChange[] {
+/** An identifier followed by `(`, not inside another identifier. */
+const CALLED_RE = /(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+
+/**
+ * Per position of a sequence (old positions listed in the new order): whether that element changed its order
+ * with any other, i.e. some element after it has a smaller old position or some element before it a larger one.
+ * Linear: a running maximum from the left and a running minimum from the right.
+ */
+export function movedCalls(oldPos: number[]): boolean[] {
+  const n = oldPos.length;
+  const moved = new Array<boolean>(n).fill(false);
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (max > oldPos[i]!) moved[i] = true;
+    max = Math.max(max, oldPos[i]!);
+  }
+  let min = Infinity;
+  for (let i = n - 1; i >= 0; i--) {
+    if (min < oldPos[i]!) moved[i] = true;
+    min = Math.min(min, oldPos[i]!);
+  }
+  return moved;
+}
+
+function fileOrderChanges(messageId: string, path: string, facts: LineFact[], rule: CompiledWatchRule, budget: number): OrderChange[] {
   if (!rule.rule.order) return [];
   const before = new Map<string, string[]>();
   const after = new Map<string, string[]>();
@@ -427,6 +461,25 @@ function fileOrderChanges(messageId: string, path: string, facts: LineFact[], ru
       if (f.op === 'add') push(changed, f.newFn.name, [`+${f.text}`]);
     }
   }
+  // a function's changed lines by the names called on them (`name(` after a non-identifier character), read once
+  // rather than once per order change
+  const byCall = new Map<string, Map<string, string[]>>();
+  const changedLinesCalling = (fnName: string, call: string): string[] => {
+    let m = byCall.get(fnName);
+    if (!m) {
+      byCall.set(fnName, (m = new Map()));
+      for (const line of changed.get(fnName) ?? []) {
+        const seen = new Set<string>();
+        for (const x of stripCode(line.slice(1), false).code.matchAll(CALLED_RE)) {
+          if (seen.has(x[1]!)) continue;
+          seen.add(x[1]!);
+          if (!m.has(x[1]!)) m.set(x[1]!, []);
+          m.get(x[1]!)!.push(line);
+        }
+      }
+    }
+    return m.get(call) ?? [];
+  };
   const out: OrderChange[] = [];
   for (const [fnName, seqB] of before) {
     const seqA = after.get(fnName);
@@ -436,20 +489,23 @@ function fileOrderChanges(messageId: string, path: string, facts: LineFact[], ru
     seqB.forEach((c, i) => { if (!posB.has(c)) posB.set(c, i); });
     seqA.forEach((c, i) => { if (!posA.has(c)) posA.set(c, i); });
     const common = [...posA.keys()].filter((c) => posB.has(c)); // in new order
-    for (const call of common) {
-      if (!rule.isOrdered(call)) continue;
+    const oldPos = common.map((c) => posB.get(c)!);
+    const moved = movedCalls(oldPos);
+    for (let i = 0; i < common.length && out.length < budget; i++) {
+      const call = common[i]!;
+      if (!moved[i] || !rule.isOrdered(call)) continue;
       const nowBefore: string[] = [];
       const nowAfter: string[] = [];
-      for (const other of common) {
-        if (other === call) continue;
-        const wasBefore = posB.get(call)! < posB.get(other)!;
-        const isBefore = posA.get(call)! < posA.get(other)!;
-        if (!wasBefore && isBefore) nowBefore.push(other);
-        else if (wasBefore && !isBefore) nowAfter.push(other);
+      const was = oldPos[i]!;
+      // others in the new order: those before i that were after it, those after i that were before it
+      for (let j = 0; j < common.length && (nowBefore.length < MAX_ORDER_NEIGHBOURS || nowAfter.length < MAX_ORDER_NEIGHBOURS); j++) {
+        if (j === i) continue;
+        const wasBefore = was < oldPos[j]!;
+        if (j > i && !wasBefore && nowBefore.length < MAX_ORDER_NEIGHBOURS) nowBefore.push(common[j]!);
+        else if (j < i && wasBefore && nowAfter.length < MAX_ORDER_NEIGHBOURS) nowAfter.push(common[j]!);
       }
       if (!nowBefore.length && !nowAfter.length) continue;
       const fn = defs.get(fnName)!;
-      const callRe = new RegExp(`(?:^|[^A-Za-z0-9_])${call}\\s*\\(`);
       out.push({
         messageId,
         file: path,
@@ -459,7 +515,7 @@ function fileOrderChanges(messageId: string, path: string, facts: LineFact[], ru
         nowBefore,
         nowAfter,
         rule: rule.rule.name,
-        lines: (changed.get(fnName) ?? []).filter((l) => callRe.test(stripCode(l.slice(1), false).code)),
+        lines: changedLinesCalling(fnName, call),
       });
     }
   }

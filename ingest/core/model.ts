@@ -12,6 +12,11 @@ export interface RawMessage {
   /** date on the mbox From_ separator, when it had one that parses */
   separatorDate: Date | null;
   format: ArchiveFormat;
+  /**
+   * set when the message was larger than the reader's limit: `bytes` then holds only its head, `size` is the whole
+   * message's size; it is quarantined, not parsed
+   */
+  overLimit?: { size: number; limit: number };
 }
 
 /**

@@ -14,9 +14,16 @@ const GLUED_RE = /^(PATCH|RFC|RESEND|PULL)[-_]?(v\d+|\d+\/\d+)$/i;
 const VERSION_RE = /^-?v(\d+)(?:\.\d+)?$/i; // "-v2" too
 const POSITION_RE = /^(\d+)\/(\d+)$/;
 const KNOWN_WORDS = new Set(['PATCH', 'RFC', 'RESEND', 'PULL', 'PATCHSET', 'REPOST']);
+/**
+ * Tags kept per subject (the first ones, in order). Real subjects carry a handful; a hostile one with 100,000
+ * distinct `[tag]`s is still read through (versions and positions after them count) in linear time, but only
+ * this many tags are kept.
+ */
+export const MAX_TAGS = 32;
 
 interface Acc {
   tags: string[];
+  seen: Set<string>;
   version: number | null;
   index: number | null;
   total: number | null;
@@ -29,7 +36,7 @@ interface Acc {
  *   // { raw, title: 'kexec: fix', tags: ['RFC', 'PATCH'], version: 2, index: 3, total: 5, isReply: true }
  */
 export function parseSubject(raw: string): SubjectInfo {
-  const acc: Acc = { tags: [], version: null, index: null, total: null };
+  const acc: Acc = { tags: [], seen: new Set(), version: null, index: null, total: null };
   let isReply = false;
   let s = String(raw ?? '').replace(/\s+/g, ' ').trim();
 
@@ -87,7 +94,9 @@ function setPosition(acc: Acc, index: string, total: string): void {
 
 function addTag(acc: Acc, tag: string): void {
   const t = tag.toUpperCase();
-  if (t && !acc.tags.includes(t)) acc.tags.push(t);
+  if (!t || acc.tags.length >= MAX_TAGS || acc.seen.has(t)) return;
+  acc.seen.add(t);
+  acc.tags.push(t);
 }
 
 /** One bracket group: "PATCH net-next v2 1/2", "PATCH net,v2,1/2", "PATCH 3 of 5", "GIT PULL", "kexec". */

@@ -12,6 +12,8 @@ export interface BatchJob {
   lengths: number[];
   offsets: number[];
   dates: number[];
+  /** per message over the reader's limit: [index, size, limit] */
+  overLimit: [number, number, number][];
   resume: ResumePoint | null;
 }
 
@@ -38,6 +40,7 @@ export function packBatch(id: number, raws: RawMessage[], resume: ResumePoint | 
     lengths: raws.map((r) => r.bytes.length),
     offsets: raws.map((r) => r.offset),
     dates: raws.map((r) => (r.separatorDate ? r.separatorDate.getTime() : NaN)),
+    overLimit: raws.flatMap((r, i): [number, number, number][] => (r.overLimit ? [[i, r.overLimit.size, r.overLimit.limit]] : [])),
   };
 }
 
@@ -53,5 +56,6 @@ export function unpackBatch(job: BatchJob): RawMessage[] {
     });
     at += len;
   });
+  for (const [i, size, limit] of job.overLimit) out[i].overLimit = { size, limit };
   return out;
 }

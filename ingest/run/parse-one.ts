@@ -9,7 +9,15 @@ const NO_LINES: DiffLine[] = [];
 
 export type { Parsed };
 
+/** Why an over-limit message is quarantined (its head is what is kept). */
+export function overLimitReason(raw: RawMessage): string | null {
+  const o = raw.overLimit;
+  return o ? `message of ${o.size} bytes is over the size limit of ${o.limit} bytes; only its first ${raw.bytes.length} bytes are kept` : null;
+}
+
 export async function parseOne(raw: RawMessage, rules: WatchRule[], list?: string): Promise<Parsed> {
+  const over = overLimitReason(raw);
+  if (over) return { ok: false, reason: over };
   let r;
   try {
     r = await parseMessage(raw, { list });

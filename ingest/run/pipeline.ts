@@ -30,6 +30,10 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** an archive at least this large and larger than what is stored is loaded in bulk (default 8 MiB) */
   bulkLoadBytes?: number;
+  /** a message larger than this is quarantined with its head, its source and offset (default 64 MiB) */
+  maxMessageBytes?: number;
+  /** a gzip archive inflating past this many times its size is reported unreadable from there (default 100) */
+  maxGzipRatio?: number;
 }
 
 export interface IngestProgress {
@@ -53,6 +57,12 @@ export interface IngestSummary {
   series: number;
   seconds: number;
   derive: DeriveResult | null;
+  /**
+   * Paths that could not be read, or not to their end (permission denied, a symlink loop, a dangling link, a
+   * truncated gzip), with the reason; everything else was ingested, and so was every message read before the
+   * failure. A caller should say so and exit non-zero.
+   */
+  unreadable: { path: string; reason: string }[];
 }
 
 /** Hash of the rules the index was built with (stored per patch, so a rule change is visible). */
@@ -159,6 +169,33 @@ function workerRunner(n: number, dbFile: string, hash: string, opts: IngestOptio
 }
 
 /**
+ * An archive's messages until reading them fails (a truncated gzip, an I/O error): the failure goes to `onFail`
+ * as a reason, and the messages yielded before it are kept, so they are stored like any others.
+ */
+async function* untilReadFails(messages: AsyncGenerator<RawMessage>, onFail: (reason: string) => void): AsyncGenerator<RawMessage> {
+  let ended = false;
+  try {
+    for (;;) {
+      let r: IteratorResult<RawMessage>;
+      try {
+        r = await messages.next();
+      } catch (err) {
+        ended = true;
+        onFail((err as Error).message ?? String(err));
+        return;
+      }
+      if (r.done) {
+        ended = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!ended) await messages.return(undefined); // the consumer stopped early: let the reader close its file
+  }
+}
+
+/**
  * Ingest every archive under `paths` into the database.
  *
  * @example await ingestPaths(db, ['archive.mbox.gz'], { rulesData }) // { new: 283, duplicate: 3, ... }
@@ -173,7 +210,8 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   const dbFile = db.memory ? null : db.name;
   const runner = nWorkers > 0 && dbFile ? workerRunner(nWorkers, dbFile, hash, opts) : inlineRunner(store, rules, hash, opts);
   const batchSize = opts.batchSize ?? 256;
-  const summary: IngestSummary = { new: 0, duplicate: 0, quarantined: 0, skippedSources: 0, emptySources: [], patches: 0, series: 0, seconds: 0, derive: null };
+  const summary: IngestSummary = { new: 0, duplicate: 0, quarantined: 0, skippedSources: 0, emptySources: [], patches: 0, series: 0, seconds: 0, derive: null, unreadable: [] };
+  const unreadable = (path: string, reason: string) => summary.unreadable.push({ path, reason });
   let totalMessages = 0;
   let committed = 0;
   // An archive larger than what is stored is a bulk load: its indexes are built once at the end
@@ -187,6 +225,9 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         const s = store.getSource(source);
         return s && !s.completed ? s.resume_offset : 0;
       },
+      onUnreadable: unreadable,
+      maxMessageBytes: opts.maxMessageBytes,
+      maxGzipRatio: opts.maxGzipRatio,
     })) {
       const src = archive.source;
       // only single files resume and skip when unchanged: a maildir's own stat does not change when mail arrives
@@ -224,7 +265,11 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       };
       let batch: RawMessage[] = [];
       let read = 0;
-      for await (const raw of archive.messages) {
+      let readFailed = false;
+      for await (const raw of untilReadFails(archive.messages, (reason) => {
+        readFailed = true;
+        unreadable(src, reason);
+      })) {
         read++;
         batch.push(raw);
         if (batch.length >= batchSize) {
@@ -235,10 +280,12 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       }
       if (batch.length) send(batch);
       while (pending.length) await commit();
-      // a resumed file may rightly have nothing after its resume point; a maildir may be empty
+      // a resumed file may rightly have nothing after its resume point; a maildir may be empty; an unreadable
+      // file is reported as such
       const resumed = !!known && !known.completed && known.resume_offset > 0;
-      if (read === 0 && archive.kind !== 'maildir' && !resumed) summary.emptySources.push(src);
-      if (stat) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
+      if (read === 0 && archive.kind !== 'maildir' && !resumed && !readFailed) summary.emptySources.push(src);
+      // read to its end: unchanged, it is skipped next time; a read that failed is tried again (and reported again)
+      if (stat && !readFailed) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
       opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? archive.bytesRead(), messages: totalMessages });
     }
     await runner.close();

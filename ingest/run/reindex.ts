@@ -1,15 +1,32 @@
 // Full rebuild of the call index and detection, for when watch rules change.
+//
+// Detection reads derived data (threads, series, acceptance). Messages an ingest stored but has not derived yet
+// (it is running, or was killed before its derivation) would make detection see patches without their
+// acceptance: phantom regressions that the next ingest silently dropped (issue 13). So reindex refuses while
+// stored messages wait for derivation, saying why and what to run; the ingest that resumes derives them.
 import type { Db } from '../store/db.ts';
 import type { DeclaredFix } from '../core/model.ts';
 import { Store } from '../store/store.ts';
-import { patchDiffs } from '../store/readers.ts';
+import { patchDiffs, unfinishedSources } from '../store/readers.ts';
 import { parseDiff } from '../core/diff.ts';
 import { indexCalls } from '../core/call-index.ts';
 import { validateWatchRules } from '../../config/watch-rules.ts';
 import { rulesHash } from '../core/watch.ts';
 import { detectAll } from './derive.ts';
 
+/** Why reindex will not run now, or null. */
+export function reindexRefusal(db: Db): string | null {
+  const store = new Store(db);
+  if (store.getMeta('derive.dirty') !== '1') return null;
+  const open = unfinishedSources(db, 3);
+  const where = open.length ? ` (unfinished: ${open.map((s) => `${s.path} at byte ${s.resume_offset}`).join(', ')})` : '';
+  return 'messages were stored that are not derived yet: an ingest is running or was interrupted' + where +
+    '; let it finish, or run `relapse ingest` again on the same paths (it resumes and derives), then reindex';
+}
+
 export function reindex(db: Db, rulesData: unknown, declared: DeclaredFix[] = []) {
+  const refusal = reindexRefusal(db);
+  if (refusal) throw new Error(`reindex refused: ${refusal}`);
   const rules = validateWatchRules(rulesData);
   const hash = rulesHash(rulesData);
   const store = new Store(db);

@@ -87,6 +87,23 @@ function deferredIndexes(db: Db): string[] {
 }
 
 /**
+ * A connection to an existing database on a full disk, for serving reads: a WAL connection wants room for its
+ * shared-memory index (the -shm file) before it reads anything, and on a full disk it fails (SQLITE_IOERR_SHMSIZE).
+ * In exclusive locking mode, set before the first access, SQLite keeps that index in memory instead. The price:
+ * while it is open no other process can use the database (nothing can be written anyway). No migration is run;
+ * writes fail with SQLITE_FULL until there is space again.
+ */
+export function openDbOnFullDisk(file: string): Db {
+  const db = new Database(file, { fileMustExist: true });
+  db.pragma('locking_mode = EXCLUSIVE');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('temp_store = MEMORY');
+  db.prepare('SELECT count(*) FROM sqlite_master').get(); // the first access: takes the lock, proves it reads
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/**
  * Open (creating it when missing) and migrate. A writer also builds indexes a killed bulk load left
  * dropped, unless it is one of that load's own connections (`bulkLoad`). `autocheckpoint: false` leaves the
  * log to another connection's checkpoints (an ingest's workers: the main thread checkpoints).
@@ -94,6 +111,16 @@ function deferredIndexes(db: Db): string[] {
 export function openDb(file: string, opts: { readonly?: boolean; bulkLoad?: boolean; autocheckpoint?: false } = {}): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file, { readonly: opts.readonly ?? false });
+  try {
+    setUp(db, opts);
+  } catch (e) {
+    db.close(); // a connection left open would hold its lock (a full disk fails here: see openDbOnFullDisk)
+    throw e;
+  }
+  return db;
+}
+
+function setUp(db: Db, opts: { readonly?: boolean; bulkLoad?: boolean; autocheckpoint?: false }): void {
   db.pragma('busy_timeout = 10000');
   // Statement journals in memory, not in temporary files: every insert that fires a trigger (the row counts
   // of 0005) opens one, and on disk that made such an insert five times slower (series: 25 us -> 7 us a row)
@@ -106,5 +133,4 @@ export function openDb(file: string, opts: { readonly?: boolean; bulkLoad?: bool
   }
   db.pragma('foreign_keys = ON');
   if (opts.autocheckpoint === false) db.pragma('wal_autocheckpoint = 0');
-  return db;
 }

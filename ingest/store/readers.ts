@@ -9,3 +9,8 @@ export function patchDiffs(db: Db): Iterable<{ messageId: string; diffText: stri
     for (const r of rows) yield { messageId: r.message_id, diffText: r.diff_text };
   })();
 }
+
+/** Archives whose ingest has not completed (running or interrupted), the most recent first. */
+export function unfinishedSources(db: Db, limit: number): { path: string; resume_offset: number }[] {
+  return db.prepare('SELECT path, resume_offset FROM sources WHERE completed = 0 ORDER BY updated_at DESC LIMIT ?').all(limit) as { path: string; resume_offset: number }[];
+}

@@ -6,8 +6,12 @@ import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, Parsed, R
 import type { Posting } from '../core/series.ts';
 import type { Acceptance } from '../core/acceptance.ts';
 import { addressKey } from '../core/address.ts';
+import { sameMessage, type MessageIdentity } from '../core/same-message.ts';
 
 export const now = () => new Date().toISOString();
+
+/** Quarantine reason of a message whose Message-ID is stored with a different message. */
+export const REUSED_ID = 'Message-ID reused with different content';
 
 /** A list of strings as JSON; most lists (tags, references) are empty. */
 const jsonList = (xs: string[]): string => (xs.length ? JSON.stringify(xs) : '[]');
@@ -67,6 +71,7 @@ export class Store {
       insertTrailer: db.prepare('INSERT OR REPLACE INTO trailers (message_id, seq, name, value) VALUES (?, ?, ?, ?)'),
       insertQuarantine: db.prepare(`INSERT OR IGNORE INTO quarantine (reason, source, offset, size, sha256, raw, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      storedIdentity: db.prepare('SELECT from_email AS fromEmail, date, title FROM messages WHERE message_id = ?'),
       deleteCalls: db.prepare('DELETE FROM call_changes WHERE message_id = ?'),
       deleteOrders: db.prepare('DELETE FROM order_changes WHERE message_id = ?'),
       insertCall: db.prepare(`INSERT INTO call_changes (message_id, seq, file, function, path, call, op, line, rule)
@@ -102,10 +107,12 @@ export class Store {
         if (p.ok) {
           const calls = skipIndex ? [] : p.callChanges;
           const orders = skipIndex ? [] : p.orderChanges;
-          if (this.addMessage({ message: p.message, raw, callChanges: calls, orderChanges: orders }, rulesHash, at)) {
+          const added = this.addMessage({ message: p.message, raw, callChanges: calls, orderChanges: orders }, rulesHash, at);
+          if (added === 'new') {
             counts.new++;
             if (p.message.isPatch) counts.patches++;
-          } else counts.duplicate++;
+          } else if (added === 'reused' && this.addQuarantine(REUSED_ID, raw)) counts.quarantined++;
+          else counts.duplicate++;
         } else if (this.addQuarantine(p.reason, raw)) counts.quarantined++;
         else counts.duplicate++;
       });
@@ -115,8 +122,12 @@ export class Store {
     return counts;
   }
 
-  /** Store one parsed message; false when its Message-ID was already stored (a duplicate). */
-  addMessage(s: StoredMessage, rulesHash: string, at = now()): boolean {
+  /**
+   * Store one parsed message: 'new'; 'duplicate' when its Message-ID was already stored with the same message
+   * (../core/same-message.ts); 'reused' when the stored one is a different message (the first is kept, the caller
+   * quarantines this one).
+   */
+  addMessage(s: StoredMessage, rulesHash: string, at = now()): 'new' | 'duplicate' | 'reused' {
     const m = s.message;
     const r = this.stmts.insertMessage.run(
       m.messageId, m.synthetic ? 1 : 0, m.list, m.subject.raw, m.subject.title, jsonList(m.subject.tags), m.subject.version,
@@ -124,7 +135,10 @@ export class Store {
       jsonList(m.references), m.kind, m.isPatch ? 1 : 0, m.saysApplied ? 1 : 0, m.flowedStripped ? 1 : 0, m.changeId,
       m.supersedes, s.raw.source, s.raw.offset, s.raw.bytes.length, at,
     );
-    if (r.changes === 0) return false;
+    if (r.changes === 0) {
+      const stored = this.stmts.storedIdentity.get(m.messageId) as MessageIdentity | undefined;
+      return !stored || sameMessage(stored, { fromEmail: m.from.email, date: m.date, title: m.subject.title }) ? 'duplicate' : 'reused';
+    }
     // raw bytes stored as received: per-message deflate cost more CPU than the whole parse (zlib set-up per call)
     this.stmts.insertBody.run(r.lastInsertRowid, m.ownText, m.diffText, s.raw.bytes);
     m.diff.forEach((f, i) =>
@@ -136,7 +150,7 @@ export class Store {
     if (m.inReplyTo && !m.references.includes(m.inReplyTo)) this.stmts.insertRef.run(m.inReplyTo, m.messageId);
     if (m.isPatch) this.putIndex(m.messageId, s.callChanges, s.orderChanges, rulesHash, true);
     this.stmts.event.run(at, 'message.ingested', m.messageId, JSON.stringify({ subject: m.subject.raw, kind: m.kind }));
-    return true;
+    return 'new';
   }
 
   /** Replace a patch's call and order changes (used at ingest and by reindex). */
@@ -155,7 +169,8 @@ export class Store {
   /** Quarantine an unparseable message; false when the same bytes were quarantined before. */
   addQuarantine(reason: string, raw: RawMessage): boolean {
     const sha = crypto.createHash('sha256').update(raw.bytes).digest('hex');
-    const r = this.stmts.insertQuarantine.run(reason, raw.source, raw.offset, raw.bytes.length, sha, raw.bytes, now());
+    // an over-limit message: its head is kept, its size is the whole message's
+    const r = this.stmts.insertQuarantine.run(reason, raw.source, raw.offset, raw.overLimit?.size ?? raw.bytes.length, sha, raw.bytes, now());
     if (r.changes) this.stmts.event.run(now(), 'message.quarantined', sha.slice(0, 16), JSON.stringify({ reason, source: raw.source, offset: raw.offset }));
     return r.changes > 0;
   }
@@ -352,6 +367,12 @@ export class Store {
       const was = before.get(r.key);
       if (was === undefined) { opened++; this.event('regression.opened', r.key, { fix: r.fixKey, removedBy: r.removedBy }); }
       if (r.status === 'resolved' && was !== 'resolved') { resolved++; this.event('regression.resolved', r.key, { resolvedBy: r.resolvedBy, resolution: r.resolution }); }
+    }
+    // a regression no longer detected (its fix or its removal is gone: other rules, a withdrawn fix) is closed in
+    // the event log too, so that feeds never keep an opened regression that silently vanished
+    for (const key of this.db.prepare("SELECT key FROM regressions WHERE live = 0 AND status != 'resolved'").pluck().all() as string[]) {
+      resolved++;
+      this.event('regression.resolved', key, { resolvedBy: null, resolution: 'withdrawn', reason: 'no longer detected' });
     }
     this.db.prepare('DELETE FROM fixes WHERE live = 0').run();
     this.db.prepare('DELETE FROM regressions WHERE live = 0').run();

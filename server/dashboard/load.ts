@@ -5,7 +5,7 @@ import {
   getMessage, getMessages, getPatch, getPatchDiff, getRegression, getSeries, getThread, health, listCallChanges,
   listRegressions, parseDateParam,
 } from '../data/index.ts';
-import { snapshot } from '../data/common.ts';
+import { snapshot, starMatcher } from '../data/common.ts';
 import { badRequest } from '../plugins/errors.ts';
 import type { Regression } from '../schemas.ts';
 import { CALL_OPS } from '../../ingest/core/model.ts';
@@ -76,15 +76,14 @@ function regressions(db: Db, status: 'open' | 'acknowledged' | 'resolved', f: Re
     cursor = page.nextCursor;
     if (!cursor) break;
   }
+  const callMatches = f.call ? starMatcher(f.call) : null;
   const matches = (r: Regression) =>
     (!f.function || r.fix.function === f.function) &&
     (!f.path || (f.path === 'null' ? r.fix.path === null : r.fix.path === f.path)) &&
-    (!f.call || r.fix.call === f.call || (f.call.includes('*') && new RegExp('^' + f.call.split('*').map(escapeRe).join('.*') + '$').test(r.fix.call))) &&
+    (!callMatches || callMatches(r.fix.call)) &&
     (!f.author || r.removedBy.some((x) => lower(x.author.email).includes(lower(f.author!)) || lower(x.author.name).includes(lower(f.author!))));
   return out.filter(matches).slice(0, max);
 }
-
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function loadOverview(db: Db, q: Query): OverviewData {
   const filters = regressionFilters(q);

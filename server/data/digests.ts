@@ -76,6 +76,16 @@ export function digestHealth(db: Db): DigestHealth {
   return { failures: n.n, lastError: last?.last_error ?? null };
 }
 
+/**
+ * Recipients (normalised addresses) of `week` whose delivery failed and whose back-off has not run out (or who
+ * were given up on): a scheduled run leaves them to the retries, however often the schedule fires.
+ */
+export function backingOff(db: Db, week: string, now: Date): Set<string> {
+  const rows = db.prepare('SELECT recipient FROM digest_failures WHERE week = ? AND (next_attempt_at IS NULL OR next_attempt_at > ?)')
+    .pluck().all(week, now.toISOString()) as string[];
+  return new Set(rows);
+}
+
 /** Failed deliveries whose next attempt is due. */
 export function dueFailures(db: Db, now: Date): { week: string; recipient: string; attempts: number }[] {
   return db.prepare('SELECT week, recipient, attempts FROM digest_failures WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, week, recipient')

@@ -1,10 +1,12 @@
 // The weekly digest on its schedule (croner, UTC; default Monday 08:00). Each run sends the last complete
 // week to every configured recipient that has not had it (digests_sent keeps that across restarts and
 // servers). On start, a run that was due this week but missed (server down at the time) is caught up.
-// Failed deliveries are retried when their back-off time comes (digest_failures).
+// Failed deliveries are retried when their back-off time comes (digest_failures); a scheduled run skips the
+// recipients still backing off, so a frequent schedule with the SMTP server down does not retry on every tick.
 import { Cron } from 'croner';
 import type { AppContext } from '../context.ts';
 import { lastCompleteWeek, weekOf } from './iso-week.ts';
+import { backingOff } from '../data/digests.ts';
 import { retryFailures, sendDigest, type SendOptions } from './send.ts';
 
 export interface ScheduleOptions extends Pick<SendOptions, 'transport' | 'smtpUrl' | 'retryBaseMs' | 'attempts' | 'retryDelaysMs'> {
@@ -71,7 +73,10 @@ export function startDigestSchedule(ctx: AppContext, opts: ScheduleOptions = {})
     serial('weekly run', async () => {
       if (!settings.digest.recipients.length) return;
       const week = lastCompleteWeek(now());
-      await sendDigest(ctx.db, settings, week, settings.digest.recipients, send);
+      const waiting = backingOff(ctx.db, week.label, now());
+      const due = settings.digest.recipients.filter((r) => !waiting.has(r.email.trim().toLowerCase()));
+      if (due.length < settings.digest.recipients.length) log(`digest ${week.label}: ${settings.digest.recipients.length - due.length} recipient(s) backing off after failed deliveries`);
+      if (due.length) await sendDigest(ctx.db, settings, week, due, send);
     });
   const runRetries = () => serial('retry', () => retryFailures(ctx.db, settings, send));
 

@@ -12,7 +12,7 @@ import { parseIsoWeek } from './iso-week.ts';
 import { composeDigest, filterForRecipient, isEmptyDigest } from './compose.ts';
 import { buildMessage } from './mime.ts';
 import { gatherWeek } from '../data/digest-week.ts';
-import { claim, confirm, dueFailures, recordFailure, release, sentRecord } from '../data/digests.ts';
+import { backingOff, claim, confirm, dueFailures, recordFailure, release, sentRecord } from '../data/digests.ts';
 import type { WeekDigest } from '../data/digest-types.ts';
 
 /** A claim older than this with no Message-ID is taken as a crashed sender's and may be taken over. */

@@ -6,6 +6,12 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError } from '../schemas.ts';
 
+/** Whether an error (SQLite's or the file system's) says the disk (or the database's room to grow) is full. */
+export function isDiskFull(e: unknown): boolean {
+  const code = (e as { code?: string })?.code ?? '';
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'SQLITE_IOERR_SHMSIZE' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR_SHMMAP';
+}
+
 /** An error with an HTTP status, for routes, plugins and the data layer to throw. */
 export class HttpError extends Error {
   constructor(readonly statusCode: number, message: string, readonly headers: Record<string, string> = {}) {
@@ -103,6 +109,12 @@ export function errorHandler(this: unknown, err: FastifyError & { headers?: Reco
     // a long write (an ingest, a reindex) held the database past the busy timeout: worth a retry, not a bug
     req.log.warn({ method: req.method, url: req.url, code: err.code }, 'database busy');
     reply.code(503).header('retry-after', '5').send(errorBody(503, 'the database is busy with a write (an ingest?); retry shortly'));
+    return;
+  }
+  if (isDiskFull(err)) {
+    // the disk (or the database's size limit) is full: nothing the client did; reads still work
+    req.log.error({ method: req.method, url: req.url, code: err.code }, 'disk full');
+    reply.code(503).header('retry-after', '60').send(errorBody(503, 'the disk holding the database is full: the change was not saved; free some space and retry'));
     return;
   }
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;

@@ -75,3 +75,9 @@ export async function registerSecurityHeadersAndRateLimit(app: FastifyInstance, 
     });
   }
 }
+
+/** fastify's trustProxy from config's: a hop count becomes the function proxy-addr takes (trust the first n hops). */
+export function trustedProxies(t: Settings['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof t === 'number') return (_address, hop) => hop < t;
+  return t ?? false;
+}

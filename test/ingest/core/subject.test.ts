@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseSubject } from '../../../ingest/core/subject.ts';
+import { MAX_TAGS, parseSubject } from '../../../ingest/core/subject.ts';
 
 type Expect = { title: string; tags: string[]; version?: number; index?: number | null; total?: number | null; isReply?: boolean };
 
@@ -60,5 +60,25 @@ describe('parseSubject', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+// Issue 13 item 8: 100,000 distinct `[tag]`s took 17 s for one subject (a tag list searched once per tag).
+describe('a subject with a hostile number of tags', () => {
+  const N = 100_000;
+  it('is read through in linear time and keeps only the first MAX_TAGS tags', () => {
+    const many = Array.from({ length: N }, (_, i) => `[t${i}]`).join('') + '[PATCH v3 2/7] x: y';
+    const oneBracket = '[' + Array.from({ length: N }, (_, i) => `t${i}`).join(' ') + ' v3 2/7] x: y';
+    for (const s of [many, oneBracket]) {
+      const t0 = performance.now();
+      const r = parseSubject(s);
+      // generous: the quadratic reading took seconds here; the linear one takes tens of milliseconds
+      expect(performance.now() - t0).toBeLessThan(1500);
+      expect(r.tags).toHaveLength(MAX_TAGS);
+      expect(r.tags.slice(0, 3)).toEqual(['T0', 'T1', 'T2']);
+      expect(r).toMatchObject({ title: 'x: y', version: 3, index: 2, total: 7 });
+    }
+    // repeated tags are one tag, whatever their number
+    expect(parseSubject('[PATCH]'.repeat(N) + ' x').tags).toEqual(['PATCH']);
   });
 });
