@@ -861,7 +861,12 @@ function ownTextOf(lines: string[], diff: string): string {
     if (isQuoted(line)) continue;
     if (line === '-- ' || line === '--') break;
     if (diffStart !== null && line === diffStart) break;
-    if (ORIGINAL_MESSAGE_RE.test(line)) break;
+    // "----- Original Message -----" above the whole original ends the own text; above quoted lines
+    // (answers written between them) it is only a marker
+    if (ORIGINAL_MESSAGE_RE.test(line)) {
+      if (nextContentIsQuoted(lines, i + 1)) continue;
+      break;
+    }
     // every attribution form ends in a colon
     if (line.includes(':') && ATTRIBUTION_RE.test(line) && (line.startsWith('On ') || nextContentIsQuoted(lines, i + 1))) {
       // a two-line "On <date>, <long name>\n<address> wrote:"
