@@ -1,5 +1,6 @@
 // Domain types shared by the pure core (ingest/*) and the edges (store, server).
 // Plain data only: no classes, no I/O handles.
+import type { Notice } from './notice.ts';
 
 /** One message as cut out of an archive, before MIME parsing. */
 export interface RawMessage {
@@ -97,6 +98,8 @@ export interface Message {
   trailers: Trailer[];
   /** the mail's own text says a patch or series was applied */
   saysApplied: boolean;
+  /** what the mail says about patches being taken (reply, b4 thank-you, pull request, bots, stable copy), else null */
+  notice: Notice | null;
   /** format=flowed was stripped before parsing */
   flowedStripped: boolean;
   /** change-id: trailer or header (b4), when present */
@@ -226,3 +229,29 @@ export interface Regression {
   /** patches that add the removed call back anywhere (re-fix candidates) */
   related: string[];
 }
+
+// ---- evidence that a patch was taken (evidence.ts) ---------------------------------------------
+
+/** reply: a maintainer's words; b4-thanks: b4's thank-you; pull-request: named in a pull's shortlog; pull-merged:
+ * pr-tracker-bot says the pull was merged; commit-notice: a commit bot (tip-bot2); stable: a stable copy names the
+ * upstream commit; declared: a user said so (config or API) */
+export type EvidenceKind = 'reply' | 'b4-thanks' | 'pull-request' | 'pull-merged' | 'commit-notice' | 'stable' | 'declared';
+
+/** One piece of evidence that a patch was taken. */
+export interface Evidence {
+  kind: EvidenceKind;
+  /** accepted: in a maintainer's tree; merged: upstream */
+  state: 'accepted' | 'merged';
+  by: Address | null;
+  date: string | null;
+  /** the message that is the evidence */
+  messageId: string | null;
+  tree: string | null;
+  branch: string | null;
+  commit: string | null;
+  url: string | null;
+}
+
+/** proposed: nothing says it was taken; accepted: in a maintainer's tree; merged: upstream; superseded: a newer
+ * version was posted and this one was not taken */
+export type PatchState = 'proposed' | 'accepted' | 'merged' | 'superseded';

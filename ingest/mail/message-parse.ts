@@ -35,6 +35,7 @@ import { extractDiff, parseDiff } from '../core/diff.ts';
 import { parseSubject } from '../core/subject.ts';
 import { changeIdOf, parseTrailers, supersedesOf } from '../core/trailers.ts';
 import { saysApplied } from '../core/acceptance-text.ts';
+import { readNotice } from '../core/notice.ts';
 import { parseMailDate } from '../core/mail-date.ts';
 
 export interface ParseOptions {
@@ -786,6 +787,7 @@ function build(raw: RawMessage, opts: ParseOptions, mime: Mime, flowedStripped: 
     diff,
     trailers: parseTrailers(trailerSource),
     saysApplied: saysApplied(own),
+    notice: readNotice({ kind, isPatch, title: subject.title, from, ownText: own }),
     flowedStripped,
     changeId: headerToken(field(head, 'x-change-id')) ?? (CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
     supersedes: firstId(field(head, 'supersedes'), false) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),

@@ -8,6 +8,7 @@ import { threadMessages } from '../core/threader.ts';
 import { findSeries, type MessageHead } from '../core/series.ts';
 import { answeredBy, findAcceptances, type ReplyHead } from '../core/acceptance.ts';
 import { detectRegressions } from '../core/fix-rules.ts';
+import { deriveEvidence } from './derive-evidence.ts';
 
 const NO_STRINGS: string[] = [];
 
@@ -91,6 +92,7 @@ export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
 function finishDerivation(db: Db, store: Store, declared: DeclaredFix[], structure: () => StructureCounts): DeriveResult {
   store.setMeta('derive.dirty', '1');
   const counts = structure();
+  deriveEvidence(db);
   const detection = detectAll(db, store, declared);
   store.setMeta('detect.declared', JSON.stringify(declared));
   store.setMeta('derive.dirty', '0');
@@ -115,10 +117,11 @@ export function deriveNew(db: Db, declared: DeclaredFix[] = [], maxShare = 0.2):
     store.setMeta('derive.dirty', '1');
     const scope = fresh.length ? scopeOf(db, fresh) : null;
     const structure = scope ? deriveStructure(db, store, scope) : { threads: 0, series: 0, accepted: 0 };
+    const reaccepted = deriveEvidence(db); // a pull request or a bot may name patches outside the scope
     // the rules read watched patches, their series and acceptance, and the declared fixes: when the scope
     // holds no watched patch and the declarations stand, their conclusions stand too
     const declaredNow = JSON.stringify(declared);
-    const detection = (scope && touchesWatched(db, scope.messages)) || store.getMeta('detect.declared') !== declaredNow
+    const detection = (scope && touchesWatched(db, scope.messages)) || touchesWatched(db, reaccepted) || store.getMeta('detect.declared') !== declaredNow
       ? detectAll(db, store, declared)
       : storedDetection(db);
     store.setMeta('detect.declared', declaredNow);

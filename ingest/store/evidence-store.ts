@@ -1,0 +1,117 @@
+// The SQL of evidence derivation: the notices and the heads evidence is resolved against, read; the evidence
+// table and the `accepted` columns it fills, written (only rows that differ).
+import type { Db } from './db.ts';
+import type { Evidence } from '../core/model.ts';
+import type { Notice } from '../core/notice.ts';
+import type { EvidenceLookup, NoticeHead, PostedHead, TargetedEvidence } from '../core/evidence.ts';
+import { strongest } from '../core/evidence.ts';
+import { normaliseTitle } from '../core/series.ts';
+
+const NO_STRINGS: string[] = [];
+const strings = (json: string): string[] => (json === '[]' ? NO_STRINGS : (JSON.parse(json) as string[]));
+const COPY_KINDS = new Set(['stable', 'commit-notice']);
+
+/** Every message's notice, with what is needed to place it. */
+export function readNotices(db: Db): NoticeHead[] {
+  const rows = db.prepare(`SELECT message_id, from_name, from_email, date, in_reply_to, refs, notice FROM messages
+    WHERE notice IS NOT NULL`).raw(true).all() as [string, string, string, string | null, string | null, string, string][];
+  return rows.map(([messageId, name, email, date, inReplyTo, refs, notice]) => ({
+    messageId, from: { name, email }, date, inReplyTo, references: strings(refs), notice: JSON.parse(notice) as Notice,
+  }));
+}
+
+type HeadRow = [string, string, string, string, string | null, string | null, string, number, string, number | null, number | null, string | null];
+const HEAD_COLS = 'message_id, title, from_name, from_email, date, in_reply_to, refs, is_patch, kind, idx, series_id, notice';
+
+function toHead([messageId, title, name, email, date, inReplyTo, refs, isPatch, kind, index, seriesId, notice]: HeadRow): PostedHead {
+  const copy = !!notice && COPY_KINDS.has((JSON.parse(notice) as Notice).kind);
+  return { messageId, title, from: { name, email }, date, inReplyTo, references: strings(refs), isPatch: !!isPatch, kind, index, seriesId, copy };
+}
+
+/**
+ * Look-ups over the stored patches and covers (read once: a pull request or a stable copy is matched by title
+ * across the archive), and any other message by id.
+ */
+export function evidenceLookup(db: Db): EvidenceLookup & { postings: PostedHead[] } {
+  const postings = (db.prepare(`SELECT ${HEAD_COLS} FROM messages WHERE is_patch = 1 OR kind = 'cover'`).raw(true).all() as HeadRow[]).map(toHead);
+  const byId = new Map<string, PostedHead>();
+  const bySeries = new Map<number, PostedHead[]>();
+  const byTitle = new Map<string, PostedHead[]>();
+  for (const p of postings) {
+    byId.set(p.messageId, p);
+    if (p.seriesId != null) {
+      let l = bySeries.get(p.seriesId);
+      if (!l) bySeries.set(p.seriesId, (l = []));
+      l.push(p);
+    }
+    if (p.isPatch) {
+      const t = normaliseTitle(p.title);
+      let l = byTitle.get(t);
+      if (!l) byTitle.set(t, (l = []));
+      l.push(p);
+    }
+  }
+  const one = db.prepare(`SELECT ${HEAD_COLS} FROM messages WHERE message_id = ?`).raw(true);
+  return {
+    postings,
+    head: (id) => {
+      const p = byId.get(id);
+      if (p) return p;
+      const r = one.get(id) as HeadRow | undefined;
+      return r ? toHead(r) : undefined;
+    },
+    members: (seriesId) => bySeries.get(seriesId) ?? [],
+    titled: (t) => byTitle.get(t) ?? [],
+  };
+}
+
+type AcceptedCols = [string | null, string | null, string | null, string | null];
+const colsOf = (e: Evidence | null | undefined): AcceptedCols =>
+  e ? [e.messageId, e.by?.name ?? '', e.by?.email ?? '', e.date] : [null, null, null, null];
+const same = (a: AcceptedCols, b: AcceptedCols) => a.every((x, i) => x === b[i]);
+
+/**
+ * Replace the evidence table with `rows` (sorted by target, strongest first), and set the `accepted` columns of
+ * patches and series from the strongest evidence: a patch's own; a series' when its cover was taken as a whole
+ * or every patch of it was. Returns the Message-IDs whose `accepted` changed.
+ */
+export function writeEvidence(db: Db, rows: TargetedEvidence[], postings: PostedHead[]): Set<string> {
+  db.prepare('DELETE FROM evidence').run();
+  const ins = db.prepare(`INSERT OR IGNORE INTO evidence (target, kind, message_id, state, rank, by_name, by_email, date, tree, branch,
+    commit_id, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const of = new Map<string, TargetedEvidence[]>();
+  for (const e of rows) {
+    let l = of.get(e.target);
+    if (!l) of.set(e.target, (l = []));
+    ins.run(e.target, e.kind, e.messageId ?? '', e.state, l.length, e.by?.name ?? null, e.by?.email ?? null, e.date, e.tree, e.branch, e.commit, e.url);
+    l.push(e);
+  }
+  // messages: patches and covers
+  const changed = new Set<string>();
+  const current = new Map((db.prepare(`SELECT message_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM messages
+    WHERE accepted_message IS NOT NULL`).raw(true).all() as [string, ...AcceptedCols][]).map(([id, ...c]) => [id, c as AcceptedCols]));
+  const upd = db.prepare('UPDATE messages SET accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE message_id = ?');
+  // patches carry `accepted`; a cover's stands on its series row
+  const isPosting = new Set(postings.filter((p) => p.isPatch).map((p) => p.messageId));
+  const want = new Map<string, AcceptedCols>();
+  for (const [target, evs] of of) if (isPosting.has(target)) want.set(target, colsOf(evs[0]));
+  for (const [id, cols] of want) {
+    if (!same(cols, current.get(id) ?? colsOf(null))) { upd.run(...cols, id); changed.add(id); }
+  }
+  for (const [id] of current) if (!want.has(id) && isPosting.has(id)) { upd.run(...colsOf(null), id); changed.add(id); }
+  // series
+  const members = new Map<number, PostedHead[]>();
+  for (const p of postings) if (p.seriesId != null) (members.get(p.seriesId) ?? members.set(p.seriesId, []).get(p.seriesId)!).push(p);
+  const series = db.prepare('SELECT id, cover, accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM series').raw(true)
+    .all() as [number, string | null, ...AcceptedCols][];
+  const updSeries = db.prepare('UPDATE series SET accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE id = ?');
+  for (const [id, cover, ...cur] of series) {
+    const patches = (members.get(id) ?? []).filter((p) => p.isPatch);
+    const coverEv = cover ? of.get(cover) : undefined;
+    const all = patches.length > 0 && patches.every((p) => of.has(p.messageId));
+    const best = coverEv?.length ? coverEv[0] : all ? strongest(patches.map((p) => of.get(p.messageId)![0])) : null;
+    const cols = colsOf(best);
+    if (!same(cols, cur as AcceptedCols)) updSeries.run(...cols, id);
+  }
+  return changed;
+}
