@@ -9,8 +9,8 @@
 //   (else the newest posting of that title), each with its commit.
 // - A pull request accepts, for each shortlog entry, the newest posting of that title by that author before the
 //   pull; pr-tracker-bot's answer to the pull makes those patches merged upstream, with the merge commit.
-// - A commit bot's notice (tip-bot2) accepts the patch it answers when the titles agree, else the newest posting
-//   of its title by its author; a stable posting ("commit <sha> upstream.") makes the original posting of its
+// - A commit bot's notice (tip-bot2) accepts the patch it answers when the titles or the authors agree (a
+//   committer may edit the title), else the newest posting of its title by its author; a stable posting ("commit <sha> upstream.") makes the original posting of its
 //   title merged upstream.
 // State: merged (upstream) when any evidence says so, accepted when any says it is in a maintainer's tree,
 // superseded when a newer version exists and this one was not taken, else proposed. The strongest evidence
@@ -192,7 +192,8 @@ export function findEvidence(notices: readonly NoticeHead[], look: EvidenceLooku
       case 'commit-notice': {
         const title = normaliseTitle(no.title);
         const up = n.inReplyTo ? look.head(n.inReplyTo) : undefined;
-        const p = up && up.isPatch && !up.copy && normaliseTitle(up.title) === title
+        // the bot answers the posting it committed: the committer may have edited the title, not the author
+        const p = up && up.isPatch && !up.copy && (normaliseTitle(up.title) === title || (!!no.author && sameAuthor(up.from, no.author)))
           ? up
           : newest(look.titled(title), n.date, (x) => !no.author || sameAuthor(x.from, no.author));
         if (p) add(p, n, 'commit-notice', { tree: no.tree, branch: no.branch, commit: no.commit, url: no.url });
