@@ -319,6 +319,7 @@ export const FixSchema = Type.Object(
     introducedBy: Nullable(ref(MessageRefSchema)),
     history: Type.Array(ref(FixEventSchema)),
     declared: Type.Boolean({ description: 'declared by a user (config or API) rather than found in an accepted patch' }),
+    evidence: Type.Array(ref(EvidenceSchema), { description: 'what says the fix was taken: its introducing patch\'s evidence (strongest first), and the declaration' }),
     movedFrom: Nullable(Type.Integer({ description: 'id of the fix this one was moved from' })),
     movedTo: Nullable(Type.Integer({ description: 'id of the fix this one moved to' })),
   },
@@ -356,6 +357,8 @@ export const RemovalSchema = Type.Object(
     author: ref(AddressSchema),
     version: Type.Integer({ description: 'version of the series the removing patch was posted in' }),
     seriesId: Nullable(Type.Integer()),
+    state: Type.Optional(ref(PatchStateSchema)),
+    evidence: Type.Optional(Type.Array(ref(EvidenceSchema), { description: 'what says the removing patch was taken (a merged removal is the urgent case)' })),
   },
   { $id: 'Removal' },
 );
