@@ -17,6 +17,7 @@
 //   series", "patches 1-3", "the first 10 patches"), not another one ("a patch that generalizes it", "makedumpfile");
 // - sense is taking, not applying onto a base to try it: no tester's words in the sentence (tested, boots, works,
 //   fails, locally, cleanly ...) and no release as the target ("applied your patches to 5.4.17").
+// A past act of the speaker's before the taking counts too ("Fixed that up before applying it").
 // Quoted lines, attribution lines, signatures and mailing-list footers are not the author's words.
 // Scope: the answered patch or series, or only the patches the sentence names ("applied 1-3", "queued 4-11",
 // "the first 10 patches", "patches 2 and 4"), minus those it excepts ("apart from patches 6 and 7").
@@ -41,7 +42,7 @@ export interface AcceptanceStatement {
 
 const ACT_RE = /\b(applied|queued|merged|pulled|pushed|committed|picked|taken|took)\b/gi;
 const ACT_END_RE = /\S+$/;
-const ACT_WORD_RE = /\b(?:applied|queued|merged|pulled|pushed|committed|picked|taken|took)\b/i;
+const ACT_WORD_RE = /\b(?:applied|queued|merged|pulled|pushed|committed|picked|taken|took|applying|queueing|queuing|merging|committing)\b/i;
 
 // the clause before the verb is cut at the last clause boundary
 const BOUNDARY_RE = /(?:[,;:(]|\s--?\s|\s(?:and|but|so|then|also)\s)/gi;
@@ -61,6 +62,8 @@ const OBJECT_OK_RE = new RegExp(
   `^(?:(?:it|this|that|them|these|those|both|all)\\b|(?:${DETERMINER}\\s+)(?:[\\w-]+\\s+){0,3}?${PATCH_NOUN}\\b|${PATCH_NOUN}\\s+#?\\d|(?:patch(?:es)?\\s+)?#?\\d+\\s*(?:-|–|to|through|,|and)\\s*#?\\d+|v\\d+\\b|(?:up|in|out)\\b|(?:to|into|in|on|for|via|through|as|with|here|now|already|separately|locally|upstream|thanks|thank|,|\\.|!|:|\\(|\\[|$))`,
   'i',
 );
+const GERUND_RE =
+  /^(?:i(?:'ve|\s+have)?\s+)?(?:\w+ed)\b[^,;:]*?\bbefore\s+(?:applying|queueing|queuing|merging|committing|pushing|picking)\s+(?:it|this|them|these|the\s+(?:patch|series|change)\w*|your\s+\w+)\b/i;
 // the speaker tried the patch rather than took it
 const TESTER_RE =
   /(?<![\w/:.-])(?:test(?:s|ed|ing)?|tried|boots?|booted|booting|works?|worked|working|fails?|failed|failures?|breaks?|broke|builds?|built|compiles?|compiled|reproduc\w*|cleanly|clearly|locally|successfully|smoothly|conflicts?|problem\s+solved|disappeared|gone|for\s+me|hunk|offsets?|fuzz)(?![\w/-])/i;
@@ -68,9 +71,9 @@ const TESTER_RE =
 const ONTO_RELEASE_RE = /^(?:[^,.;]*?\s)?(?:to|on|onto|against|on\s+top\s+of)\s+(?:the\s+)?(?:linux[- ]?|kernel\s+|v)?\d+\.\d+/i;
 // history, not the act: "was merged upstream long ago", "is merged already", "merged into v4.20-rc2"
 const HISTORY_RE = /\b(?:ago|already|upstream|mainline|long\s+time|years?|back\s+in)\b|^\s*(?:into|in)\s+(?:v|linux[- ]?)?\d+\.\d+/i;
-// a later retraction by the speaker
+// a retraction by the speaker: "I dropped it again", "so I've reverted the patch", "Dropped."
 const RETRACT_RE =
-  /(?:^|[.!;,]\s*|\b(?:but|so|and|then|now)\s+)(?:i(?:'ve|\s+have)?\s+|we(?:'ve|\s+have)?\s+)?(?:just\s+|now\s+|since\s+)?(?:dropped|reverted|unapplied|un-applied|backed\s+(?:it\s+)?out|removed\s+it)\b/i;
+  /\b(?:i|we)(?:'ve|'d|\s+have|\s+had)?\s+(?:\w+\s+)?(?:dropped|reverted|unapplied|un-applied|backed\s+out|removed)\s+(?:it|this|them|that|these|the\s+(?:patch|series|change)\w*|your\s+\w+)\b|(?:^|[.!;]\s+)(?:dropped|reverted|unapplied)\b/i;
 const NUMBER_WORDS: Record<string, number> = { two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12 };
 
 // "On Mon, 1 Jun 2009, X wrote:", "X <x@y> writes:", "Quoting X (date):"
@@ -118,6 +121,9 @@ export function saysApplied(ownText: string): boolean {
 /** Where in the sentence the stated act's verb ends, or null when no clause of it states one. */
 function statedAct(sentence: string): number | null {
   if (/\?\s*$/.test(sentence) || TESTER_RE.test(sentence)) return null;
+  // a past act of the speaker's before taking it: "Fixed that up before applying it", "I reworded it before queueing it"
+  const gerund = GERUND_RE.exec(sentence.replace(POLITE_RE, ''));
+  if (gerund) return sentence.length - sentence.replace(POLITE_RE, '').length + gerund.index + gerund[0].length;
   ACT_RE.lastIndex = 0;
   for (let m = ACT_RE.exec(sentence); m; m = ACT_RE.exec(sentence)) {
     const verb = m[1].toLowerCase();
