@@ -22,3 +22,6 @@ CREATE TABLE evidence (
 ) WITHOUT ROWID;
 CREATE INDEX evidence_message ON evidence(message_id);
 CREATE INDEX evidence_state ON evidence(state, target);
+-- A database with messages in it reads their notices from their own text at its next derivation; a new one has
+-- nothing to read.
+INSERT INTO meta (key, value) SELECT 'evidence.notices', '1' WHERE NOT EXISTS (SELECT 1 FROM messages);

@@ -25,8 +25,6 @@ export interface PostedHead {
   title: string;
   from: Address;
   date: string | null;
-  inReplyTo: string | null;
-  references: string[];
   isPatch: boolean;
   kind: string;
   index: number | null;

@@ -2,7 +2,7 @@
 // table and the `accepted` columns it fills, written (only rows that differ).
 import type { Db } from './db.ts';
 import type { Evidence } from '../core/model.ts';
-import type { Notice } from '../core/notice.ts';
+import { readNotice, type Notice } from '../core/notice.ts';
 import type { EvidenceLookup, NoticeHead, PostedHead, TargetedEvidence } from '../core/evidence.ts';
 import { strongest } from '../core/evidence.ts';
 import { normaliseTitle } from '../core/series.ts';
@@ -10,6 +10,30 @@ import { normaliseTitle } from '../core/series.ts';
 const NO_STRINGS: string[] = [];
 const strings = (json: string): string[] => (json === '[]' ? NO_STRINGS : (JSON.parse(json) as string[]));
 const COPY_KINDS = new Set(['stable', 'commit-notice']);
+
+const BACKFILLED = 'evidence.notices';
+
+/**
+ * Notices for messages stored before notices were read (a database migrated to 0010 with messages in it; a new
+ * one is marked done by the migration): read once from their own text. Only mail whose text names a way of
+ * taking a patch is read.
+ */
+export function backfillNotices(db: Db): number {
+  if (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(BACKFILLED) === '1') return 0;
+  const rows = db.prepare(`SELECT m.message_id, m.kind, m.is_patch, m.title, m.from_name, m.from_email, b.own_text FROM messages m
+    JOIN message_bodies b ON b.id = m.id WHERE m.notice IS NULL AND (b.own_text LIKE '%appl%' OR b.own_text LIKE '%queue%'
+      OR b.own_text LIKE '%merge%' OR b.own_text LIKE '%pull%' OR b.own_text LIKE '%push%' OR b.own_text LIKE '%pick%'
+      OR b.own_text LIKE '%commit%' OR b.own_text LIKE '%took%' OR b.own_text LIKE '%taken%')`).raw(true).iterate() as Iterable<[string, string, number, string, string, string, string]>;
+  const found: [string, string][] = [];
+  for (const [id, kind, isPatch, title, name, email, ownText] of rows) {
+    const n = readNotice({ kind, isPatch: !!isPatch, title, from: { name, email }, ownText });
+    if (n) found.push([JSON.stringify(n), id]);
+  }
+  const upd = db.prepare('UPDATE messages SET notice = ? WHERE message_id = ?');
+  for (const f of found) upd.run(...f);
+  db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(BACKFILLED, '1');
+  return found.length;
+}
 
 /** Every message's notice, with what is needed to place it. */
 export function readNotices(db: Db): NoticeHead[] {
@@ -20,12 +44,13 @@ export function readNotices(db: Db): NoticeHead[] {
   }));
 }
 
-type HeadRow = [string, string, string, string, string | null, string | null, string, number, string, number | null, number | null, string | null];
-const HEAD_COLS = 'message_id, title, from_name, from_email, date, in_reply_to, refs, is_patch, kind, idx, series_id, notice';
+type HeadRow = [string, string, string, string, string | null, number, string, number | null, number | null, string | null];
+// a copy (stable posting, commit bot) is told by its notice's kind, read without parsing the JSON
+const HEAD_COLS = `message_id, title, from_name, from_email, date, is_patch, kind, idx, series_id,
+  CASE WHEN notice IS NULL THEN NULL ELSE json_extract(notice, '$.kind') END`;
 
-function toHead([messageId, title, name, email, date, inReplyTo, refs, isPatch, kind, index, seriesId, notice]: HeadRow): PostedHead {
-  const copy = !!notice && COPY_KINDS.has((JSON.parse(notice) as Notice).kind);
-  return { messageId, title, from: { name, email }, date, inReplyTo, references: strings(refs), isPatch: !!isPatch, kind, index, seriesId, copy };
+function toHead([messageId, title, name, email, date, isPatch, kind, index, seriesId, noticeKind]: HeadRow): PostedHead {
+  return { messageId, title, from: { name, email }, date, isPatch: !!isPatch, kind, index, seriesId, copy: !!noticeKind && COPY_KINDS.has(noticeKind) };
 }
 
 /**

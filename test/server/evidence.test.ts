@@ -12,6 +12,7 @@ import { readWatchRulesData } from '../../config/watch-rules.ts';
 import { formatMboxrd } from '../../ingest/archive/mbox-reader.ts';
 import { openDb, type Db } from '../../ingest/store/db.ts';
 import { ingestPaths } from '../../ingest/run/pipeline.ts';
+import { deriveAll } from '../../ingest/run/derive.ts';
 import { buildApp } from '../../server/app.ts';
 import { makeContext } from '../../server/serve.ts';
 
@@ -182,5 +183,25 @@ describe('evidence on the dashboard and in the digest', () => {
     const eml = await app.inject('/api/digest/2020-W18.eml');
     const text = eml.body.replace(/=\r?\n/g, ''); // quoted-printable soft breaks
     expect(text).toContain('Removal taken: applied by Joerg Roedel to iommu (x86/amd), 2020-05-03, commit abcdef123456 https://git.kernel.org/joro/c/abcdef123456');
+  });
+});
+
+describe('evidence derivation', () => {
+  const rows = () => db.prepare('SELECT * FROM evidence ORDER BY target, kind, message_id').all();
+
+  it('deriving again changes nothing', () => {
+    const before = rows();
+    expect(before.length).toBeGreaterThan(10);
+    deriveAll(db);
+    expect(rows()).toEqual(before);
+  });
+
+  it('a database stored before notices were read gets them from the messages\' own text', async () => {
+    const before = rows();
+    db.prepare('UPDATE messages SET notice = NULL').run();
+    db.prepare("DELETE FROM meta WHERE key = 'evidence.notices'").run();
+    deriveAll(db);
+    expect(rows()).toEqual(before);
+    expect((await get('/api/patches?state=merged')).items).toHaveLength(4);
   });
 });

@@ -13,7 +13,7 @@ const qian = { name: 'Qian Cai', email: 'cai@lca.pw' };
 const other = { name: 'Someone Else', email: 'else@example.org' };
 
 const patch = (id: string, p: Partial<PostedHead> = {}): PostedHead => ({
-  messageId: id, title: id, from: ada, date: '2020-04-01T00:00:00.000Z', inReplyTo: null, references: [], isPatch: true, kind: 'patch',
+  messageId: id, title: id, from: ada, date: '2020-04-01T00:00:00.000Z', isPatch: true, kind: 'patch',
   index: null, seriesId: null, copy: false, ...p,
 });
 
