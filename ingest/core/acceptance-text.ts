@@ -40,9 +40,9 @@ export interface AcceptanceStatement {
   sentence: string;
 }
 
-const ACT_RE = /\b(applied|queued|merged|pulled|pushed|committed|picked|taken|took)\b/gi;
+const ACT_RE = /\b(applied|queued|merged|pulled|pushed|committed|picked|taken|took|added)\b/gi;
 const ACT_END_RE = /\S+$/;
-const ACT_WORD_RE = /\b(?:applied|queued|merged|pulled|pushed|committed|picked|taken|took|applying|queueing|queuing|merging|committing)\b/i;
+const ACT_WORD_RE = /\b(?:applied|queued|merged|pulled|pushed|committed|picked|taken|took|added|applying|queueing|queuing|merging|committing)\b/i;
 
 // the clause before the verb is cut at the last clause boundary
 const BOUNDARY_RE = /(?:[,;:(]|\s--?\s|\s(?:and|but|so|then|also)\s)/gi;
@@ -56,7 +56,11 @@ const AUX_RE = /(?:(?:^|\s+)(?:is|are|was|were|has\s+been|have\s+been|had\s+been
 const PATCH_NOUN = '(?:patch(?:es|set|series)?|series|change(?:set)?s?|fix(?:es)?|commits?|stuff|version|v\\d+|one|ones|bits|work|cleanups?|updates?|all|both|rest|two|three|four|five|six|seven|eight|nine|ten|\\d{1,3})';
 const DETERMINER = '(?:the|this|that|these|those|your|his|her|their|both|all|first|last|whole|entire|above|remaining|rest)';
 // a patch as passive subject: "the patch", "your patch", "series", "it", "this", "stuff", "both"
-const PASSIVE_SUBJECT_RE = new RegExp(`^(?:(?:${DETERMINER}|\\w+'s)\\s+)*(?:[\\w-]+\\s+){0,2}?${PATCH_NOUN}$|^(?:it|this|they|these|both|all|the\\s+lot)$`, 'i');
+const NUMBERS = '#?\\d{1,3}(?:\\s*(?:-|–|to|through|,|and|&)\\s*#?\\d{1,3})*';
+const PASSIVE_SUBJECT_RE = new RegExp(
+  `^(?:(?:${DETERMINER}|\\w+'s)\\s+)*(?:[\\w-]+\\s+){0,2}?${PATCH_NOUN}$|^(?:it|this|they|these|both|all|the\\s+lot)$|^(?:patch(?:es)?\\s+)?${NUMBERS}$`, 'i');
+// "added the patch (titled ...) to my driver-core tree"
+const ADDED_RE = /^\s+(?:the|this|that|your|these|both)\s+(?:[\w-]+\s+){0,2}?(?:patch(?:es)?|series|commits?|fix(?:es)?)\b[^.;]*?\b(?:to|into)\s+(?:my|the|our)?\s*(?:[\w./:-]+\s+){1,3}(?:tree|branch|queue|repo(?:sitory)?)\b/i;
 // the object after the verb, when the speaker is the subject
 const OBJECT_OK_RE = new RegExp(
   `^(?:(?:it|this|that|them|these|those|both|all)\\b|(?:${DETERMINER}\\s+)(?:[\\w-]+\\s+){0,3}?${PATCH_NOUN}\\b|${PATCH_NOUN}\\s+#?\\d|(?:patch(?:es)?\\s+)?#?\\d+\\s*(?:-|–|to|through|,|and)\\s*#?\\d+|v\\d+\\b|(?:up|in|out)\\b|(?:to|into|in|on|for|via|through|as|with|here|now|already|separately|locally|upstream|thanks|thank|,|\\.|!|:|\\(|\\[|$))`,
@@ -101,6 +105,10 @@ export function readAcceptance(ownText: string): AcceptanceStatement | null {
     const rest = sents.slice(i + 1).join(' ');
     if (RETRACT_RE.test(s.slice(at)) || RETRACT_RE.test(rest)) return null;
     found = { ...scopeOf(s.slice(at)), ...treeOf(s.slice(at)), commit: null, url: null, sentence: s };
+    // "Patches 1-3 applied": the words before the verb name the patches
+    const before = new RegExp(`(?:^|[\\s,.:;])(?:patch(?:es)?\\s+)?(${LIST})\\s+(?:(?:is|are|was|were|has|have|been|now|just)\\s+)*$`, 'i')
+      .exec(s.slice(0, at).replace(ACT_END_RE, ''));
+    if (found.indexes === null && before) found.indexes = numbersOf(before[1]);
     // "Series applied", "Both applied", "I have applied this series": the words before the verb name the series
     if (/\b(?:series|patch\s*set|patchset|both|all|whole\s+lot)\s+(?:(?:is|are|was|were|has|have|been|now|just)\s+)*$/i.test(s.slice(0, at).replace(ACT_END_RE, ''))) found.series = true;
     // "apart from patches 6 and 7" may come in the next sentence
@@ -135,6 +143,8 @@ function statedAct(sentence: string): number | null {
     // "picked" only as "picked up" / "picked it up"; "taken"/"took" only with a patch as what was taken
     if (verb === 'picked' && !/^\s+(?:(?:it|this|them|these|the\s+\w+)\s+)?up\b/i.test(after)) continue;
     if ((verb === 'taken' || verb === 'took') && !/^\s+(?:it|this|them|these|the\s+(?:patch|series|lot)\w*|your\s+\w+)?\s*(?:in|into|to|via|through|for)\s+(?:my|the|\w+\/|[\w-]+\s+tree)/i.test(after)) continue;
+    // "added" only as "added the patch ... to my tree"
+    if (verb === 'added' && !ADDED_RE.test(after)) continue;
     if (ONTO_RELEASE_RE.test(after)) continue;
     const bare = subject.replace(AUX_RE, '').trim();
     if (bare === '') {
@@ -176,10 +186,10 @@ function numbersOf(list: string): number[] {
   return out;
 }
 
-const LIST = '#?\\d{1,3}(?:\\s*(?:-|–|to|through|,|and|&)\\s*#?\\d{1,3})*';
+const LIST = NUMBERS;
 
 function exceptOf(text: string): number[] {
-  const m = new RegExp(`\\b(?:apart\\s+from|except(?:\\s+for)?|other\\s+than|but\\s+not|minus|without|excluding|save\\s+for)\\s+(?:for\\s+)?(?:the\\s+)?(?:patch(?:es)?\\s+)?(${LIST})`, 'i').exec(text);
+  const m = new RegExp(`\\b(?:apart\\s+from|except(?:\\s+for)?|other\\s+than|(?:all\\s+)?but(?:\\s+not)?|minus|without|excluding|save\\s+for)\\s+(?:for\\s+)?(?:the\\s+)?(?:patch(?:es)?\\s+)?(${LIST})`, 'i').exec(text);
   return m ? numbersOf(m[1]) : [];
 }
 

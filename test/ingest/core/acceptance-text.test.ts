@@ -72,9 +72,11 @@ const CLASSES: { name: string; yes: string[]; no: string[] }[] = [
     name: 'subject: left out, the speaker, or the patch in the passive',
     yes: ['Thanks David,\napplied.', 'Modified and applied.', 'Modified your patch and pushed.', 'The patch was applied to the devel branch.',
       'Thanks Kazu -- the patch is queued for crash-7.2.8:', 'Your patch is queued for makedumpfile v1.6.7.', 'Ok, stuff is queued in tip:x86/boot now.',
-      'So this is applied now to the IOMMU tree.', 'Series applied to net-next, thanks.', 'Fixed that up before applying it, thanks.'],
+      'So this is applied now to the IOMMU tree.', 'Series applied to net-next, thanks.', 'Fixed that up before applying it, thanks.',
+      "I've just added the patch titled x86/kexec: fix to my driver-core git tree", "I've picked this up."],
     no: ['The tail is pushed _before_ the block ID is modified.', 'There are now quite a few changes queued up for v2.',
-      'I have already sent out a cleanup patch, which has been queued for 5.5.', 'Its taken this long to work out your definition.'],
+      'I have already sent out a cleanup patch, which has been queued for 5.5.', 'Its taken this long to work out your definition.',
+      'I added a check for NULL.', "FWIW, I've already merged a fix for this in tip.", 'I picked: "trans_table" for the name.'],
   },
   {
     name: 'polarity: negations and retractions',
@@ -123,6 +125,8 @@ describe('readAcceptance: scope, tree and commit', () => {
     const rest = readAcceptance('Applied the rest of the series, apart from patches 6 and 7.');
     expect(rest).toMatchObject({ indexes: null, series: true, except: [6, 7] });
     expect(readAcceptance('Applied, thanks.')).toMatchObject({ indexes: null, series: false, except: [] });
+    expect(readAcceptance('Patches 1-3 applied, thanks.')?.indexes).toEqual([1, 2, 3]);
+    expect(readAcceptance('Applied all but patch 3, thanks.')).toMatchObject({ series: true, except: [3] });
     // a release is not a patch index
     expect(readAcceptance('Thanks, applied for inclusion in v2.0.20.')?.indexes).toBeNull();
   });
