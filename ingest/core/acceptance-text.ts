@@ -42,6 +42,8 @@ export interface AcceptanceStatement {
 
 const ACT_RE = /\b(applied|queued|merged|pulled|pushed|committed|picked|taken|took|added)\b/gi;
 const ACT_END_RE = /\S+$/;
+const MAX_SENTENCE = 1000;
+const MAX_VERBS = 8;
 const ACT_WORD_RE = /\b(?:applied|queued|merged|pulled|pushed|committed|picked|taken|took|added|applying|queueing|queuing|merging|committing)\b/i;
 
 // the clause before the verb is cut at the last clause boundary
@@ -84,7 +86,7 @@ const NUMBER_WORDS: Record<string, number> = { two: 2, three: 3, four: 4, five: 
 const ATTRIBUTION_RE = /(?:\b(?:wrote|writes|said|schrieb|escribió|a écrit)|^quoting\b.*)\s*:\s*$/i;
 // a mailing-list footer starts with a rule of underscores (mailman) or dashes and a list name
 const FOOTER_RE = /^_{10,}\s*$|^-{5,}\s*original message\s*-{5,}$/i;
-const COMMIT_URL_RE = /(https?:\/\/\S+?\/(?:c|commit|ci|-\/commit)\/(?:\?id=)?([0-9a-f]{7,40}))\b\/?/i;
+const COMMIT_URL_RE = /(https?:\/\/\S{1,300}?\/(?:c|commit|ci|-\/commit)\/(?:\?id=)?([0-9a-f]{7,40}))\b\/?/i;
 const COMMIT_WORD_RE = /\bcommit\s+([0-9a-f]{10,40})\b/i;
 
 /**
@@ -128,12 +130,14 @@ export function saysApplied(ownText: string): boolean {
 
 /** Where in the sentence the stated act's verb ends, or null when no clause of it states one. */
 function statedAct(sentence: string): number | null {
-  if (/\?\s*$/.test(sentence) || TESTER_RE.test(sentence)) return null;
+  // nobody reports taking a patch in a sentence of pages; and each verb costs a pass over the sentence
+  if (sentence.length > MAX_SENTENCE || /\?\s*$/.test(sentence) || TESTER_RE.test(sentence)) return null;
   // a past act of the speaker's before taking it: "Fixed that up before applying it", "I reworded it before queueing it"
   const gerund = GERUND_RE.exec(sentence.replace(POLITE_RE, ''));
   if (gerund) return sentence.length - sentence.replace(POLITE_RE, '').length + gerund.index + gerund[0].length;
   ACT_RE.lastIndex = 0;
-  for (let m = ACT_RE.exec(sentence); m; m = ACT_RE.exec(sentence)) {
+  let verbs = 0;
+  for (let m = ACT_RE.exec(sentence); m && verbs++ < MAX_VERBS; m = ACT_RE.exec(sentence)) {
     const verb = m[1].toLowerCase();
     const after = sentence.slice(m.index + m[0].length);
     const clause = clauseBefore(sentence.slice(0, m.index));

@@ -164,7 +164,7 @@ export interface PatchFacts {
   /** position in the series (1-based), null for a lone patch */
   index: number | null;
   tags: string[];
-  /** set when a reply said the patch (or its series) was applied */
+  /** set from the strongest evidence that the patch (or its series) was taken, when there is any */
   accepted: { by: Address; date: string | null; messageId: string } | null;
   callChanges: CallChange[];
   orderChanges: OrderChange[];

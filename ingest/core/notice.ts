@@ -43,7 +43,7 @@ export interface NoticeInput {
 }
 
 const SHA = '[0-9a-f]{7,40}';
-const PULL_MERGED_RE = /has\s+been\s+merged\s+into\s+(\S+?\/\S+?\.git|torvalds\/linux\.git|mainline)\s*:?\s*(?:\n\s*|\s+)(https?:\/\/\S+)?/i;
+const PULL_MERGED_RE = /has\s+been\s+merged\s+into\s+([\w.-]{1,100}\/[\w./-]{1,200}?\.git|mainline)\s*:?\s*(?:\n\s*|\s+)(https?:\/\/\S{1,500})?/i;
 const COMMIT_ID_RE = new RegExp(`^\\s*Commit-ID:\\s*(${SHA})\\s*$`, 'im');
 const TIP_BRANCH_RE = /following\s+commit\s+has\s+been\s+merged\s+into\s+the\s+(\S+)\s+branch\s+of\s+([\w./-]+?)\s*:/i;
 const GITWEB_RE = /^\s*Gitweb:\s*(https?:\/\/\S+)/im;
@@ -55,7 +55,7 @@ const PULL_HEAD_RE = new RegExp(`for\\s+you\\s+to\\s+fetch\\s+changes\\s+up\\s+t
 const SHORTLOG_HEAD_RE = /^(\S.*?)\s+\((\d+)\):\s*$/;
 const B4_HEAD_RE = /^\s*applied(?:\s+to\s+(\S+?)(?:\s+\(([^)\s]+)\))?)?\s*(?:,\s*thanks!?|[.!])?\s*$/im;
 const B4_ITEM_RE = /^\[(\d+)\/(\d+)\]\s+(.+?)\s*$/;
-const B4_COMMIT_RE = new RegExp(`^\\s+(?:commit:\\s*(${SHA})|(https?:\\/\\/\\S+?\\/(?:c|commit)\\/(?:\\?id=)?(${SHA}))\\S*)\\s*$`, 'i');
+const B4_COMMIT_RE = new RegExp(`^\\s+(?:commit:\\s*(${SHA})|(https?:\\/\\/\\S{1,300}?\\/(?:c|commit)\\/(?:\\?id=)?(${SHA}))\\S{0,300})\\s*$`, 'i');
 
 /** "Name <a@b>" or a bare address as an Address; null for anything else. */
 export function addressOf(text: string): Address | null {

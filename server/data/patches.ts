@@ -69,7 +69,10 @@ export function listPatches(db: Db, f: PatchFilters = {}, page: PageRequest = {}
   }
   matchDates(w, 'm.date', f.since, f.until);
   if (f.author) matchPerson(w, 'm.from_name', 'm.from_email', f.author);
-  if (f.state === 'pending') w.add('NOT EXISTS (SELECT 1 FROM evidence e WHERE e.target = m.message_id)');
+  // merged and accepted through the evidence index; the other states through the state expression
+  if (f.state === 'pending') w.add('m.message_id NOT IN (SELECT target FROM evidence)');
+  else if (f.state === 'merged') w.add("m.message_id IN (SELECT target FROM evidence WHERE state = 'merged')");
+  else if (f.state === 'accepted') w.add("m.message_id IN (SELECT target FROM evidence) AND m.message_id NOT IN (SELECT target FROM evidence WHERE state = 'merged')");
   else if (f.state) w.add(`${PATCH_STATE_SQL} = ?`, f.state);
   if (f.seriesId !== undefined) w.add('m.series_id = ?', f.seriesId);
   if (page.cursor) {
