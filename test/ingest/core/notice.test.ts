@@ -123,3 +123,19 @@ describe('commit notices and stable copies', () => {
     expect(readNotice({ kind: 'patch', isPatch: true, title: 'x', from, ownText: 'This reverts the change of commit 5b7a2b3c9d0e upstream.\n\nSigned-off-by: A <a@b>' })).toBeNull();
   });
 });
+
+describe('hostile text', () => {
+  it('reads megabytes of act words, URLs and shortlog lines in bounded time', () => {
+    const texts = [
+      'Thanks ' + 'applied queued merged and '.repeat(40000),
+      'The pull request has been merged into ' + 'a/'.repeat(200000) + ' x',
+      'Applied. ' + 'https://'.repeat(100000),
+      'I have, '.repeat(50000) + 'applied it.',
+      'Applied, thanks!\n\n' + '[1/2] t\n      https://' + 'a/'.repeat(100000) + '\n',
+    ];
+    const t = Date.now();
+    for (const ownText of texts) readNotice({ kind: 'reply', isPatch: false, title: 't', from, ownText });
+    readNotice({ kind: 'pull', isPatch: false, title: 't', from, ownText: 'are available in the Git repository at:\n\n  git://x y\n\n' + 'A (1):\n      t\n'.repeat(30000) });
+    expect(Date.now() - t).toBeLessThan(5000);
+  });
+});
