@@ -1,4 +1,5 @@
-// Derivation: threads, series, acceptance, then known fixes and regressions, from what is stored.
+// Derivation: threads, series, acceptance and its evidence (derive-evidence.ts), then known fixes and regressions,
+// from what is stored.
 // Reads through SQL, decides through the pure modules, writes through the Store. Running it twice
 // gives the same result, and the result does not depend on the order messages were ingested in.
 import type { Db } from '../store/db.ts';
