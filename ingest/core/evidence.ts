@@ -63,9 +63,10 @@ const STATE_OF: Record<EvidenceKind, 'accepted' | 'merged'> = {
 };
 const time = (d: string | null) => (d ? Date.parse(d) : Number.POSITIVE_INFINITY);
 const email = (a: Address) => a.email.toLowerCase();
-/** names as a shortlog and a From: header may spell them differently: case, accents, punctuation */
+/** names as a shortlog and a From: header may spell them differently: case, accents, punctuation, and a list's
+ * DMARC rewrite ("Ada Bauer via iommu") */
 export const normaliseName = (n: string) =>
-  n.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  n.replace(/\s+via\s+\S+\s*$/i, '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 
 /** Whether `a` is stronger evidence than `b`. */
 export function stronger(a: Evidence, b: Evidence): boolean {

@@ -89,7 +89,7 @@ describe('a pull request and pr-tracker-bot', () => {
     patch('race-v1', { title: 'iommu/amd: Fix race', from: joerg, date: '2020-04-03T00:00:00.000Z' }),
     patch('race-v2', { title: 'iommu/amd: fix race.', from: joerg, date: '2020-04-08T00:00:00.000Z' }),
     patch('race-v3', { title: 'iommu/amd: Fix race', from: joerg, date: '2020-04-20T00:00:00.000Z' }),
-    patch('qian', { title: 'iommu/amd: Fix legacy remapping', from: { name: 'Qian  Cai', email: 'cai@lca.pw' }, date: '2020-04-04T00:00:00.000Z' }),
+    patch('qian', { title: 'iommu/amd: Fix legacy remapping', from: { name: 'Qian  Cai via iommu', email: 'iommu@lists.linux-foundation.org' }, date: '2020-04-04T00:00:00.000Z' }),
     patch('stable-copy', { title: 'iommu/amd: Fix legacy remapping', from: qian, date: '2020-04-06T00:00:00.000Z', copy: true }),
   ];
   const pull = notice('pull', { kind: 'pull-request', tree: 'git://git.kernel.org/pub/scm/linux/kernel/git/joro/iommu.git', branch: 'tags/iommu-fixes', head: 'f00d', shortlog: [
