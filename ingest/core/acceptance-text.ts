@@ -146,7 +146,7 @@ function statedAct(sentence: string): number | null {
     if (FRAME_RE.test(subject) || /^there\b/i.test(subject)) continue;
     // "picked" only as "picked up" / "picked it up"; "taken"/"took" only with a patch as what was taken
     if (verb === 'picked' && !/^\s+(?:(?:it|this|them|these|the\s+\w+)\s+)?up\b/i.test(after)) continue;
-    if ((verb === 'taken' || verb === 'took') && !/^\s+(?:it|this|them|these|the\s+(?:patch|series|lot)\w*|your\s+\w+)?\s*(?:in|into|to|via|through|for)\s+(?:my|the|\w+\/|[\w-]+\s+tree)/i.test(after)) continue;
+    if ((verb === 'taken' || verb === 'took') && !/^\s+(?:it|this|them|these|the\s+(?:patch|series|lot)\w*|your\s+\w+)?\s*(?:in|into|to|via|through|for)\s+(?:my|the|[\w:.-]+\/|[\w-]+\s+tree)/i.test(after)) continue;
     // "added" only as "added the patch ... to my tree"
     if (verb === 'added' && !ADDED_RE.test(after)) continue;
     if (ONTO_RELEASE_RE.test(after)) continue;
@@ -216,7 +216,7 @@ function scopeOf(after: string): Pick<AcceptanceStatement, 'indexes' | 'series' 
 
 /** The tree and branch the words after the verb name: "to powerpc/next", "in tip:x86/boot", "to arm64 (for-next/x)". */
 function treeOf(after: string): { tree: string | null; branch: string | null } {
-  const m = /^\s*(?:(?:it|this|them|these|the\s+\w+|your\s+\w+)\s+)?(?:up\s+)?(?:separately\s+)?(?:to|into|in|on)\s+(?:the\s+|my\s+|our\s+)?([A-Za-z][\w.+/:-]*)(?:\s+\(([\w.+/-]+)\))?/i.exec(after);
+  const m = /^\s*(?:(?:it|this|them|these|the\s+\w+|your\s+\w+)\s+)?(?:(?:up|out)\s+)?(?:separately\s+)?(?:to|into|in|on)\s+(?:the\s+|my\s+|our\s+)?([A-Za-z][\w.+/:-]*)(?:\s+\(([\w.+/-]+)\))?/i.exec(after);
   if (!m || /^v?\d/i.test(m[1])) return { tree: null, branch: null };
   let tree = m[1].replace(/[.:]+$/, '');
   if (/^(?:the|a|my|tree|branch|git|repo|time)$/i.test(tree)) return { tree: null, branch: null };
