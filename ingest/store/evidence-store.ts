@@ -61,7 +61,6 @@ export function evidenceLookup(db: Db): EvidenceLookup & { postings: PostedHead[
   const postings = (db.prepare(`SELECT ${HEAD_COLS} FROM messages WHERE is_patch = 1 OR kind = 'cover'`).raw(true).all() as HeadRow[]).map(toHead);
   const byId = new Map<string, PostedHead>();
   const bySeries = new Map<number, PostedHead[]>();
-  const byTitle = new Map<string, PostedHead[]>();
   for (const p of postings) {
     byId.set(p.messageId, p);
     if (p.seriesId != null) {
@@ -69,13 +68,20 @@ export function evidenceLookup(db: Db): EvidenceLookup & { postings: PostedHead[
       if (!l) bySeries.set(p.seriesId, (l = []));
       l.push(p);
     }
-    if (p.isPatch) {
+  }
+  // titles are indexed when a notice first asks for one (pull requests, bots and stable copies do)
+  let byTitle: Map<string, PostedHead[]> | null = null;
+  const titleIndex = () => {
+    byTitle = new Map();
+    for (const p of postings) {
+      if (!p.isPatch) continue;
       const t = normaliseTitle(p.title);
       let l = byTitle.get(t);
       if (!l) byTitle.set(t, (l = []));
       l.push(p);
     }
-  }
+    return byTitle;
+  };
   const one = db.prepare(`SELECT ${HEAD_COLS} FROM messages WHERE message_id = ?`).raw(true);
   return {
     postings,
@@ -86,7 +92,7 @@ export function evidenceLookup(db: Db): EvidenceLookup & { postings: PostedHead[
       return r ? toHead(r) : undefined;
     },
     members: (seriesId) => bySeries.get(seriesId) ?? [],
-    titled: (t) => byTitle.get(t) ?? [],
+    titled: (t) => (byTitle ?? titleIndex()).get(t) ?? [],
   };
 }
 
