@@ -12,7 +12,8 @@
 // - pull-request: `git request-pull` output ("are available in the Git repository at:" then the repository and
 //   ref, "for you to fetch changes up to <sha>", and the shortlog: "Author (N):" then indented titles);
 // - b4-thanks: b4's thank-you ("Applied to TREE (BRANCH), thanks!" or "Applied, thanks!", then "[i/n] title"
-//   lines, each followed by the commit's URL or "commit: <sha>"): exactly the patches listed;
+//   lines, each followed by the commit's URL or "commit: <sha>"), or patchwork-bot's ("This series was applied to
+//   TREE (BRANCH)", then "- [tags,i/n] title" and the URL): exactly the patches listed;
 // - reply: any other reply whose own words state acceptance (acceptance-text.ts).
 import type { Address } from './model.ts';
 import { readAcceptance, type AcceptanceStatement } from './acceptance-text.ts';
@@ -53,8 +54,11 @@ const FROM_LINE_RE = /^\s*From:\s*(.+?)\s*$/im;
 const PULL_AT_RE = /are\s+available\s+in\s+the\s+git\s+repository\s+at:?\s*\n\s*\n?\s*(\S+)(?:[ \t]+(\S+))?/i;
 const PULL_HEAD_RE = new RegExp(`for\\s+you\\s+to\\s+fetch\\s+changes\\s+up\\s+to\\s+(${SHA})`, 'i');
 const SHORTLOG_HEAD_RE = /^(\S.*?)\s+\((\d+)\):\s*$/;
-const B4_HEAD_RE = /^\s*applied(?:\s+to\s+(\S+?)(?:\s+\(([^)\s]+)\))?)?\s*(?:,\s*thanks!?|[.!])?\s*$/im;
-const B4_ITEM_RE = /^\[(\d+)\/(\d+)\]\s+(.+?)\s*$/;
+// b4: "Applied to TREE (BRANCH), thanks!"; patchwork-bot: "This series was applied to netdev/net-next.git (main)"
+const B4_HEAD_RE =
+  /^\s*(?:applied|this\s+(?:series|patch|patchset)\s+was\s+applied)(?:\s+to\s+(\S+?)(?:\s+\(([^)\s]+)\))?)?\s*(?:,\s*thanks!?|[.!:]|\s+by\s+[^\n]*)?\s*$/im;
+// "[1/2] title" (b4), "- [net-next,v2,1/2] title" (patchwork-bot)
+const B4_ITEM_RE = /^(?:-\s+)?\[([^\]\n]{0,100})\]\s+(.+?)\s*$/;
 const B4_COMMIT_RE = new RegExp(`^\\s+(?:commit:\\s*(${SHA})|(https?:\\/\\/\\S{1,300}?\\/(?:c|commit)\\/(?:\\?id=)?(${SHA}))\\S{0,300})\\s*$`, 'i');
 
 /** "Name <a@b>" or a bare address as an Address; null for anything else. */
@@ -143,8 +147,11 @@ function readB4(text: string): Notice | null {
     if (!item) continue;
     const next = lines[i + 1] ?? '';
     const c = B4_COMMIT_RE.exec(next);
+    const at = /(?:^|,)\s*(\d+)\/(\d+)\s*$/.exec(item[1]);
+    // a bracket that is neither an index nor a patch's tags ("[PATCH]", "[net]") is not an item
+    if (!at && !c) continue;
     const commit = c ? (c[1] ?? c[3]).toLowerCase() : null;
-    items.push({ index: Number(item[1]), total: Number(item[2]), title: item[3], commit, url: c?.[2] ?? null });
+    items.push({ index: at ? Number(at[1]) : null, total: at ? Number(at[2]) : null, title: item[2], commit, url: c?.[2] ?? null });
     if (c) i++;
   }
   if (!items.length) return null;

@@ -139,3 +139,13 @@ describe('hostile text', () => {
     expect(Date.now() - t).toBeLessThan(5000);
   });
 });
+
+describe("patchwork-bot's summary", () => {
+  it('lists the applied patches of a series like b4', () => {
+    const n = reply(`Hello:\n\nThis series was applied to netdev/net-next.git (main)\nby Jakub Kicinski <kuba@kernel.org>:\n\nOn Mon, 1 Jun 2020 you wrote:\n> cover text\n\nHere is the summary with links:\n  - [net-next,1/2] net: qed: reduce the allocations in kdump\n    https://git.kernel.org/netdev/net-next/c/0123456789ab\n  - [net-next,2/2] net: qede: reduce the rings in kdump\n    https://git.kernel.org/netdev/net-next/c/ba9876543210\n\nYou are awesome, thank you!\n`);
+    expect(n).toMatchObject({ kind: 'b4-thanks', tree: 'netdev/net-next.git', branch: 'main', items: [
+      { index: 1, total: 2, title: 'net: qed: reduce the allocations in kdump', commit: '0123456789ab' },
+      { index: 2, total: 2, title: 'net: qede: reduce the rings in kdump', commit: 'ba9876543210' },
+    ] });
+  });
+});
