@@ -10,8 +10,9 @@
 // - A pull request accepts, for each shortlog entry, the newest posting of that title by that author before the
 //   pull; pr-tracker-bot's answer to the pull makes those patches merged upstream, with the merge commit.
 // - A commit bot's notice (tip-bot2) accepts the patch it answers when the titles or the authors agree (a
-//   committer may edit the title), else the newest posting of its title by its author; a stable posting ("commit <sha> upstream.") makes the original posting of its
-//   title merged upstream.
+//   committer may edit the title), else the newest posting of its title by its author.
+// - A stable posting ("commit <sha> upstream.") makes the original posting of its title by its author merged
+//   upstream, else the posting a commit notice or b4 named with that commit.
 // State: merged (upstream) when any evidence says so, accepted when any says it is in a maintainer's tree,
 // superseded when a newer version exists and this one was not taken, else proposed. The strongest evidence
 // (merged over accepted, one with a commit over one without, then the earliest) fills `accepted`.
@@ -113,6 +114,7 @@ export function findEvidence(notices: readonly NoticeHead[], look: EvidenceLooku
     };
     const key = `${id}\n${kind}\n${n.messageId}`;
     if (!out.has(key)) out.set(key, e);
+    if (e.commit && typeof target !== 'string' && target.isPatch) committed.set(e.commit, target);
   };
   const byId = new Map(notices.map((n) => [n.messageId, n]));
 
@@ -127,7 +129,10 @@ export function findEvidence(notices: readonly NoticeHead[], look: EvidenceLooku
   const mayAccept = (n: NoticeHead, t: PostedHead) => email(t.from) !== email(n.from) || appliers.has(email(n.from));
 
   const pulled = new Map<string, PostedHead[]>(); // pull request → the patches it names
-  const sorted = [...notices].sort((a, b) => time(a.date) - time(b.date) || (a.messageId < b.messageId ? -1 : 1));
+  const committed = new Map<string, PostedHead>(); // commit id (as given) → the posting it was made from
+  // stable copies last: they may find their original through a commit another notice named
+  const last = (n: NoticeHead) => (n.notice.kind === 'stable' ? 1 : 0);
+  const sorted = [...notices].sort((a, b) => last(a) - last(b) || time(a.date) - time(b.date) || (a.messageId < b.messageId ? -1 : 1));
   for (const n of sorted) {
     const no = n.notice;
     switch (no.kind) {
@@ -199,7 +204,10 @@ export function findEvidence(notices: readonly NoticeHead[], look: EvidenceLooku
         break;
       }
       case 'stable': {
-        const p = newest(look.titled(normaliseTitle(no.title)), n.date, (x) => !no.author || sameAuthor(x.from, no.author));
+        // the posting of that title by that author, else the one a commit notice or b4 named with that commit (the
+        // committer may have edited the title)
+        const p = newest(look.titled(normaliseTitle(no.title)), n.date, (x) => !no.author || sameAuthor(x.from, no.author)) ??
+          [...committed].find(([c]) => c.length >= 7 && (no.commit.startsWith(c) || c.startsWith(no.commit)))?.[1];
         if (p && p.messageId !== n.messageId) {
           add(p, n, 'stable', { tree: 'torvalds/linux.git', commit: no.commit, url: `https://git.kernel.org/torvalds/c/${no.commit}` });
         }

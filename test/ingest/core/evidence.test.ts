@@ -152,3 +152,17 @@ describe('state and strength', () => {
     expect(seriesState(['merged', 'proposed'], true)).toBe('superseded');
   });
 });
+
+describe('a stable copy of a commit whose title the committer edited', () => {
+  it('finds the original through the commit a commit notice named', () => {
+    const dave = { name: 'Dave Young', email: 'dyoung@redhat.com' };
+    const heads = [patch('orig', { title: 'x86/efi: update e820 about reserved data', from: dave, date: '2019-12-04T00:00:00.000Z' })];
+    const tip = notice('tip', { kind: 'commit-notice', tree: 'tip', branch: 'x86/urgent', commit: 'af164898482817a1d487964b68f3c21bae7a1beb', url: null,
+      title: 'x86/efi: Update e820 with reserved data', author: dave }, { inReplyTo: 'orig', date: '2019-12-04T10:00:00.000Z' });
+    const st = notice('stable', { kind: 'stable', commit: 'af164898482817a1d487964b68f3c21bae7a1beb', title: 'x86/efi: Update e820 with reserved data', author: dave },
+      { date: '2019-12-27T00:00:00.000Z' });
+    // the stable copy first: the order of the notices does not matter
+    const ev = findEvidence([st, tip], lookup(heads));
+    expect(ev.map((e) => [e.target, e.kind, e.state])).toEqual([['orig', 'stable', 'merged'], ['orig', 'commit-notice', 'accepted']]);
+  });
+});
