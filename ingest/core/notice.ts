@@ -6,7 +6,9 @@
 // - pull-merged: pr-tracker-bot's "... has been merged into torvalds/linux.git:" and the commit URL
 //   (answering a pull request);
 // - commit-notice: a commit bot's mail (tip-bot2: "The following commit has been merged into the BRANCH branch of
-//   tip:", then "Commit-ID:", "Gitweb:", "Author:"); names the commit's title (the mail's title) and author;
+//   tip:", then "Commit-ID:", "Gitweb:", "Author:"); names the commit's title (the mail's title) and author; or
+//   Greg's "I've just added the patch titled T to my X git tree" (title and author from the mail; a stable queue's
+//   such mail, naming the upstream commit, is a stable notice);
 // - stable: a stable-tree posting that carries "commit <sha> upstream." or "[ Upstream commit <sha> ]"; names the
 //   upstream commit, its title and its author (the body's "From:" line, else the sender);
 // - pull-request: `git request-pull` output ("are available in the Git repository at:" then the repository and
@@ -31,7 +33,7 @@ export type Notice =
   | { kind: 'b4-thanks'; tree: string | null; branch: string | null; items: ListedCommit[] }
   | { kind: 'pull-request'; tree: string | null; branch: string | null; head: string | null; shortlog: { author: string; titles: string[] }[] }
   | { kind: 'pull-merged'; tree: string; commit: string | null; url: string | null }
-  | { kind: 'commit-notice'; tree: string; branch: string | null; commit: string; url: string | null; title: string; author: Address | null }
+  | { kind: 'commit-notice'; tree: string; branch: string | null; commit: string | null; url: string | null; title: string; author: Address | null }
   | { kind: 'stable'; commit: string; title: string; author: Address | null };
 
 export interface NoticeInput {
@@ -51,6 +53,11 @@ const GITWEB_RE = /^\s*Gitweb:\s*(https?:\/\/\S+)/im;
 const AUTHOR_LINE_RE = /^\s*Author:\s*(.+?)\s*$/im;
 const STABLE_RE = new RegExp(`^\\s*(?:commit\\s+(${SHA})\\s+upstream\\.?|\\[\\s*upstream\\s+commit\\s+(${SHA})\\s*\\])\\s*$`, 'im');
 const FROM_LINE_RE = /^\s*From:\s*(.+?)\s*$/im;
+// Greg's scripts: "I've just added the patch titled\n\n    TITLE\n\nto my usb git tree ... in the usb-next branch."
+// (or "to the 5.4-stable tree", the stable queue)
+const ADDED_TO_TREE_RE =
+  /\bI've\s+just\s+added\s+the\s+patch\s+titled\s*\n[ \t]*\n?[ \t]*(\S[^\n]{0,300}?)[ \t]*\n[ \t]*\n?[ \t]*to\s+(?:my|the)\s+([\w.+/-]{1,100}?)(?:\s+git)?\s+tree\b([^\n]*\n?[^\n]*\n?[^\n]*)/i;
+const BRANCH_IN_RE = /\bin\s+the\s+([\w.+/-]{1,100})\s+branch\b/i;
 const PULL_AT_RE = /are\s+available\s+in\s+the\s+git\s+repository\s+at:?\s*\n\s*\n?\s*(\S+)(?:[ \t]+(\S+))?/i;
 const PULL_HEAD_RE = new RegExp(`for\\s+you\\s+to\\s+fetch\\s+changes\\s+up\\s+to\\s+(${SHA})`, 'i');
 const SHORTLOG_HEAD_RE = /^(\S.*?)\s+\((\d+)\):\s*$/;
@@ -84,6 +91,16 @@ export function readNotice(m: NoticeInput): Notice | null {
       const c = url ? new RegExp(`/(${SHA})\\b`, 'i').exec(url) : null;
       return { kind: 'pull-merged', tree: merged[1], commit: c ? c[1].toLowerCase() : null, url };
     }
+  }
+  const added = ADDED_TO_TREE_RE.exec(text);
+  if (added) {
+    const rest = text.slice(added.index + added[0].length);
+    const from = FROM_LINE_RE.exec(rest);
+    const author = from ? addressOf(from[1]) : null;
+    const upstream = STABLE_RE.exec(rest);
+    // a stable queue takes commits that are upstream already
+    if (upstream) return { kind: 'stable', commit: (upstream[1] ?? upstream[2]).toLowerCase(), title: added[1], author };
+    return { kind: 'commit-notice', tree: added[2], branch: BRANCH_IN_RE.exec(added[3])?.[1] ?? null, commit: null, url: null, title: added[1], author };
   }
   const commitId = COMMIT_ID_RE.exec(text);
   if (commitId) {

@@ -149,3 +149,19 @@ describe("patchwork-bot's summary", () => {
     ] });
   });
 });
+
+describe("Greg's 'added to tree' notes", () => {
+  const note = (to: string, extra = '') => `\nThis is a note to let you know that I've just added the patch titled\n\n    kexec: fix the segment check\n\n${to}\n\nThe patch will show up in the next release of the linux-next tree\n(usually sometime within the next 24 hours during the week.)\n\nIf you have any questions about this process, please let me know.\n\n\nFrom 0123456789abcdef0123456789abcdef01234567 Mon Sep 17 00:00:00 2001\nFrom: Ada Bauer <ada.bauer@amd.example>\nDate: Tue, 2 Jun 2020 10:00:00 +0200\nSubject: kexec: fix the segment check\n${extra}\nThe check was off by one.\n\nSigned-off-by: Ada Bauer <ada.bauer@amd.example>\n`;
+  it('a maintainer tree: accepted into that tree and branch', () => {
+    expect(reply(note('to my driver-core git tree which can be found at\n    git://git.kernel.org/pub/scm/linux/kernel/git/gregkh/driver-core.git\nin the driver-core-next branch.'))).toEqual({
+      kind: 'commit-notice', tree: 'driver-core', branch: 'driver-core-next', commit: null, url: null, title: 'kexec: fix the segment check',
+      author: { name: 'Ada Bauer', email: 'ada.bauer@amd.example' },
+    });
+  });
+  it('the stable queue, naming the upstream commit: merged upstream', () => {
+    expect(readNotice({ kind: 'patch', isPatch: true, title: 'patch "kexec: fix the segment check" added to the 5.4-stable tree', from, ownText:
+      note('to the 5.4-stable tree which can be found at:\n    http://www.kernel.org/git/?p=linux/kernel/git/stable/stable-queue.git;a=summary', '\ncommit 0123456789abcdef0123456789abcdef01234567 upstream.\n') })).toEqual({
+      kind: 'stable', commit: '0123456789abcdef0123456789abcdef01234567', title: 'kexec: fix the segment check', author: { name: 'Ada Bauer', email: 'ada.bauer@amd.example' },
+    });
+  });
+});
