@@ -41,6 +41,8 @@ export interface NoticeInput {
   isPatch: boolean;
   /** the mail's title (subject without Re: and bracket tags) */
   title: string;
+  /** the subject as sent: an older commit bot names the branch only there ("[tip:x86/urgent] ...") */
+  subject?: string;
   from: Address;
   ownText: string;
 }
@@ -105,9 +107,10 @@ export function readNotice(m: NoticeInput): Notice | null {
   const commitId = COMMIT_ID_RE.exec(text);
   if (commitId) {
     const where = TIP_BRANCH_RE.exec(text);
+    const tagged = where ? null : /\[\s*([\w.-]{1,40})\s*:\s*([\w./+-]{1,100})\s*\]/.exec(m.subject ?? '');
     const author = AUTHOR_LINE_RE.exec(text);
     return {
-      kind: 'commit-notice', tree: where?.[2] ?? 'tip', branch: where?.[1] ?? null, commit: commitId[1].toLowerCase(),
+      kind: 'commit-notice', tree: where?.[2] ?? tagged?.[1] ?? 'tip', branch: where?.[1] ?? tagged?.[2] ?? null, commit: commitId[1].toLowerCase(),
       url: GITWEB_RE.exec(text)?.[1] ?? null, title: m.title, author: author ? addressOf(author[1]) : null,
     };
   }

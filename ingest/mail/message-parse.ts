@@ -787,7 +787,7 @@ function build(raw: RawMessage, opts: ParseOptions, mime: Mime, flowedStripped: 
     diff,
     trailers: parseTrailers(trailerSource),
     saysApplied: saysApplied(own),
-    notice: readNotice({ kind, isPatch, title: subject.title, from, ownText: own }),
+    notice: readNotice({ kind, isPatch, title: subject.title, subject: subject.raw, from, ownText: own }),
     flowedStripped,
     changeId: headerToken(field(head, 'x-change-id')) ?? (CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
     supersedes: firstId(field(head, 'supersedes'), false) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),

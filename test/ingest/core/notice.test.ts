@@ -165,3 +165,11 @@ describe("Greg's 'added to tree' notes", () => {
     });
   });
 });
+
+describe('an older commit bot', () => {
+  it('names the branch in the subject only', () => {
+    const text = 'Commit-ID:  0123456789abcdef0123456789abcdef01234567\nGitweb:     https://git.kernel.org/tip/0123456789abcdef0123456789abcdef01234567\nAuthor:     Ada Bauer <ada.bauer@amd.example>\nAuthorDate: Tue, 2 Jun 2020 10:00:00 +0200\nCommitter:  Ingo Molnar <mingo@kernel.org>\n\nx86/kexec: fix the segment check\n';
+    expect(readNotice({ kind: 'patch', isPatch: true, title: 'x86/kexec: fix the segment check', subject: '[tip:x86/urgent] x86/kexec: fix the segment check', from, ownText: text }))
+      .toMatchObject({ kind: 'commit-notice', tree: 'tip', branch: 'x86/urgent', commit: '0123456789abcdef0123456789abcdef01234567', author: { name: 'Ada Bauer' } });
+  });
+});
