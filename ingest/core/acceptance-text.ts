@@ -239,11 +239,15 @@ function sentences(text: string): string[] {
     }
     para = [];
   };
-  for (const raw of text.split('\n')) {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i];
     const untrimmed = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (untrimmed === '-- ' || untrimmed === '--') break; // the signature follows
     const line = untrimmed.trim();
     if (FOOTER_RE.test(line)) break;
+    // Outlook's unquoted original below the answer: "From: X" then "Sent: date"
+    if (/^from:\s/i.test(line) && lines.slice(i + 1, i + 4).some((l) => /^\s*sent:\s/i.test(l))) break;
     if (line.startsWith('>') || line.startsWith('|')) { flush(); continue; }
     if (line === '') { flush(); continue; }
     if (ATTRIBUTION_RE.test(line)) { flush(); continue; }

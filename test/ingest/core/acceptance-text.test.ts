@@ -139,3 +139,10 @@ describe('readAcceptance: scope, tree and commit', () => {
     expect(c).toMatchObject({ commit: '71e798cb1b85e4879a19607ebb0a061cbc92f70f' });
   });
 });
+
+describe('readAcceptance: an unquoted original below the answer', () => {
+  it("is not the author's words (Outlook's From:/Sent: block), while a From:/Date: summary above the answer is kept", () => {
+    expect(readAcceptance('Looks fine to me.\n\nFrom: Joerg Roedel <joro@8bytes.org>\nSent: Tuesday, June 2, 2020 10:00 AM\nSubject: Re: [PATCH] x\n\nApplied, thanks.\n')).toBeNull();
+    expect(readAcceptance('From: Bhupesh Sharma <bhsharma@redhat.com>\nDate: Mon, 11 May 2020 15:41:40 +0530\n\n ... \n\nSeries applied to net-next, thanks.\n')).not.toBeNull();
+  });
+});
