@@ -18,7 +18,8 @@
 // - sense is taking, not applying onto a base to try it: no tester's words in the sentence (tested, boots, works,
 //   fails, locally, cleanly ...) and no release as the target ("applied your patches to 5.4.17").
 // A past act of the speaker's before the taking counts too ("Fixed that up before applying it").
-// Quoted lines, attribution lines, signatures and mailing-list footers are not the author's words.
+// Quoted lines, attribution lines, signatures, mailing-list footers and an unquoted original below an Outlook
+// "From:"/"Sent:" block are not the author's words.
 // Scope: the answered patch or series, or only the patches the sentence names ("applied 1-3", "queued 4-11",
 // "the first 10 patches", "patches 2 and 4"), minus those it excepts ("apart from patches 6 and 7").
 
