@@ -205,3 +205,16 @@ describe('evidence derivation', () => {
     expect((await get('/api/patches?state=merged')).items).toHaveLength(4);
   });
 });
+
+describe('a declared fix', () => {
+  it('shows its declaration as evidence, after what the list says of its introducing patch', async () => {
+    const res = await app.inject({
+      method: 'POST', url: '/api/fixes', headers: { authorization: 'Bearer test-token' },
+      payload: { kind: 'presence', file: 'drivers/iommu/amd_iommu.c', function: 'increase_address_space', call: 'iommu_flush_tlb', introducedBy: 'race-v2@8bytes.org' },
+    });
+    expect([201, 202], res.body).toContain(res.statusCode);
+    const fix = (await get('/api/fixes?limit=100')).items.find((f: { declared: boolean; call: string }) => f.declared && f.call === 'iommu_flush_tlb');
+    expect(fix.evidence.map((e: { kind: string }) => e.kind)).toEqual(['pull-merged', 'pull-request', 'declared']);
+    expect(fix.evidence[2]).toMatchObject({ kind: 'declared', state: 'accepted', messageId: 'race-v2@8bytes.org', by: null });
+  });
+});
