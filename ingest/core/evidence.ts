@@ -8,7 +8,7 @@
 // - b4's thank-you accepts exactly the patches it lists, found in the answered posting by index and title
 //   (else the newest posting of that title), each with its commit.
 // - A pull request accepts, for each shortlog entry, the newest posting of that title by that author before the
-//   pull; pr-tracker-bot's answer to the pull makes those patches merged upstream, with the merge commit.
+//   pull (or by the one sender who posted that title, when the patch was sent on the author's behalf); pr-tracker-bot's answer to the pull makes those patches merged upstream, with the merge commit.
 // - A commit bot's notice (tip-bot2) accepts the patch it answers when the titles or the authors agree (a
 //   committer may edit the title), else the newest posting of its title by its author.
 // - A stable posting ("commit <sha> upstream.") makes the original posting of its title by its author merged
@@ -178,7 +178,9 @@ export function findEvidence(notices: readonly NoticeHead[], look: EvidenceLooku
         for (const entry of no.shortlog) {
           const who = normaliseName(entry.author);
           for (const title of entry.titles) {
-            const p = newest(look.titled(normaliseTitle(title)), n.date, (x) => normaliseName(x.from.name) === who);
+            const titled = look.titled(normaliseTitle(title));
+            // by that author; else, when one sender alone posted that title (a patch sent on someone's behalf), theirs
+            const p = newest(titled, n.date, (x) => normaliseName(x.from.name) === who) ?? onlySender(titled, n.date);
             if (p) { named.push(p); add(p, n, 'pull-request', { tree: no.tree, branch: no.branch }); }
           }
         }
@@ -216,6 +218,12 @@ export function findEvidence(notices: readonly NoticeHead[], look: EvidenceLooku
     }
   }
   return [...out.values()].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : stronger(a, b) ? -1 : stronger(b, a) ? 1 : 0));
+}
+
+/** The newest original posting before `before` when every such posting has one sender, else undefined. */
+function onlySender(candidates: PostedHead[], before: string | null): PostedHead | undefined {
+  const p = newest(candidates, before, null);
+  return p && candidates.every((x) => !x.isPatch || x.copy || time(x.date) > time(before) || email(x.from) === email(p.from)) ? p : undefined;
 }
 
 function sameAuthor(a: Address, b: Address): boolean {

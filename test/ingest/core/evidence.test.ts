@@ -106,6 +106,15 @@ describe('a pull request and pr-tracker-bot', () => {
     expect(ev.every((e) => e.kind === 'pull-request' && e.state === 'accepted' && e.branch === 'tags/iommu-fixes')).toBe(true);
   });
 
+  it('takes a title posted on the author\'s behalf by one sender, not one that two senders posted', () => {
+    const sent = [
+      patch('on-behalf', { title: 'iommu/amd: Fix race', from: { name: 'A Maintainer', email: 'm@example.org' }, date: '2020-04-08T00:00:00.000Z' }),
+      patch('twice-a', { title: 'iommu/amd: Flush before shutdown', from: other, date: '2020-04-05T00:00:00.000Z' }),
+      patch('twice-b', { title: 'iommu/amd: Flush before shutdown', from: qian, date: '2020-04-06T00:00:00.000Z' }),
+    ];
+    expect(targets(findEvidence([pull], lookup(sent)))).toEqual(['on-behalf']);
+  });
+
   it("pr-tracker-bot's answer makes them merged upstream, with the merge commit", () => {
     const ev = findEvidence([bot, pull], lookup(heads));
     expect(targets(ev, 'pull-merged')).toEqual(['ada-flush', 'pull', 'qian', 'race-v2']);
