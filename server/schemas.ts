@@ -47,6 +47,30 @@ export const AcceptedSchema = Type.Object(
 );
 export type Accepted = Static<typeof AcceptedSchema>;
 
+export const EvidenceSchema = Type.Object(
+  {
+    kind: StringEnum(['reply', 'b4-thanks', 'pull-request', 'pull-merged', 'commit-notice', 'stable', 'declared'], {
+      description: "reply: a maintainer's words; b4-thanks: b4's thank-you; pull-request: named in a pull request's shortlog; " +
+        "pull-merged: pr-tracker-bot says the pull was merged; commit-notice: a commit bot (tip-bot2); stable: a stable copy " +
+        'names the upstream commit; declared: a user declared the fix',
+    }),
+    state: StringEnum(['accepted', 'merged'], { description: "accepted: in a maintainer's tree; merged: upstream" }),
+    by: Nullable(ref(AddressSchema)),
+    date: Nullable(IsoDate('when the evidence was sent')),
+    messageId: Nullable(Type.String({ description: 'the message that is the evidence' })),
+    tree: Nullable(Type.String()),
+    branch: Nullable(Type.String()),
+    commit: Nullable(Type.String({ description: 'commit id, when the evidence gives one' })),
+    url: Nullable(Type.String({ description: 'where the commit is, when known' })),
+  },
+  { $id: 'Evidence', description: 'One piece of evidence that a patch was taken, strongest first in lists' },
+);
+export type Evidence = Static<typeof EvidenceSchema>;
+export const PatchStateSchema = StringEnum(['proposed', 'accepted', 'merged', 'superseded'], {
+  $id: 'PatchState',
+  description: "proposed: nothing says it was taken; accepted: in a maintainer's tree; merged: upstream; superseded: a newer version was posted and this one was not taken",
+});
+
 export const ErrorSchema = Type.Object(
   {
     statusCode: Type.Integer(),
@@ -94,6 +118,9 @@ export const MessageSchema = Type.Object(
     seriesId: Nullable(Type.Integer({ description: 'the posting (series) a patch or cover letter belongs to' })),
     answers: Nullable(Type.String({ description: 'for replies: the patch or cover letter it answers' })),
     synthetic: Type.Boolean({ description: 'the mail had no Message-ID; this one was derived from its bytes' }),
+    evidence: Type.Optional(Type.Array(ref(EvidenceSchema), {
+      description: 'one message only: evidence about it (a patch, a cover, a pull request, or a message an acceptance answered when the patch was posted elsewhere), strongest first',
+    })),
   },
   { $id: 'Message' },
 );
@@ -179,6 +206,8 @@ export const PatchSummarySchema = Type.Object(
     total: Nullable(Type.Integer()),
     tags: Type.Array(Type.String(), { description: 'bracket tags: PATCH, RFC, RESEND ...' }),
     accepted: Nullable(ref(AcceptedSchema)),
+    state: ref(PatchStateSchema),
+    evidence: Type.Array(ref(EvidenceSchema), { description: 'strongest first' }),
   },
   { $id: 'PatchSummary' },
 );
@@ -211,6 +240,8 @@ export const SeriesSchema = Type.Object(
     previousVersion: Nullable(Type.Integer({ description: 'series id of the previous version' })),
     nextVersion: Nullable(Type.Integer({ description: 'series id of the next version' })),
     accepted: Nullable(ref(AcceptedSchema)),
+    state: ref(PatchStateSchema),
+    evidence: Type.Array(ref(EvidenceSchema), { description: "its cover's and its patches', strongest first" }),
   },
   { $id: 'Series' },
 );
@@ -290,6 +321,7 @@ export const FixSchema = Type.Object(
     introducedBy: Nullable(ref(MessageRefSchema)),
     history: Type.Array(ref(FixEventSchema)),
     declared: Type.Boolean({ description: 'declared by a user (config or API) rather than found in an accepted patch' }),
+    evidence: Type.Array(ref(EvidenceSchema), { description: 'what says the fix was taken: its introducing patch\'s evidence (strongest first), and the declaration' }),
     movedFrom: Nullable(Type.Integer({ description: 'id of the fix this one was moved from' })),
     movedTo: Nullable(Type.Integer({ description: 'id of the fix this one moved to' })),
   },
@@ -340,6 +372,8 @@ export const RemovalSchema = Type.Object(
     author: ref(AddressSchema),
     version: Type.Integer({ description: 'version of the series the removing patch was posted in' }),
     seriesId: Nullable(Type.Integer()),
+    state: Type.Optional(ref(PatchStateSchema)),
+    evidence: Type.Optional(Type.Array(ref(EvidenceSchema), { description: 'what says the removing patch was taken (a merged removal is the urgent case)' })),
   },
   { $id: 'Removal' },
 );
@@ -445,7 +479,7 @@ export type Health = Static<typeof HealthSchema>;
 
 /** Every schema with an $id, in dependency order, for `app.addSchema`. */
 export const sharedSchemas: TSchema[] = [
-  AddressSchema, MessageRefSchema, AcceptedSchema, ErrorSchema, MessageKindSchema, MessageSchema, MessagePageSchema,
+  AddressSchema, MessageRefSchema, AcceptedSchema, EvidenceSchema, PatchStateSchema, ErrorSchema, MessageKindSchema, MessageSchema, MessagePageSchema,
   ThreadMessageSchema, ThreadSchema, TrailerSchema, HunkSchema, PatchFileSchema, PatchSummarySchema, PatchPageSchema,
   PatchSchema, SeriesSchema, SeriesPageSchema, CallChangeSchema, CallChangePageSchema, OrderChangeSchema,
   OrderChangePageSchema, FixKindSchema, FixStatusSchema, FixEventSchema, FixSchema, FixPageSchema, DeclareFixBodySchema,
@@ -486,7 +520,8 @@ export const PatchQuery = Type.Object({
   since: Type.Optional(DateParam('patches dated at or after')),
   until: Type.Optional(DateParam('patches dated before')),
   author: text('an exact e-mail address, or a part of the name or address', 256),
-  state: Type.Optional(StringEnum(['accepted', 'pending'], { description: 'accepted: a reply says it was applied; pending: not (yet)' })),
+  state: Type.Optional(StringEnum(['proposed', 'accepted', 'merged', 'superseded', 'pending'], {
+    description: 'the patch state (see PatchState); pending: neither accepted nor merged' })),
   seriesId: Type.Optional(Type.Integer({ minimum: 1 })),
   ...PageQuery,
 });

@@ -15,6 +15,7 @@ import { extractDiff, parseDiff } from './diff.ts';
 import { parseSubject } from './subject.ts';
 import { changeIdOf, parseTrailers, supersedesOf } from './trailers.ts';
 import { saysApplied } from './acceptance-text.ts';
+import { readNotice } from './notice.ts';
 import { parseMailDate } from './mail-date.ts';
 
 export interface InterpretOptions {
@@ -130,6 +131,7 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     diff,
     trailers: parseTrailers(trailerSource),
     saysApplied: saysApplied(own),
+    notice: readNotice({ kind, isPatch, title: subject.title, subject: subject.raw, from, ownText: own }),
     flowedStripped: mail.flowedStripped,
     changeId: headerToken(field(head, 'x-change-id')) ?? (CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
     supersedes: firstId(field(head, 'supersedes')) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),
@@ -199,7 +201,12 @@ function ownTextOf(lines: string[], diff: string): string {
     if (isQuoted(line)) continue;
     if (line === '-- ' || line === '--') break;
     if (diffStart !== null && line === diffStart) break;
-    if (ORIGINAL_MESSAGE_RE.test(line)) break;
+    // "----- Original Message -----" above the whole original ends the own text; above quoted lines
+    // (answers written between them) it is only a marker
+    if (ORIGINAL_MESSAGE_RE.test(line)) {
+      if (nextContentIsQuoted(lines, i + 1)) continue;
+      break;
+    }
     // every attribution form ends in a colon
     if (line.includes(':') && ATTRIBUTION_RE.test(line) && (line.startsWith('On ') || nextContentIsQuoted(lines, i + 1))) {
       // a two-line "On <date>, <long name>\n<address> wrote:"

@@ -1,6 +1,7 @@
 // Domain types shared by the pure core (ingest/core) and the edges (mail, archive, store, run, server), and the
 // enum lists (as const) the API schemas derive theirs from.
 // Plain data only: no classes, no I/O handles.
+import type { Notice } from './notice.ts';
 
 /** One message as cut out of an archive, before MIME parsing. */
 export interface RawMessage {
@@ -124,6 +125,8 @@ export interface Message {
   trailers: Trailer[];
   /** the mail's own text says a patch or series was applied */
   saysApplied: boolean;
+  /** what the mail says about patches being taken (reply, b4 thank-you, pull request, bots, stable copy), else null */
+  notice: Notice | null;
   /** format=flowed was stripped before parsing */
   flowedStripped: boolean;
   /** change-id: trailer or header (b4), when present */
@@ -194,7 +197,7 @@ export interface PatchFacts {
   /** position in the series (1-based), null for a lone patch */
   index: number | null;
   tags: string[];
-  /** set when a reply said the patch (or its series) was applied */
+  /** set from the strongest evidence that the patch (or its series) was taken, when there is any */
   accepted: { by: Address; date: string | null; messageId: string } | null;
   callChanges: CallChange[];
   orderChanges: OrderChange[];
@@ -270,3 +273,29 @@ export interface Regression {
   /** patches that add the removed call back anywhere (re-fix candidates) */
   related: string[];
 }
+
+// ---- evidence that a patch was taken (evidence.ts) ---------------------------------------------
+
+/** reply: a maintainer's words; b4-thanks: b4's thank-you; pull-request: named in a pull's shortlog; pull-merged:
+ * pr-tracker-bot says the pull was merged; commit-notice: a commit bot (tip-bot2); stable: a stable copy names the
+ * upstream commit; declared: a user said so (config or API) */
+export type EvidenceKind = 'reply' | 'b4-thanks' | 'pull-request' | 'pull-merged' | 'commit-notice' | 'stable' | 'declared';
+
+/** One piece of evidence that a patch was taken. */
+export interface Evidence {
+  kind: EvidenceKind;
+  /** accepted: in a maintainer's tree; merged: upstream */
+  state: 'accepted' | 'merged';
+  by: Address | null;
+  date: string | null;
+  /** the message that is the evidence */
+  messageId: string | null;
+  tree: string | null;
+  branch: string | null;
+  commit: string | null;
+  url: string | null;
+}
+
+/** proposed: nothing says it was taken; accepted: in a maintainer's tree; merged: upstream; superseded: a newer
+ * version was posted and this one was not taken */
+export type PatchState = 'proposed' | 'accepted' | 'merged' | 'superseded';

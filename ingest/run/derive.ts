@@ -1,4 +1,5 @@
-// Derivation: threads, series, acceptance, then known fixes and regressions, from what is stored.
+// Derivation: threads, series, acceptance and its evidence (derive-evidence.ts), then known fixes and regressions,
+// from what is stored.
 // Reads through SQL, decides through the pure modules, writes through the Store. Running it twice
 // gives the same result, and the result does not depend on the order messages were ingested in.
 import type { Db } from '../store/db.ts';
@@ -9,6 +10,7 @@ import { findSeries, type MessageHead } from '../core/series.ts';
 import { answeredBy, findAcceptances, type ReplyHead } from '../core/acceptance.ts';
 import { detectRegressions } from '../core/fix-rules.ts';
 import { addressKey } from '../core/address.ts';
+import { deriveEvidence } from './derive-evidence.ts';
 
 const NO_STRINGS: string[] = [];
 
@@ -92,6 +94,7 @@ export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
 function finishDerivation(db: Db, store: Store, declared: DeclaredFix[], structure: () => StructureCounts): DeriveResult {
   store.setMeta('derive.dirty', '1');
   const counts = structure();
+  deriveEvidence(db);
   const detection = detectAll(db, store, declared);
   store.setMeta('detect.declared', JSON.stringify(declared));
   store.setMeta('derive.dirty', '0');
@@ -116,10 +119,11 @@ export function deriveNew(db: Db, declared: DeclaredFix[] = [], maxShare = 0.2):
     store.setMeta('derive.dirty', '1');
     const scope = fresh.length ? scopeOf(db, fresh) : null;
     const structure = scope ? deriveStructure(db, store, scope) : { threads: 0, series: 0, accepted: 0 };
+    const reaccepted = deriveEvidence(db); // a pull request or a bot may name patches outside the scope
     // the rules read watched patches, their series and acceptance, and the declared fixes: when the scope
     // holds no watched patch and the declarations stand, their conclusions stand too
     const declaredNow = JSON.stringify(declared);
-    const detection = (scope && touchesWatched(db, scope.messages)) || store.getMeta('detect.declared') !== declaredNow
+    const detection = (scope && touchesWatched(db, scope.messages)) || touchesWatched(db, reaccepted) || store.getMeta('detect.declared') !== declaredNow
       ? detectAll(db, store, declared)
       : storedDetection(db);
     store.setMeta('detect.declared', declaredNow);

@@ -1,5 +1,5 @@
 // Pieces several pages share: status badges, a fix described in words, people, regression cards, filter forms.
-import type { Address, Regression, RegressionStatus } from '../schemas.ts';
+import type { Address, Evidence, Regression, RegressionStatus } from '../schemas.ts';
 import { age, day, hrefFunction, hrefPatch, hrefRegression, html, timeEl, type SafeHtml } from './html.ts';
 import { addressKey } from '../../ingest/core/address.ts';
 
@@ -90,4 +90,32 @@ ${fields.map(field)}
 <div class="actions"><button type="submit">Apply</button> <a href="${action}">Clear</a></div>
 </form>
 </details>`;
+}
+
+const EVIDENCE_WORDS: Record<Evidence['kind'], string> = {
+  reply: "maintainer's reply", 'b4-thanks': "b4 thank-you", 'pull-request': 'pull request', 'pull-merged': 'pull request merged',
+  'commit-notice': 'commit notice', stable: 'stable copy', declared: 'declared',
+};
+const STATE_WORDS: Record<string, string> = { proposed: 'proposed', accepted: 'accepted', merged: 'merged upstream', superseded: 'superseded' };
+
+/** A patch's state as a badge: proposed, accepted, merged upstream, superseded. */
+export function stateBadge(state: string): SafeHtml {
+  return html`<span class="badge ${state === 'proposed' || state === 'superseded' ? 'pending' : 'accepted'}" data-state="${state}">${STATE_WORDS[state] ?? state}</span>`;
+}
+
+/** Where a commit can be seen: the evidence's own link, else git.kernel.org for an upstream commit. */
+export function commitHref(e: Pick<Evidence, 'commit' | 'url' | 'state'>): string | null {
+  if (e.url && /^https?:\/\//.test(e.url)) return e.url;
+  return e.commit && e.state === 'merged' ? `https://git.kernel.org/torvalds/c/${e.commit}` : null;
+}
+
+/** Evidence that a patch was taken, strongest first: kind, tree, who, when, the message, the commit. */
+export function evidenceList(evidence: Evidence[]): SafeHtml {
+  if (!evidence.length) return html`<p class="empty small">Nothing on the list says it was taken.</p>`;
+  return html`<ul class="evidence-list small">${evidence.map((e) => {
+    const href = commitHref(e);
+    const where = [e.tree, e.branch].filter(Boolean).join(' ');
+    return html`<li data-kind="${e.kind}"><strong>${EVIDENCE_WORDS[e.kind] ?? e.kind}</strong>${e.state === 'merged' ? html` <span class="badge accepted">merged upstream</span>` : ''}${where ? html` <span class="mono">${where}</span>` : ''}
+${e.by ? html` by ${person(e.by)}` : ''}${e.date ? html` · ${timeEl(e.date, day(e.date))}` : ''}${e.messageId && e.kind !== 'declared' ? html` · <a href="${hrefPatch(e.messageId)}">message</a>` : ''}${e.commit ? html` · commit ${href ? html`<a class="mono" href="${href}" rel="noopener noreferrer">${e.commit.slice(0, 12)}</a>` : html`<span class="mono">${e.commit.slice(0, 12)}</span>`}` : ''}</li>`;
+  })}</ul>`;
 }

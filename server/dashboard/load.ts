@@ -2,7 +2,7 @@
 // dashboard's own (server/data/dashboard.ts) for the rest. Each returns null for "no such thing" (a 404).
 import type { Db } from '../../ingest/store/db.ts';
 import {
-  getMessage, getMessages, getPatch, getPatchDiff, getRegression, getSeries, getThread, health, listCallChanges,
+  getFix, getMessage, getMessages, getPatch, getPatchDiff, getRegression, getSeries, getThread, health, listCallChanges,
   listRegressions, parseDateParam,
 } from '../data/index.ts';
 import { snapshot, starMatcher } from '../data/common.ts';
@@ -142,6 +142,7 @@ export function loadRegression(db: Db, id: number): RegressionPageData | null {
       fixMessage,
       fixThread: fixMessage?.threadId != null ? getThread(db, fixMessage.threadId) : null,
       introducedBy: messageInfo(db, f.introducedBy?.messageId),
+      fixEvidence: f.id !== null ? getFix(db, f.id)?.evidence ?? [] : [],
       removals,
       related: reg.related.map((x) => messageInfo(db, x)).filter((x): x is MessageInfo => x !== null),
       resolvedBy: messageInfo(db, reg.resolvedBy),
@@ -173,6 +174,8 @@ export function loadPatch(db: Db, messageId: string): PatchPageData | null {
       diffText: m.isPatch ? text.diffText : '',
       trailers: p?.trailers ?? [],
       accepted: p?.accepted ?? null,
+      state: p?.state ?? null,
+      evidence: m.evidence ?? [],
       callChanges: m.isPatch ? listCallChanges(db, { messageId: m.messageId }, { limit: 500 }).items : [],
       series: s ? {
         id: s.id, title: s.title, version: s.version, total: s.total,

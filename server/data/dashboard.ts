@@ -6,7 +6,8 @@ import {
   decodeCursor, encodeCursor, keysetAfter, matchDates, matchNullable, matchPerson, matchText, orderBy, paginate, stmt, Where,
   type Page, type SortKey,
 } from './common.ts';
-import type { Address, CallChange } from '../schemas.ts';
+import type { Address, CallChange, Evidence } from '../schemas.ts';
+import { evidenceOf } from './evidence.ts';
 
 /** A call change with its patch's author and whether the patch was accepted (the dashboard's call index). */
 export interface CallChangeRow extends CallChange {
@@ -289,14 +290,16 @@ function renamedTo(db: Db, file: string, fn: string): FunctionHistory['renamedTo
   return null;
 }
 
-export interface FixHere { key: string; kind: string; call: string; path: string | null; status: string; before: string[] }
+export interface FixHere { key: string; kind: string; call: string; path: string | null; status: string; before: string[]; evidence?: Evidence[] }
 
 export function fixesIn(db: Db, files: string[], fn: string): FixHere[] {
   const out: FixHere[] = [];
   for (const file of files) {
-    const rows = stmt(db, 'SELECT key, kind, call, path, status, before FROM fixes WHERE file = ? AND function = ? ORDER BY id LIMIT 100')
-      .all(file, fn) as { key: string; kind: string; call: string; path: string | null; status: string; before: string }[];
-    for (const r of rows) out.push({ ...r, before: JSON.parse(r.before || '[]') as string[] });
+    const rows = stmt(db, 'SELECT key, kind, call, path, status, before, introduced_by FROM fixes WHERE file = ? AND function = ? ORDER BY id LIMIT 100')
+      .all(file, fn) as { key: string; kind: string; call: string; path: string | null; status: string; before: string; introduced_by: string | null }[];
+    for (const { introduced_by, ...r } of rows) {
+      out.push({ ...r, before: JSON.parse(r.before || '[]') as string[], evidence: introduced_by ? evidenceOf(db, introduced_by) : [] });
+    }
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // The call index (call and order changes) and what the rules made of it (known fixes, regressions).
 import type { Db } from '../../ingest/store/db.ts';
-import type { CallChange, Fix, FixEvent, MessageRef, OrderChange, Regression, RegressionStatus, Removal } from '../schemas.ts';
+import type { CallChange, Evidence, Fix, FixEvent, MessageRef, OrderChange, Regression, RegressionStatus, Removal } from '../schemas.ts';
+import { evidenceOf, patchStateOf } from './evidence.ts';
 import {
   messageIdParam, decodeCursor, encodeCursor, keysetAfter, matchDates, matchNullable, matchText, orderBy, pageLimit, paginate,
   parseJson, snapshot, stmt, Where, type Page, type PageRequest, type SortKey,
@@ -134,7 +135,16 @@ function toFix(db: Db, r: FixRow): Fix {
     id: r.id, key: r.key, kind: r.kind, file: r.file, function: r.function, path: r.path, call: r.call,
     before: parseJson<string[]>(r.before, []), status: r.status, introducedBy: messageRef(db, r.introduced_by),
     history: parseJson<FixEvent[]>(r.history, []), declared: !!r.declared, movedFrom: r.moved_from_id, movedTo: r.moved_to_id,
+    evidence: fixEvidence(db, r),
   };
+}
+
+/** What says the fix was taken: its introducing patch's evidence, and the declaration for a declared fix. */
+function fixEvidence(db: Db, r: FixRow): Evidence[] {
+  const ev = r.introduced_by ? evidenceOf(db, r.introduced_by) : [];
+  if (!r.declared) return ev;
+  const at = parseJson<FixEvent[]>(r.history, []).find((h) => h.type === 'declared');
+  return [...ev, { kind: 'declared', state: 'accepted', by: null, date: at?.date ?? null, messageId: r.introduced_by, tree: null, branch: null, commit: null, url: null }];
 }
 
 export interface FixFilters {
@@ -227,6 +237,8 @@ function removal(db: Db, messageId: string): Removal {
     author: { name: r?.from_name ?? '', email: r?.from_email ?? '' },
     version: r?.version ?? 1,
     seriesId: r?.series_id ?? null,
+    state: patchStateOf(db, messageId),
+    evidence: evidenceOf(db, messageId),
   };
 }
 

@@ -35,6 +35,21 @@ export interface FixRef {
   introducedBy: MessageRef | null;
 }
 
+/** Evidence that a patch was taken, as the digest cites it. */
+export interface EvidenceRef {
+  /** reply | b4-thanks | pull-request | pull-merged | commit-notice | stable | declared */
+  kind: string;
+  /** accepted: in a maintainer's tree; merged: upstream */
+  state: 'accepted' | 'merged';
+  by: Person | null;
+  date: string | null;
+  tree: string | null;
+  branch: string | null;
+  commit: string | null;
+  /** the commit's URL when known, else the evidence message's lore link, else null */
+  link: string | null;
+}
+
 export interface Acknowledgement {
   reason: string;
   by: string | null;
@@ -61,6 +76,8 @@ export interface NewRegression extends RegressionBase {
   resolvedBy: MessageRef | null;
   resolution: string | null;
   acknowledged: Acknowledgement | null;
+  /** when the removing series was itself taken (its strongest evidence), null when nothing says so */
+  removalTaken?: EvidenceRef | null;
 }
 
 export interface OpenRegression extends RegressionBase {
@@ -82,6 +99,8 @@ export interface KnownFixItem {
   /** when the fix became known: its introducing message's date (or the declaration's) */
   date: string | null;
   files: string[];
+  /** what says the fix was taken, strongest first */
+  evidence?: EvidenceRef[];
 }
 
 export interface SeriesCall {

@@ -5,8 +5,11 @@ import type { Db } from '../../ingest/store/db.ts';
 import { bareMessageId as bare, loreLink } from './links.ts';
 import { getFix, listCallChanges, listFixes, listRegressions, listSeries, type Page, type PageRequest } from './index.ts';
 import { snapshot } from './common.ts';
-import type { Fix, Regression } from '../schemas.ts';
+import type { Evidence, Fix, Regression } from '../schemas.ts';
+import { evidenceOf } from './evidence.ts';
+import { strongest } from '../../ingest/core/evidence.ts';
 import type {
+  EvidenceRef,
   Acknowledgement,
   AcknowledgedRegression,
   FixRef,
@@ -84,6 +87,20 @@ export class WeekQueries {
       version: r.version,
       link: loreLink(this.list, b),
     };
+  }
+
+  evidenceRef(e: Evidence): EvidenceRef {
+    const commitLink = e.url ?? (e.commit && e.state === 'merged' ? `https://git.kernel.org/torvalds/c/${e.commit}` : null);
+    return {
+      kind: e.kind, state: e.state, by: e.by ? { name: e.by.name, email: e.by.email } : null, date: e.date, tree: e.tree, branch: e.branch,
+      commit: e.commit, link: commitLink ?? (e.messageId && e.kind !== 'declared' ? loreLink(this.list, e.messageId) : null),
+    };
+  }
+
+  /** The strongest evidence that any of the removing messages was taken. */
+  private removalTaken(removedIds: string[]): EvidenceRef | null {
+    const best = strongest(removedIds.flatMap((id) => evidenceOf(this.db, id)));
+    return best ? this.evidenceRef(best) : null;
   }
 
   private fixRef(f: Fix): FixRef {
@@ -170,6 +187,7 @@ export class WeekQueries {
           resolvedBy: resolvedByEnd ? resolvedBy : null,
           resolution: resolvedByEnd ? r.resolution : null,
           acknowledged: ackByEnd ? ack : null,
+          removalTaken: this.removalTaken(removedIds),
         });
       } else if (before(r.firstSeen, start) && !resolvedByEnd && !ackByEnd) {
         stillOpen.push({ ...base, ageDays: Math.floor((end - time(r.firstSeen)) / DAY) });
@@ -209,7 +227,7 @@ export class WeekQueries {
       const t = time(date);
       if (!(t >= w.start.getTime() && t < w.end.getTime())) continue;
       const fix = this.fixRef(f);
-      out.push({ fix, date, files: [fix.file] });
+      out.push({ fix, date, files: [fix.file], evidence: f.evidence.map((e) => this.evidenceRef(e)) });
     }
     return out.sort(byDateThen((k) => k.date, (k) => k.fix.key));
   }

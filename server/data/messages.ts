@@ -5,6 +5,7 @@ import {
   messageIdParam, decodeCursor, encodeCursor, keysetAfter, likeEscape, matchDates, matchPerson, orderBy, pageLimit, paginate,
   parseJson, snapshot, stmt, Where, type Page, type PageRequest, type SortKey,
 } from './common.ts';
+import { evidenceOf } from './evidence.ts';
 
 export interface MessageRow {
   message_id: string; list: string; subject: string; title: string; from_name: string; from_email: string;
@@ -76,7 +77,7 @@ export function listMessages(db: Db, f: MessageFilters = {}, page: PageRequest =
 /** One message by Message-ID (angle brackets optional), or null. */
 export function getMessage(db: Db, messageId: string): Message | null {
   const r = stmt(db, `SELECT ${MESSAGE_COLS} FROM messages m WHERE m.message_id = ?`).get(messageIdParam(messageId)) as MessageRow | undefined;
-  return r ? toMessage(r) : null;
+  return r ? { ...toMessage(r), evidence: evidenceOf(db, r.message_id) } : null;
 }
 
 /** Several messages by id, in the order asked (unknown ids left out). */

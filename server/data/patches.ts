@@ -6,21 +6,23 @@ import {
   parseJson, snapshot, stmt, Where, type Page, type PageRequest, type SortKey,
 } from './common.ts';
 import { MESSAGE_ORDER } from './messages.ts';
+import { evidenceOf, PATCH_STATE_SQL, seriesEvidence } from './evidence.ts';
 
 interface PatchRow {
   message_id: string; subject: string; title: string; from_name: string; from_email: string; date: string | null;
   series_id: number | null; version: number; idx: number | null; total: number | null; tags: string;
   accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null;
+  state: PatchSummary['state'];
 }
 
 const PATCH_COLS = `m.message_id, m.subject, m.title, m.from_name, m.from_email, m.date, m.series_id, m.version, m.idx,
-  m.total, m.tags, m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date`;
+  m.total, m.tags, m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, ${PATCH_STATE_SQL} AS state`;
 
 export function accepted(messageId: string | null, name: string | null, email: string | null, date: string | null): Accepted | null {
   return messageId ? { by: { name: name ?? '', email: email ?? '' }, date, messageId } : null;
 }
 
-function toSummary(r: PatchRow): PatchSummary {
+function toSummary(db: Db, r: PatchRow): PatchSummary {
   return {
     messageId: r.message_id,
     subject: r.subject,
@@ -33,6 +35,8 @@ function toSummary(r: PatchRow): PatchSummary {
     total: r.total,
     tags: parseJson<string[]>(r.tags, []),
     accepted: accepted(r.accepted_message, r.accepted_by_name, r.accepted_by_email, r.accepted_date),
+    state: r.state,
+    evidence: evidenceOf(db, r.message_id),
   };
 }
 
@@ -43,8 +47,8 @@ export interface PatchFilters {
   until?: string;
   /** exact address, or part of the name or address */
   author?: string;
-  /** accepted: a reply says it was applied; pending: none does */
-  state?: 'accepted' | 'pending';
+  /** the patch's state (proposed, accepted, merged, superseded); pending: neither accepted nor merged */
+  state?: 'proposed' | 'accepted' | 'merged' | 'superseded' | 'pending';
   seriesId?: number;
 }
 
@@ -65,8 +69,11 @@ export function listPatches(db: Db, f: PatchFilters = {}, page: PageRequest = {}
   }
   matchDates(w, 'm.date', f.since, f.until);
   if (f.author) matchPerson(w, 'm.from_name', 'm.from_email', f.author);
-  if (f.state === 'accepted') w.add('m.accepted_message IS NOT NULL');
-  if (f.state === 'pending') w.add('m.accepted_message IS NULL');
+  // merged and accepted through the evidence index; the other states through the state expression
+  if (f.state === 'pending') w.add('m.message_id NOT IN (SELECT target FROM evidence)');
+  else if (f.state === 'merged') w.add("m.message_id IN (SELECT target FROM evidence WHERE state = 'merged')");
+  else if (f.state === 'accepted') w.add("m.message_id IN (SELECT target FROM evidence) AND m.message_id NOT IN (SELECT target FROM evidence WHERE state = 'merged')");
+  else if (f.state) w.add(`${PATCH_STATE_SQL} = ?`, f.state);
   if (f.seriesId !== undefined) w.add('m.series_id = ?', f.seriesId);
   if (page.cursor) {
     const k = keysetAfter(MESSAGE_ORDER, decodeCursor('p', page.cursor, ['string?', 'string']));
@@ -74,7 +81,7 @@ export function listPatches(db: Db, f: PatchFilters = {}, page: PageRequest = {}
   }
   const rows = stmt(db, `SELECT ${PATCH_COLS} FROM messages m ${w} ORDER BY ${orderBy(MESSAGE_ORDER)} LIMIT ?`)
     .all(...w.params, limit + 1) as PatchRow[];
-  return paginate(rows, limit, toSummary, (r) => encodeCursor('p', [r.date, r.message_id]));
+  return paginate(rows, limit, (r) => toSummary(db, r), (r) => encodeCursor('p', [r.date, r.message_id]));
 }
 
 interface FileRow { path: string; old_path: string | null; status: string; additions: number; deletions: number; hunks: string }
@@ -112,7 +119,7 @@ export function getPatch(db: Db, messageId: string): Patch | null {
       path: f.path, oldPath: f.old_path, status: f.status, additions: f.additions, deletions: f.deletions,
       hunks: parseJson<Hunk[]>(f.hunks, []),
     }));
-    return { ...toSummary(r), trailers: patchTrailers(db, id, r.cover), files };
+    return { ...toSummary(db, r), trailers: patchTrailers(db, id, r.cover), files };
   });
 }
 
@@ -149,6 +156,7 @@ function toSeries(db: Db, r: SeriesRow): Series {
     previousVersion: r.previous_id,
     nextVersion: r.next_id,
     accepted: accepted(r.accepted_message, r.accepted_by_name, r.accepted_by_email, r.accepted_date),
+    ...seriesEvidence(db, r.cover, patches, r.next_id !== null),
   };
 }
 

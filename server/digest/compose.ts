@@ -1,7 +1,7 @@
 // Pure: a week's digest data → {subject, text, html}. No clock, no I/O: the same data gives the same bytes.
 // Both parts are rendered from one document model (sections → items → fields), so they carry the same content.
 import picomatch from 'picomatch';
-import type { FixRef, MessageRef, NewRegression, WeekDigest } from '../data/digest-types.ts';
+import type { EvidenceRef, FixRef, MessageRef, NewRegression, WeekDigest } from '../data/digest-types.ts';
 
 export interface ComposedDigest {
   subject: string;
@@ -160,6 +160,19 @@ function statusLine(r: NewRegression): Line {
   return ['open'];
 }
 
+const EVIDENCE_WORDS: Record<string, string> = {
+  reply: 'applied by', 'b4-thanks': 'applied by', 'pull-request': 'in a pull request by', 'pull-merged': 'merged upstream',
+  'commit-notice': 'committed', stable: 'merged upstream (a stable copy says)', declared: 'declared',
+};
+
+/** "applied by Joerg Roedel to iommu (x86/amd), 2020-04-17, commit 1a3f2fd7fc4e <link>" */
+function evidenceLine(e: EvidenceRef): Line {
+  const words = EVIDENCE_WORDS[e.kind] ?? e.kind;
+  const by = e.by && words.endsWith(' by') ? ` ${e.by.name || e.by.email}` : words.endsWith(' by') ? ' a maintainer' : '';
+  const where = e.tree ? ` ${e.kind === 'pull-merged' || e.kind === 'stable' ? 'into' : 'to'} ${e.tree}${e.branch ? ` (${e.branch})` : ''}` : '';
+  return [`${words}${by}${where}${e.date ? `, ${formatDay(e.date)}` : ''}${e.commit ? `, commit ${e.commit.slice(0, 12)}` : ''}`, ...(e.link ? [' ', link(e.link)] : [])];
+}
+
 function buildDoc(d: WeekDigest): Doc {
   const lastDay = new Date(new Date(d.end).getTime() - 1).toISOString().slice(0, 10);
   const intro: string[] = [];
@@ -187,6 +200,9 @@ function buildDoc(d: WeekDigest): Doc {
         },
         { label: r.fix.kind === 'order' ? 'Evidence (reordered lines)' : 'Removed lines', lines: (r.evidence.length ? r.evidence : ['(no lines recorded)']).map((l): Line => [l]), pre: true },
         { label: 'Status', lines: [statusLine(r)] },
+        ...(r.removalTaken !== undefined
+          ? [{ label: 'Removal taken', lines: [r.removalTaken ? evidenceLine(r.removalTaken) : ['not (yet), as far as the list says']] }]
+          : []),
       ],
     })),
   });
@@ -225,7 +241,7 @@ function buildDoc(d: WeekDigest): Doc {
         `, ${k.fix.file}`,
         ...(k.fix.introducedBy ? [' — ', ...messageOneLine(k.fix.introducedBy)] : [` — declared ${formatDay(k.date)}`]),
       ],
-      fields: [],
+      fields: k.evidence?.length ? [{ label: 'Taken', lines: k.evidence.slice(0, 3).map(evidenceLine) }] : [],
     })),
   });
   sections.push({

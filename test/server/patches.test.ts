@@ -144,7 +144,7 @@ describe('GET /api/patches', () => {
   });
 
   it('refuses bad parameters with a 400 naming them', async () => {
-    for (const [q, param] of [['state=merged', 'state'], ['since=last%20week', 'since'], ['limit=-1', 'limit'], ['seriesId=x', 'seriesId']]) {
+    for (const [q, param] of [['state=landed', 'state'], ['since=last%20week', 'since'], ['limit=-1', 'limit'], ['seriesId=x', 'seriesId']]) {
       const res = await get(`/api/patches?${q}`);
       expect(res.statusCode, q).toBe(400);
       expect(res.json().message).toContain(param);

@@ -1,7 +1,8 @@
 // `/functions/:file/:function`: every watched call added to or removed from one function, in date order, across
 // file renames (what happened under the old name before an accepted rename shows under the new name too).
 import type { HistoryCall, HistoryRename } from '../../data/dashboard.ts';
-import { call, person } from '../components.ts';
+import type { Evidence } from '../../schemas.ts';
+import { call, evidenceList, person } from '../components.ts';
 import { day, hrefFunction, hrefPatch, hrefRegression, html, queryString, timeEl, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
 
@@ -17,7 +18,7 @@ export interface FunctionPageData {
   formerNames: string[];
   /** the file was later renamed (by an accepted patch) to this */
   renamedTo: { to: string; messageId: string; date: string | null } | null;
-  fixes: { key: string; kind: string; call: string; path: string | null; status: string; before: string[] }[];
+  fixes: { key: string; kind: string; call: string; path: string | null; status: string; before: string[]; evidence?: Evidence[] }[];
   regressions: { id: number; headline: string; status: string }[];
 }
 
@@ -40,7 +41,7 @@ export function functionPage(d: FunctionPageData): SafeHtml {
 ${d.formerNames.length ? html`<p class="small">Includes its history under the earlier name${d.formerNames.length > 1 ? 's' : ''} ${d.formerNames.map((n, i) => html`${i ? ', ' : ''}<a class="mono" href="${hrefFunction(n, d.fn)}">${n}</a>`)}.</p>` : ''}
 ${d.renamedTo ? html`<p class="small">The file was later renamed to <a class="mono" href="${hrefFunction(d.renamedTo.to, d.fn)}">${d.renamedTo.to}</a> (${timeEl(d.renamedTo.date, day(d.renamedTo.date))}); see the history there for what followed.</p>` : ''}
 ${d.fixes.length ? html`<section class="panel" aria-labelledby="fx-h"><h2 id="fx-h">Known fixes here</h2><ul>${d.fixes.map(
-    (f) => html`<li>${call(f.call)}${f.kind === 'order' ? html` before ${f.before.map((b, i) => html`${i ? ', ' : ''}${call(b)}`)}` : ''} ${f.path ? html`<span class="badge path">${f.path}</span>` : ''} <span class="muted small">${f.status}</span></li>`,
+    (f) => html`<li>${call(f.call)}${f.kind === 'order' ? html` before ${f.before.map((b, i) => html`${i ? ', ' : ''}${call(b)}`)}` : ''} ${f.path ? html`<span class="badge path">${f.path}</span>` : ''} <span class="muted small">${f.status}</span>${f.evidence?.length ? evidenceList(f.evidence.slice(0, 3)) : ''}</li>`,
   )}</ul></section>` : ''}
 ${d.regressions.length ? html`<section class="panel" aria-labelledby="rg-h"><h2 id="rg-h">Regressions here</h2><ul>${d.regressions.map(
     (r) => html`<li><a href="${hrefRegression(r.id)}">${r.headline}</a> <span class="badge ${r.status}">${r.status}</span></li>`,

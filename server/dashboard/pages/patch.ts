@@ -1,7 +1,7 @@
 // `/patches/:messageId`: one message (a patch, usually): its header, text, trailers, the diff with the watched
 // calls highlighted, its series, and links to the raw message and to lore. Non-patch messages render too.
-import type { Address, CallChange, Trailer } from '../../schemas.ts';
-import { person, statusBadge } from '../components.ts';
+import type { Address, CallChange, Evidence, Trailer } from '../../schemas.ts';
+import { evidenceList, person, stateBadge, statusBadge } from '../components.ts';
 import { renderDiffText, type Highlight } from '../diff-view.ts';
 import { hrefFunction, hrefPatch, hrefRaw, hrefRegression, hrefThread, html, timeEl, type SafeHtml } from '../html.ts';
 import { loreLink } from '../../data/links.ts';
@@ -20,6 +20,9 @@ export interface PatchPageData {
   diffText: string;
   trailers: Trailer[];
   accepted: { by: Address; date: string | null; messageId: string } | null;
+  /** the patch's state (null for other messages) and the evidence about the message, strongest first */
+  state?: string | null;
+  evidence?: Evidence[];
   callChanges: CallChange[];
   series: {
     id: number; title: string; version: number; total: number;
@@ -56,6 +59,8 @@ ${d.threadId !== null ? html`<li><a href="${hrefThread(d.threadId, d.messageId)}
 <li><a href="${loreLink(d.list, d.messageId)}" rel="noopener noreferrer">on lore.kernel.org</a></li>
 </ul>
 </section>
+${d.state || d.evidence?.length ? html`<section class="panel" aria-labelledby="ev-h"><h2 id="ev-h">Taken? ${d.state ? stateBadge(d.state) : ''}</h2>
+${evidenceList(d.evidence ?? [])}</section>` : ''}
 ${d.regressions.length ? html`<section class="panel" aria-labelledby="reg-h"><h2 id="reg-h">Regressions</h2><ul>${d.regressions.map(
     (r) => html`<li><a href="${hrefRegression(r.id)}">${r.headline}</a> ${statusBadge(r.status)} <span class="muted small">${r.role}</span></li>`,
   )}</ul></section>` : ''}

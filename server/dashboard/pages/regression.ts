@@ -1,7 +1,7 @@
 // `/regressions/:id`: the fix and where it came from, every removing message with its diff (removed lines
 // highlighted), related patches, and the Acknowledge form (which posts to the API with the user's token).
-import type { Address, Regression, Removal, Thread } from '../../schemas.ts';
-import { call, fixSummary, person, regressionHeadline, statusBadge } from '../components.ts';
+import type { Address, Evidence, Regression, Removal, Thread } from '../../schemas.ts';
+import { call, evidenceList, fixSummary, person, regressionHeadline, stateBadge, statusBadge } from '../components.ts';
 import { renderDiffText, type Highlight } from '../diff-view.ts';
 import { age, dateTime, day, hrefFunction, hrefPatch, hrefRaw, hrefThread, html, timeEl, type SafeHtml } from '../html.ts';
 import { loreLink } from '../../data/links.ts';
@@ -34,6 +34,8 @@ export interface RegressionPageData {
   fixThread: Thread | null;
   /** the patch that first introduced the fix (may differ from fixMessage when it was re-established) */
   introducedBy: MessageInfo | null;
+  /** what says the fix was taken */
+  fixEvidence?: Evidence[];
   removals: RemovalView[];
   related: MessageInfo[];
   resolvedBy: MessageInfo | null;
@@ -80,6 +82,16 @@ function ackSection(r: Regression): SafeHtml {
 </section>`;
 }
 
+/** Whether the removing series was itself taken: merged upstream (urgent), accepted into a tree, or not (yet). */
+export function removalTaken(removedBy: Removal[]): SafeHtml {
+  const merged = removedBy.find((x) => x.state === 'merged');
+  const accepted = removedBy.find((x) => x.state === 'accepted');
+  const e = (merged ?? accepted)?.evidence?.[0];
+  if (merged) return html`<strong class="urgent">merged upstream</strong>${e?.date ? html` ${timeEl(e.date, day(e.date))}` : ''} <span class="muted small">the fix is gone from the kernel</span>`;
+  if (accepted) return html`<strong>accepted</strong>${e?.tree ? html` into <span class="mono">${e.tree}</span>` : ''}${e?.date ? html` ${timeEl(e.date, day(e.date))}` : ''}`;
+  return html`not taken <span class="muted small">(as far as the list says)</span>`;
+}
+
 export function regressionPage(d: RegressionPageData): SafeHtml {
   const r = d.reg;
   const f = r.fix;
@@ -99,6 +111,7 @@ export function regressionPage(d: RegressionPageData): SafeHtml {
 <dt>Path class</dt><dd>${f.path ?? 'none'}</dd>
 ${d.fixMessage ? html`<dt>Established by</dt><dd>${messageLine(d.fixMessage)}${d.fixMessage.accepted ? html` <span class="badge accepted">accepted${d.fixMessage.accepted.by.name ? ` by ${d.fixMessage.accepted.by.name}` : ''}</span>` : ''}${messageLinks(d.fixMessage.messageId, d.fixMessage.threadId, d.fixMessage.list)}</dd>` : ''}
 ${d.introducedBy && d.introducedBy.messageId !== d.fixMessage?.messageId ? html`<dt>First introduced by</dt><dd>${messageLine(d.introducedBy)}</dd>` : ''}
+${d.fixEvidence ? html`<dt>Taken</dt><dd>${evidenceList(d.fixEvidence)}</dd>` : ''}
 </dl></div>
 ${d.fixThread ? html`<h3>Original thread <span class="muted small">(${d.fixThread.messages.length} message${d.fixThread.messages.length === 1 ? '' : 's'})</span></h3>
 ${threadTreeHtml(d.fixThread.messages.slice(0, 60), d.fixMessage?.messageId, 'Original thread of the fix')}
@@ -111,7 +124,8 @@ ${d.fixThread.messages.length > 60 ? html`<p class="small"><a href="${hrefThread
 ${r.evidence.length ? html`<p class="small">Evidence:</p><div class="evidence" tabindex="0">${r.evidence.join('\n')}</div>` : ''}
 ${d.removals.map((x) => html`<article class="panel removal" aria-label="${x.removal.subject}">
 <h3><a href="${hrefPatch(x.removal.messageId)}">${x.removal.subject}</a></h3>
-<p class="meta"><span>v${x.removal.version}</span><span>${person(x.removal.author)}</span><span>${timeEl(x.removal.date)}</span></p>
+<p class="meta"><span>v${x.removal.version}</span><span>${person(x.removal.author)}</span><span>${timeEl(x.removal.date)}</span>${x.removal.state ? html`<span>${stateBadge(x.removal.state)}</span>` : ''}</p>
+${x.removal.evidence?.length ? evidenceList(x.removal.evidence) : ''}
 ${messageLinks(x.removal.messageId, x.threadId)}
 ${renderDiffText(x.diffText, { highlights: x.highlights, files: x.files.length ? x.files : undefined, label: x.removal.subject })}
 </article>`)}
@@ -123,6 +137,7 @@ ${renderDiffText(x.diffText, { highlights: x.highlights, files: x.files.length ?
 <div class="msg-head"><dl>
 <dt>Status</dt><dd id="reg-status-text">${r.status}</dd>
 <dt>First seen</dt><dd>${timeEl(r.firstSeen)} <span class="muted small">(${age(r.firstSeen, now)} ago)</span></dd>
+<dt>Removal taken</dt><dd id="reg-removal-taken">${removalTaken(r.removedBy)}</dd>
 ${r.status === 'resolved' ? html`<dt>Resolution</dt><dd>${r.resolution === 'dropped' ? 'a later version no longer removes it' : 're-fixed'}${d.resolvedBy ? html`<br>${messageLine(d.resolvedBy)}` : r.resolvedBy ? html`<br><a href="${hrefPatch(r.resolvedBy)}">${r.resolvedBy}</a>` : ''}</dd>` : ''}
 <dt>Acknowledged</dt><dd id="reg-ack">${r.acknowledged ? html`${r.acknowledged.reason} <span class="muted small">${r.acknowledged.by ? `by ${r.acknowledged.by}, ` : ''}${dateTime(r.acknowledged.at)}</span>` : 'no'}</dd>
 <dt>Key</dt><dd class="mono small">${r.key}</dd>

@@ -1,0 +1,15 @@
+// Derivation's evidence step: after threads and series are written, the notices are read (once read from the
+// own text of messages stored before notices existed), resolved into
+// evidence (core/evidence.ts) and written with the `accepted` columns they fill. Always over the whole archive:
+// notices are few, and a pull request or a stable copy may name a patch anywhere in it.
+import type { Db } from '../store/db.ts';
+import { backfillNotices, evidenceLookup, readNotices, writeEvidence } from '../store/evidence-store.ts';
+import { findEvidence } from '../core/evidence.ts';
+
+/** Derive and write the evidence; the Message-IDs of patches whose acceptance changed. */
+export function deriveEvidence(db: Db): Set<string> {
+  backfillNotices(db);
+  const notices = readNotices(db);
+  const look = evidenceLookup(db);
+  return writeEvidence(db, findEvidence(notices, look), look.postings);
+}

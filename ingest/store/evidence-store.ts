@@ -1,0 +1,148 @@
+// The SQL of evidence derivation: the notices and the heads evidence is resolved against, read; the evidence
+// table and the `accepted` columns it fills, written (only rows that differ).
+import type { Db } from './db.ts';
+import type { Evidence } from '../core/model.ts';
+import { readNotice, type Notice } from '../core/notice.ts';
+import type { EvidenceLookup, NoticeHead, PostedHead, TargetedEvidence } from '../core/evidence.ts';
+import { strongest } from '../core/evidence.ts';
+import { normaliseTitle } from '../core/series.ts';
+
+const NO_STRINGS: string[] = [];
+const strings = (json: string): string[] => (json === '[]' ? NO_STRINGS : (JSON.parse(json) as string[]));
+const COPY_KINDS = new Set(['stable', 'commit-notice']);
+
+const BACKFILLED = 'evidence.notices';
+
+/**
+ * Notices for messages stored before notices were read (a database migrated to 0010 with messages in it; a new
+ * one is marked done by the migration): read once from their own text. Only mail whose text names a way of
+ * taking a patch is read.
+ */
+export function backfillNotices(db: Db): number {
+  if (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(BACKFILLED) === '1') return 0;
+  const rows = db.prepare(`SELECT m.message_id, m.kind, m.is_patch, m.title, m.from_name, m.from_email, b.own_text FROM messages m
+    JOIN message_bodies b ON b.id = m.id WHERE m.notice IS NULL AND (b.own_text LIKE '%appl%' OR b.own_text LIKE '%queue%'
+      OR b.own_text LIKE '%merge%' OR b.own_text LIKE '%pull%' OR b.own_text LIKE '%push%' OR b.own_text LIKE '%pick%'
+      OR b.own_text LIKE '%commit%' OR b.own_text LIKE '%took%' OR b.own_text LIKE '%taken%')`).raw(true).iterate() as Iterable<[string, string, number, string, string, string, string]>;
+  const found: [string, string][] = [];
+  for (const [id, kind, isPatch, title, name, email, ownText] of rows) {
+    const n = readNotice({ kind, isPatch: !!isPatch, title, from: { name, email }, ownText });
+    if (n) found.push([JSON.stringify(n), id]);
+  }
+  const upd = db.prepare('UPDATE messages SET notice = ? WHERE message_id = ?');
+  for (const f of found) upd.run(...f);
+  db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(BACKFILLED, '1');
+  return found.length;
+}
+
+/** Every message's notice, with what is needed to place it. */
+export function readNotices(db: Db): NoticeHead[] {
+  const rows = db.prepare(`SELECT message_id, from_name, from_email, date, in_reply_to, refs, notice FROM messages
+    WHERE notice IS NOT NULL`).raw(true).all() as [string, string, string, string | null, string | null, string, string][];
+  return rows.map(([messageId, name, email, date, inReplyTo, refs, notice]) => ({
+    messageId, from: { name, email }, date, inReplyTo, references: strings(refs), notice: JSON.parse(notice) as Notice,
+  }));
+}
+
+type HeadRow = [string, string, string, string, string | null, number, string, number | null, number | null, string | null];
+// a copy (stable posting, commit bot) is told by its notice's kind, read without parsing the JSON
+const HEAD_COLS = `message_id, title, from_name, from_email, date, is_patch, kind, idx, series_id,
+  CASE WHEN notice IS NULL THEN NULL ELSE json_extract(notice, '$.kind') END`;
+
+function toHead([messageId, title, name, email, date, isPatch, kind, index, seriesId, noticeKind]: HeadRow): PostedHead {
+  return { messageId, title, from: { name, email }, date, isPatch: !!isPatch, kind, index, seriesId, copy: !!noticeKind && COPY_KINDS.has(noticeKind) };
+}
+
+/**
+ * Look-ups over the stored patches and covers (read once: a pull request or a stable copy is matched by title
+ * across the archive), and any other message by id.
+ */
+export function evidenceLookup(db: Db): EvidenceLookup & { postings: PostedHead[] } {
+  const postings = (db.prepare(`SELECT ${HEAD_COLS} FROM messages WHERE is_patch = 1 OR kind = 'cover'`).raw(true).all() as HeadRow[]).map(toHead);
+  const byId = new Map<string, PostedHead>();
+  const bySeries = new Map<number, PostedHead[]>();
+  for (const p of postings) {
+    byId.set(p.messageId, p);
+    if (p.seriesId != null) {
+      let l = bySeries.get(p.seriesId);
+      if (!l) bySeries.set(p.seriesId, (l = []));
+      l.push(p);
+    }
+  }
+  // titles are indexed when a notice first asks for one (pull requests, bots and stable copies do)
+  let byTitle: Map<string, PostedHead[]> | null = null;
+  const titleIndex = () => {
+    byTitle = new Map();
+    for (const p of postings) {
+      if (!p.isPatch) continue;
+      const t = normaliseTitle(p.title);
+      let l = byTitle.get(t);
+      if (!l) byTitle.set(t, (l = []));
+      l.push(p);
+    }
+    return byTitle;
+  };
+  const one = db.prepare(`SELECT ${HEAD_COLS} FROM messages WHERE message_id = ?`).raw(true);
+  return {
+    postings,
+    head: (id) => {
+      const p = byId.get(id);
+      if (p) return p;
+      const r = one.get(id) as HeadRow | undefined;
+      return r ? toHead(r) : undefined;
+    },
+    members: (seriesId) => bySeries.get(seriesId) ?? [],
+    titled: (t) => (byTitle ?? titleIndex()).get(t) ?? [],
+  };
+}
+
+type AcceptedCols = [string | null, string | null, string | null, string | null];
+const colsOf = (e: Evidence | null | undefined): AcceptedCols =>
+  e ? [e.messageId, e.by?.name ?? '', e.by?.email ?? '', e.date] : [null, null, null, null];
+const same = (a: AcceptedCols, b: AcceptedCols) => a.every((x, i) => x === b[i]);
+
+/**
+ * Replace the evidence table with `rows` (sorted by target, strongest first), and set the `accepted` columns of
+ * patches and series from the strongest evidence: a patch's own; a series' when its cover was taken as a whole
+ * or every patch of it was. Returns the Message-IDs whose `accepted` changed.
+ */
+export function writeEvidence(db: Db, rows: TargetedEvidence[], postings: PostedHead[]): Set<string> {
+  db.prepare('DELETE FROM evidence').run();
+  const ins = db.prepare(`INSERT OR IGNORE INTO evidence (target, kind, message_id, state, rank, by_name, by_email, date, tree, branch,
+    commit_id, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const of = new Map<string, TargetedEvidence[]>();
+  for (const e of rows) {
+    let l = of.get(e.target);
+    if (!l) of.set(e.target, (l = []));
+    ins.run(e.target, e.kind, e.messageId ?? '', e.state, l.length, e.by?.name ?? null, e.by?.email ?? null, e.date, e.tree, e.branch, e.commit, e.url);
+    l.push(e);
+  }
+  // messages: patches and covers
+  const changed = new Set<string>();
+  const current = new Map((db.prepare(`SELECT message_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM messages
+    WHERE accepted_message IS NOT NULL`).raw(true).all() as [string, ...AcceptedCols][]).map(([id, ...c]) => [id, c as AcceptedCols]));
+  const upd = db.prepare('UPDATE messages SET accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE message_id = ?');
+  // patches carry `accepted`; a cover's stands on its series row
+  const isPosting = new Set(postings.filter((p) => p.isPatch).map((p) => p.messageId));
+  const want = new Map<string, AcceptedCols>();
+  for (const [target, evs] of of) if (isPosting.has(target)) want.set(target, colsOf(evs[0]));
+  for (const [id, cols] of want) {
+    if (!same(cols, current.get(id) ?? colsOf(null))) { upd.run(...cols, id); changed.add(id); }
+  }
+  for (const [id] of current) if (!want.has(id) && isPosting.has(id)) { upd.run(...colsOf(null), id); changed.add(id); }
+  // series
+  const members = new Map<number, PostedHead[]>();
+  for (const p of postings) if (p.seriesId != null) (members.get(p.seriesId) ?? members.set(p.seriesId, []).get(p.seriesId)!).push(p);
+  const series = db.prepare('SELECT id, cover, accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM series').raw(true)
+    .all() as [number, string | null, ...AcceptedCols][];
+  const updSeries = db.prepare('UPDATE series SET accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE id = ?');
+  for (const [id, cover, ...cur] of series) {
+    const patches = (members.get(id) ?? []).filter((p) => p.isPatch);
+    const coverEv = cover ? of.get(cover) : undefined;
+    const all = patches.length > 0 && patches.every((p) => of.has(p.messageId));
+    const best = coverEv?.length ? coverEv[0] : all ? strongest(patches.map((p) => of.get(p.messageId)![0])) : null;
+    const cols = colsOf(best);
+    if (!same(cols, cur as AcceptedCols)) updSeries.run(...cols, id);
+  }
+  return changed;
+}
