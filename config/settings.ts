@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Cron } from 'croner';
 
 export const CONFIG_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -10,6 +11,17 @@ export interface DigestRecipient {
   /** globs of files this maintainer looks after (MAINTAINERS-style); empty = everything */
   files: string[];
 }
+
+/** A public-inbox archive to follow (`relapse sync`): its name (the mirror's directory), URL and list. */
+export interface Inbox {
+  name: string;
+  /** where its epochs are served (`URL/0`, `URL/1`, ...): lore's https URL, a file:// URL or a path */
+  url: string;
+  /** the list its messages belong to */
+  list: string;
+}
+
+export const DEFAULT_INBOXES: Inbox[] = [{ name: 'kexec', url: 'https://lore.kernel.org/kexec', list: 'kexec' }];
 
 export interface Settings {
   db: string;
@@ -26,6 +38,16 @@ export interface Settings {
   rateLimit: { max: number; timeWindow: string };
   watchRulesFile: string;
   declaredFixes: unknown[];
+  inboxes: Inbox[];
+  sync: {
+    /** cron expression (UTC) on which `serve` syncs the inboxes; null = no scheduled sync */
+    schedule: string | null;
+    /** where mirrors live; null = `lore/` beside the database */
+    mirrors: string | null;
+    /** retries of a failing fetch, and the first back-off (doubling) */
+    retries: number;
+    backoffMs: number;
+  };
 }
 
 export interface SettingsFile {
@@ -36,6 +58,63 @@ export interface SettingsFile {
   rateLimit?: Partial<Settings['rateLimit']>;
   watchRules?: string;
   declaredFixes?: unknown[];
+  inboxes?: unknown;
+  sync?: unknown;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** The `inboxes` of a config file, checked: names unique and usable as a directory, URLs and lists strings. */
+export function validateInboxes(v: unknown, where = 'inboxes'): Inbox[] {
+  if (!Array.isArray(v)) throw new Error(`${where} must be an array of { name, url, list }`);
+  const seen = new Set<string>();
+  return v.map((x, i) => {
+    const o = x as Record<string, unknown>;
+    if (!o || typeof o !== 'object') throw new Error(`${where}[${i}] must be an object { name, url, list }`);
+    if (typeof o.name !== 'string' || !NAME.test(o.name)) throw new Error(`${where}[${i}].name must be letters, digits, '.', '_' or '-'`);
+    if (seen.has(o.name)) throw new Error(`${where}[${i}].name '${o.name}' is given twice`);
+    seen.add(o.name);
+    if (typeof o.url !== 'string' || !o.url.trim()) throw new Error(`${where}[${i}].url must be a URL or path`);
+    if (o.list !== undefined && (typeof o.list !== 'string' || !o.list.trim())) throw new Error(`${where}[${i}].list must be a list name`);
+    return { name: o.name, url: o.url.trim().replace(/\/+$/, ''), list: (o.list as string | undefined)?.trim() ?? o.name };
+  });
+}
+
+/** A cron expression croner accepts; throws naming `where` otherwise. */
+export function validateCron(v: unknown, where: string): string {
+  if (typeof v !== 'string') throw new Error(`${where} must be a cron expression`);
+  try {
+    new Cron(v, { paused: true, timezone: 'UTC' }).stop();
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  return v;
+}
+
+function validateSync(v: unknown): Settings['sync'] {
+  const o = (v ?? {}) as Record<string, unknown>;
+  if (typeof o !== 'object' || Array.isArray(o)) throw new Error('sync must be an object { schedule, mirrors, retries, backoffMs }');
+  const count = (k: string, dflt: number) => {
+    const x = o[k] ?? dflt;
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0) throw new Error(`sync.${k} must be a whole number`);
+    return x;
+  };
+  if (o.mirrors !== undefined && (typeof o.mirrors !== 'string' || !o.mirrors)) throw new Error('sync.mirrors must be a directory');
+  return {
+    schedule: o.schedule === undefined || o.schedule === null ? null : validateCron(o.schedule, 'sync.schedule'),
+    mirrors: (o.mirrors as string | undefined) ?? null,
+    retries: count('retries', 3),
+    backoffMs: count('backoffMs', 2000),
+  };
+}
+
+/**
+ * Where a list's archive is browsed: the configured inbox's URL for it when that is a web address, else lore's
+ * (https://lore.kernel.org/<list>). Lore links (dashboard, digest) are built on it.
+ */
+export function listArchiveUrl(inboxes: Inbox[], list: string): string {
+  const inbox = inboxes.find((i) => i.list === list && /^https?:\/\//i.test(i.url));
+  return inbox ? inbox.url : `https://lore.kernel.org/${encodeURIComponent(list)}`;
 }
 
 /**
@@ -57,6 +136,16 @@ export function loadSettings(overrides: Partial<Pick<Settings, 'db' | 'token'>> 
   const recipients = (fromFile.digest?.recipients ?? []).map((r) =>
     typeof r === 'string' ? { email: r, files: [] } : { email: r.email, files: r.files ?? [] },
   );
+  const where = `config ${file}`;
+  const checked = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+  };
+  const inboxes = fromFile.inboxes === undefined ? DEFAULT_INBOXES : checked(() => validateInboxes(fromFile.inboxes));
+  const sync = checked(() => validateSync(fromFile.sync));
   if (env.RELAPSE_DIGEST_TO) for (const email of env.RELAPSE_DIGEST_TO.split(',')) recipients.push({ email: email.trim(), files: [] });
   return {
     db: overrides.db ?? env.RELAPSE_DB ?? fromFile.db ?? path.join('data', 'relapse.db'),
@@ -72,5 +161,7 @@ export function loadSettings(overrides: Partial<Pick<Settings, 'db' | 'token'>> 
     rateLimit: { max: fromFile.rateLimit?.max ?? 300, timeWindow: fromFile.rateLimit?.timeWindow ?? '1 minute' },
     watchRulesFile: env.RELAPSE_WATCH_RULES ?? fromFile.watchRules ?? path.join(CONFIG_DIR, 'watch-rules.json'),
     declaredFixes: fromFile.declaredFixes ?? [],
+    inboxes,
+    sync,
   };
 }

@@ -2,6 +2,9 @@
 //
 // A path is
 //   - `-`: standard input (mbox, gzip or a single message; read once);
+//   - a public-inbox inbox directory (`git/0.git`, `git/1.git`, ...), a single epoch (a git repository, bare or
+//     not) or a git bundle of one: read commit by commit through git (see public-inbox.ts), what is new since the
+//     commit `epochState` gives for it. Found inside a walked directory too;
 //   - a file: read whatever it holds (mbox / mboxrd / pipermail `.txt`, any of them gzipped, a single .eml). A file
 //     named explicitly is always read, even if it does not look like mail: the parser quarantines junk;
 //   - a directory: walked recursively in sorted order (names by code unit). A directory with `cur/` and `new/` is a
@@ -31,8 +34,12 @@ import type { RawMessage } from '../core/model.ts';
 import { detectFormatFromSeparator, parseFromLine, readMbox } from './mbox-reader.ts';
 import type { MboxFormat } from './mbox-reader.ts';
 import { isMaildir, listMaildir, readMaildir } from './maildir-reader.ts';
+import { inboxEpochs, isEpoch, isGitBundle, openBundle, openEpoch, type EpochArchive, type EpochState } from './public-inbox.ts';
 
-export interface Archive {
+/** An archive to read: a mail file, maildir or stdin, or a public-inbox epoch. */
+export type Archive = MailArchive | EpochArchive;
+
+export interface MailArchive {
   /** the file path as walked (joined onto the path given), the maildir directory, or "-" for stdin */
   source: string;
   kind: 'file' | 'maildir' | 'stdin';
@@ -55,6 +62,8 @@ export interface WalkOptions {
   stdin?: AsyncIterable<Buffer>;
   /** told about every file a directory walk passes over */
   onSkip?: (path: string, reason: string) => void;
+  /** public-inbox: the last commit stored from an epoch (by source), to read only what follows it */
+  epochState?: (source: string) => EpochState | undefined;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -84,6 +93,7 @@ function pathError(path: string, err: unknown): Error {
 /** One line about a source for logs and progress bars. */
 export function describeSource(a: Pick<Archive, 'source' | 'kind' | 'compressed' | 'size'>): string {
   if (a.kind === 'stdin') return 'standard input';
+  if (a.kind === 'epoch') return `${a.source} (public-inbox epoch)`;
   const size = a.size === null ? '' : `, ${formatBytes(a.size)}`;
   return `${a.source} (${a.kind === 'maildir' ? 'maildir' : a.compressed ? 'gzip' : 'file'}${size})`;
 }
@@ -172,7 +182,7 @@ async function* withPath(path: string, gen: AsyncGenerator<RawMessage>): AsyncGe
 export async function openArchiveFile(
   path: string,
   opts: Pick<WalkOptions, 'format' | 'startAt'> = {},
-): Promise<Archive> {
+): Promise<MailArchive> {
   let size: number;
   let prefix: Buffer;
   try {
@@ -222,7 +232,7 @@ export async function openArchiveFile(
   };
 }
 
-function stdinArchive(opts: WalkOptions): Archive {
+function stdinArchive(opts: WalkOptions): MailArchive {
   const count = counter();
   const input = opts.stdin ?? (process.stdin as AsyncIterable<Buffer>);
   let compressed = false;
@@ -236,7 +246,7 @@ function stdinArchive(opts: WalkOptions): Archive {
       yield chunk;
     }
   }
-  const archive: Archive = {
+  const archive: MailArchive = {
     source: '-',
     kind: 'stdin',
     get compressed() {
@@ -249,7 +259,7 @@ function stdinArchive(opts: WalkOptions): Archive {
   return archive;
 }
 
-async function maildirArchive(dir: string): Promise<Archive> {
+async function maildirArchive(dir: string): Promise<MailArchive> {
   const files = await listMaildir(dir);
   const count = counter();
   return {
@@ -300,8 +310,15 @@ export async function* walkArchives(paths: string[], opts: WalkOptions = {}): As
   for (let i = 0; i < paths.length; i++) {
     const p = paths[i]!;
     if (kinds[i] === 'stdin') yield stdinArchive(opts);
-    else if (kinds[i] === 'file') yield await openArchiveFile(p, opts);
-    else yield* walkDirectory(p, opts);
+    else if (kinds[i] === 'file') {
+      let prefix: Buffer;
+      try {
+        prefix = await readPrefix(p, 0, 20);
+      } catch (err) {
+        throw pathError(p, err);
+      }
+      yield isGitBundle(prefix) ? await openBundle(p, { state: opts.epochState }) : await openArchiveFile(p, opts);
+    } else yield* walkDirectory(p, opts);
   }
 }
 
@@ -329,6 +346,15 @@ async function* walkDirectory(root: string, opts: WalkOptions): AsyncGenerator<A
       }
       if (seen.has(real)) continue;
       seen.add(real);
+      const epochs = await inboxEpochs(path);
+      if (epochs) {
+        for (const e of epochs) yield await openEpoch(e, { state: opts.epochState });
+        continue;
+      }
+      if (await isEpoch(path)) {
+        yield await openEpoch(path, { state: opts.epochState });
+        continue;
+      }
       if (await isMaildir(path)) {
         yield await maildirArchive(path);
         continue;
@@ -356,6 +382,10 @@ async function* walkDirectory(root: string, opts: WalkOptions): AsyncGenerator<A
       prefix = await readPrefix(path, 0, Math.min(SNIFF_BYTES, st.size));
     } catch (err) {
       throw pathError(path, err);
+    }
+    if (isGitBundle(prefix)) {
+      yield await openBundle(path, { state: opts.epochState });
+      continue;
     }
     if (!looksLikeArchive(prefix)) {
       opts.onSkip?.(path, 'does not look like a mail archive');

@@ -11,9 +11,12 @@ export interface RawMessage {
   /** date on the mbox From_ separator, when it had one that parses */
   separatorDate: Date | null;
   format: ArchiveFormat;
+  /** a public-inbox deletion (the blob `d` of a purge commit, or a message a rewritten history dropped): the
+   * message these bytes are is to be removed, not stored */
+  purged?: boolean;
 }
 
-export type ArchiveFormat = 'mboxrd' | 'mboxo' | 'pipermail' | 'eml' | 'maildir';
+export type ArchiveFormat = 'mboxrd' | 'mboxo' | 'pipermail' | 'eml' | 'maildir' | 'public-inbox';
 
 export interface Address {
   name: string;

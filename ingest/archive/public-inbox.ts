@@ -1,0 +1,398 @@
+// public-inbox archives (lore.kernel.org's format) as archives to read, through the system `git` (child
+// processes: no git library reads packs as fast as git, and a mirror is made by git anyway).
+//
+// Layout (public-inbox-v2-format(5)): an inbox directory `NAME/` holds its epochs as bare repositories
+// `NAME/git/0.git`, `NAME/git/1.git`, ... (a big list has several; epochs are read in numeric order). Each commit of
+// an epoch's history writes one message as the blob `m` at the root of its tree; a deletion (public-inbox's spam
+// purge, `public-inbox-learn rm`) is a commit that removes `m` and writes the deleted message as the blob `d`.
+//
+// What is read:
+//   - an inbox directory: its epochs in order (the rest of the directory, Xapian and SQLite indexes, is not read);
+//   - an epoch: a bare repository (HEAD, objects/, refs/), or a repository with a work tree whose HEAD tree holds
+//     `m` or `d`;
+//   - a git bundle of an epoch (`# v2 git bundle` / `# v3 git bundle`): cloned into a temporary mirror, read,
+//     and the mirror removed.
+// Messages come from the commits of HEAD oldest first (`git log --reverse --raw` names each commit's blobs,
+// `git cat-file --batch` streams them: the archive is never held in memory, a few dozen blobs are in flight).
+// A commit writing `m` yields its message; a commit writing `d` yields the deleted message marked `purged`, for
+// the store to remove. Each message's source is `<epoch>#<commit id>` and its offset the commit's position in
+// the epoch's history (1 = the first commit).
+//
+// Incremental reading: `known` is the last commit stored from this epoch. When it is HEAD, nothing is read; when
+// it is an ancestor of HEAD, only the commits after it are read; otherwise the epoch was rewritten (lore purges
+// spam by rewriting history): the commits not reachable from the known one are read (Message-ID deduplication
+// keeps what was stored), and the messages only the old history held (their blobs are in old commits and in no
+// new one) are yielded `purged`, before the rest. When the known commit is gone from the repository (a bundle
+// cloned afresh, a mirror garbage-collected) the whole epoch is read again and such removals cannot be seen.
+// `resumeAfter` tells the pipeline the commit to remember after a batch (none for those removals: an ingest
+// stopped among them finds the same rewrite again).
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { RawMessage } from '../core/model.ts';
+
+/** The last commit stored from an epoch and its position in the epoch's history. */
+export interface EpochState {
+  commit: string;
+  commits: number;
+}
+
+/** What an opened epoch tells its reader (the pipeline); the messages are read lazily. */
+export interface EpochArchive {
+  /** the epoch's key: its git directory, or the bundle file, as resolved on disk */
+  source: string;
+  kind: 'epoch';
+  compressed: boolean;
+  /** estimated bytes to read: the repository's size on disk times the share of its commits to read */
+  size: number;
+  /** commits to read */
+  commits: number;
+  /** HEAD is the commit last stored: nothing to read */
+  upToDate: boolean;
+  /** the known commit is not an ancestor of HEAD */
+  rewritten: boolean;
+  /** HEAD and its position: what to remember once every message is stored (null for an epoch without commits) */
+  head: EpochState | null;
+  messages: AsyncGenerator<RawMessage>;
+  bytesRead(): number;
+  /** the commit to remember once every message up to `raw` is stored; null for none */
+  resumeAfter(raw: RawMessage): EpochState | null;
+}
+
+const ZERO = /^0+$/;
+/** Blobs requested from `git cat-file --batch` before the first is read back. */
+const LOOKAHEAD = 32;
+
+/** Runs git; resolves with its output, rejects (naming the command and git's words) when it fails. */
+export function git(args: string[], opts: { cwd?: string; ok?: number[] } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('git', args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: gitEnv() });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on('data', (b: Buffer) => out.push(b));
+    p.stderr.on('data', (b: Buffer) => err.push(b));
+    p.on('error', (e) => reject(new Error(`cannot run git (is it installed?): ${e.message}`, { cause: e })));
+    p.on('close', (code) => {
+      const r = { code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8').trim() };
+      if (r.code === 0 || opts.ok?.includes(r.code)) resolve(r);
+      else reject(new Error(`git ${args.filter((a) => !a.startsWith('-c')).slice(0, 4).join(' ')} failed: ${r.stderr || `exit ${r.code}`}`));
+    });
+  });
+}
+
+/** No prompt for credentials (a sync runs unattended), nothing from the terminal. */
+export function gitEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'echo', LC_ALL: 'C' };
+}
+
+/** git with `dir` as its repository; the directory is trusted whoever owns it (the user named it). */
+const inRepo = (dir: string, ...args: string[]) => ['-c', `safe.directory=${dir}`, '-C', dir, ...args];
+
+async function isDir(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isDirectory(), () => false);
+}
+
+/** 'bare' for a directory holding HEAD, objects/ and refs/; 'worktree' for one holding .git; else null. */
+export async function gitRepoKind(dir: string): Promise<'bare' | 'worktree' | null> {
+  if ((await stat(join(dir, '.git')).catch(() => null)) !== null) return 'worktree';
+  const head = await stat(join(dir, 'HEAD')).catch(() => null);
+  if (head?.isFile() && (await isDir(join(dir, 'objects'))) && (await isDir(join(dir, 'refs')))) return 'bare';
+  return null;
+}
+
+/** The epochs of an inbox directory (`dir/git/N.git`), in numeric order; null when it is not one. */
+export async function inboxEpochs(dir: string): Promise<string[] | null> {
+  const names = await readdir(join(dir, 'git')).catch(() => null);
+  if (!names) return null;
+  const epochs = names.filter((n) => /^\d+\.git$/.test(n)).sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+  return epochs.length ? epochs.map((n) => join(dir, 'git', n)) : null;
+}
+
+/** Whether a file's first bytes are a git bundle's header. */
+export function isGitBundle(prefix: Buffer): boolean {
+  const head = prefix.toString('latin1', 0, 20);
+  return head.startsWith('# v2 git bundle\n') || head.startsWith('# v3 git bundle\n');
+}
+
+async function resolveHead(dir: string): Promise<string | null> {
+  const r = await git(inRepo(dir, 'rev-parse', '--verify', '-q', 'HEAD^{commit}'), { ok: [1, 128] });
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/**
+ * Whether `dir` is a public-inbox epoch: a bare repository, or one with a work tree whose HEAD tree holds `m` or
+ * `d` (a bare repository without commits is an empty epoch).
+ */
+export async function isEpoch(dir: string): Promise<boolean> {
+  const kind = await gitRepoKind(dir);
+  if (!kind) return false;
+  const head = await resolveHead(dir);
+  if (!head) return kind === 'bare';
+  const r = await git(inRepo(dir, 'ls-tree', '--name-only', head, '--', 'm', 'd'));
+  return r.stdout.split('\n').some((n) => n === 'm' || n === 'd');
+}
+
+/** Bytes of a repository's objects on disk (packs and loose objects). */
+async function objectBytes(gitDir: string): Promise<number> {
+  let total = 0;
+  const walk = async (d: string, depth: number): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = join(d, e.name);
+      if (e.isDirectory() && depth < 2) await walk(p, depth + 1);
+      else if (e.isFile()) total += (await stat(p).catch(() => ({ size: 0 }))).size;
+    }
+  };
+  await walk(join(gitDir, 'objects'), 0);
+  return total;
+}
+
+async function gitDirOf(dir: string): Promise<string> {
+  return (await gitRepoKind(dir)) === 'worktree'
+    ? (await git(inRepo(dir, 'rev-parse', '--absolute-git-dir'))).stdout.trim()
+    : dir;
+}
+
+/** One entry of `git log --raw`: a commit and the blob it wrote as `m` (a message) or `d` (a deletion). */
+interface Entry {
+  commit: string;
+  position: number;
+  blob: string;
+  purged: boolean;
+}
+
+/**
+ * The commits of `revs` oldest first, with the blob each writes as `m` or `d` (commits writing neither are
+ * counted, not yielded). Streams git's output.
+ */
+async function* logEntries(dir: string, revs: string[], firstPosition: number): AsyncGenerator<Entry> {
+  const p = spawn('git', inRepo(dir, 'log', '--reverse', '--root', '--raw', '--no-abbrev', '--no-renames', '--format=%x00%H', ...revs, '--'),
+    { stdio: ['ignore', 'pipe', 'pipe'], env: gitEnv() });
+  const exited = exitOf(p);
+  const err: Buffer[] = [];
+  p.stderr.on('data', (b: Buffer) => err.push(b));
+  let commit = '';
+  let position = firstPosition - 1;
+  let finished = false;
+  try {
+    for await (const line of createInterface({ input: p.stdout, crlfDelay: Infinity })) {
+      if (line.charCodeAt(0) === 0) {
+        commit = line.slice(1);
+        position++;
+      } else if (line.charCodeAt(0) === 0x3a /* : */) {
+        // :old-mode new-mode old-blob new-blob status<TAB>path
+        const tab = line.indexOf('\t');
+        const path = line.slice(tab + 1);
+        if (path !== 'm' && path !== 'd') continue;
+        const blob = line.slice(1, tab).split(' ')[3];
+        if (!blob || ZERO.test(blob)) continue;
+        yield { commit, position, blob, purged: path === 'd' };
+      }
+    }
+    finished = true;
+  } finally {
+    if (!finished) p.kill();
+    const code = await exited;
+    if (finished && code !== 0) throw new Error(`git log failed in ${dir}: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`);
+  }
+}
+
+function exitOf(p: ReturnType<typeof spawn>): Promise<number> {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null) resolve(p.exitCode);
+    p.once('close', (code) => resolve(code ?? -1));
+    p.once('error', () => resolve(-1));
+  });
+}
+
+/** Reads `git cat-file --batch` answers: a header line, then that many bytes and a newline. */
+class BatchReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private ended = false;
+  private readonly it: AsyncIterator<Buffer>;
+
+  constructor(input: AsyncIterable<Buffer>) {
+    this.it = input[Symbol.asyncIterator]();
+  }
+
+  private async more(): Promise<boolean> {
+    if (this.ended) return false;
+    const r = await this.it.next();
+    if (r.done) {
+      this.ended = true;
+      return false;
+    }
+    this.buf = this.buf.length ? Buffer.concat([this.buf, r.value]) : r.value;
+    return true;
+  }
+
+  async object(): Promise<{ id: string; type: string; bytes: Buffer | null }> {
+    let eol: number;
+    while ((eol = this.buf.indexOf(0x0a)) === -1) if (!(await this.more())) throw new Error('git cat-file ended early');
+    const [id = '', type = '', size = ''] = this.buf.toString('latin1', 0, eol).split(' ');
+    if (type === 'missing' || type === 'ambiguous') {
+      this.buf = this.buf.subarray(eol + 1);
+      return { id, type, bytes: null };
+    }
+    const n = Number(size);
+    while (this.buf.length < eol + 1 + n + 1) if (!(await this.more())) throw new Error('git cat-file ended early');
+    // a copy: the rest of the buffer goes on to the next object
+    const bytes = Buffer.from(this.buf.subarray(eol + 1, eol + 1 + n));
+    this.buf = this.buf.subarray(eol + 1 + n + 1);
+    return { id, type, bytes };
+  }
+}
+
+/** The blobs of `entries`, in order, as raw messages of `source`; `onRead` is told of each entry read. */
+async function* blobs(dir: string, source: string, entries: AsyncIterable<Entry>, onRead: (e: Entry) => void): AsyncGenerator<RawMessage> {
+  const cat = spawn('git', inRepo(dir, 'cat-file', '--batch'), { stdio: ['pipe', 'pipe', 'pipe'], env: gitEnv() });
+  const exited = exitOf(cat);
+  const err: Buffer[] = [];
+  cat.stderr.on('data', (b: Buffer) => err.push(b));
+  cat.stdin.on('error', () => {}); // a dead cat-file shows as its reader ending early
+  const reader = new BatchReader(cat.stdout);
+  const asked: Entry[] = [];
+  const answer = async (): Promise<RawMessage> => {
+    const e = asked.shift()!;
+    let o;
+    try {
+      o = await reader.object();
+    } catch (x) {
+      throw new Error(`${(x as Error).message} in ${dir}: ${Buffer.concat(err).toString('utf8').trim()}`);
+    }
+    if (!o.bytes) throw new Error(`blob ${e.blob} of commit ${e.commit} is ${o.type} in ${dir}`);
+    onRead(e);
+    return { bytes: o.bytes, source: `${source}#${e.commit}`, offset: e.position, separatorDate: null, format: 'public-inbox', ...(e.purged ? { purged: true } : {}) };
+  };
+  try {
+    for await (const e of entries) {
+      asked.push(e);
+      cat.stdin.write(`${e.blob}\n`);
+      if (asked.length >= LOOKAHEAD) yield await answer();
+    }
+    while (asked.length) yield await answer();
+  } finally {
+    cat.stdin.end();
+    if (asked.length) cat.kill();
+    await exited;
+  }
+}
+
+async function count(dir: string, revs: string[]): Promise<number> {
+  return Number((await git(inRepo(dir, 'rev-list', '--count', ...revs, '--'))).stdout.trim());
+}
+
+/** The `m` blobs written by the commits of `revs`, by blob id (the first commit writing each). */
+async function messageBlobs(dir: string, revs: string[]): Promise<Map<string, Entry>> {
+  const out = new Map<string, Entry>();
+  for await (const e of logEntries(dir, revs, 1)) if (!e.purged && !out.has(e.blob)) out.set(e.blob, e);
+  return out;
+}
+
+async function* fromList<T>(xs: T[]): AsyncGenerator<T> {
+  yield* xs;
+}
+
+/**
+ * Open one epoch (a git directory, bare or with a work tree) to read what is new since the commit `state` gives
+ * for it, if any (see the header).
+ * `source` names it in messages and state (default: the directory as resolved on disk).
+ */
+export async function openEpoch(
+  dir: string,
+  opts: { state?: (source: string) => EpochState | undefined; source?: string; onClose?: () => Promise<void> } = {},
+): Promise<EpochArchive> {
+  const source = opts.source ?? (await realpath(dir));
+  const gitDir = await gitDirOf(dir);
+  const head = await resolveHead(dir);
+  const known = opts.state?.(source);
+  let revs: string[] = [];
+  let removals: Entry[] = [];
+  let rewritten = false;
+  let total = 0;
+  if (head && known?.commit !== head) {
+    total = await count(dir, [head]);
+    revs = [head];
+    if (known) {
+      const exists = (await git(inRepo(dir, 'cat-file', '-e', `${known.commit}^{commit}`), { ok: [1, 128] })).code === 0;
+      const ancestor = exists && (await git(inRepo(dir, 'merge-base', '--is-ancestor', known.commit, head), { ok: [1] })).code === 0;
+      rewritten = !ancestor;
+      if (exists) {
+        revs = [head, `^${known.commit}`];
+        if (rewritten) {
+          // messages only the old history holds: their blobs are in no new commit
+          const fresh = await messageBlobs(dir, revs);
+          const old = await messageBlobs(dir, [known.commit, `^${head}`]);
+          removals = [...old.values()].filter((e) => !fresh.has(e.blob)).map((e) => ({ ...e, purged: true }));
+        }
+      }
+    }
+  }
+  const toRead = revs.length ? await count(dir, revs) : 0;
+  const first = total - toRead + 1;
+  const onDisk = toRead ? await objectBytes(gitDir) : 0;
+  const size = total ? Math.round((onDisk * toRead) / total) : 0;
+  let read = 0;
+  const removal = new WeakSet<RawMessage>();
+
+  async function* messages(): AsyncGenerator<RawMessage> {
+    try {
+      if (removals.length) {
+        for await (const raw of blobs(dir, source, fromList(removals), () => {})) {
+          removal.add(raw);
+          yield raw;
+        }
+      }
+      if (toRead) yield* blobs(dir, source, logEntries(dir, revs, first), () => read++);
+    } finally {
+      await opts.onClose?.();
+    }
+  }
+
+  return {
+    source,
+    kind: 'epoch',
+    compressed: true,
+    size,
+    commits: toRead,
+    upToDate: !!head && known?.commit === head,
+    rewritten,
+    head: head ? { commit: head, commits: total || (known?.commits ?? 0) } : null,
+    messages: messages(),
+    bytesRead: () => (toRead ? Math.round((size * read) / toRead) : 0),
+    resumeAfter: (raw) => {
+      if (removal.has(raw)) return null;
+      const hash = raw.source.lastIndexOf('#');
+      return { commit: raw.source.slice(hash + 1), commits: raw.offset };
+    },
+  };
+}
+
+/**
+ * Open a git bundle of an epoch: it is cloned into a temporary mirror, which is removed once the messages are
+ * read (or the process exits). Its source is the bundle file.
+ */
+export async function openBundle(file: string, opts: { state?: (source: string) => EpochState | undefined } = {}): Promise<EpochArchive> {
+  const source = await realpath(file);
+  const tmp = await mkdtemp(join(os.tmpdir(), 'relapse-bundle-'));
+  const mirror = join(tmp, 'epoch.git');
+  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
+  process.once('exit', cleanup);
+  try {
+    await git(['clone', '--mirror', '--quiet', source, mirror]);
+  } catch (e) {
+    cleanup();
+    process.off('exit', cleanup);
+    throw new Error(`cannot read git bundle '${file}': ${(e as Error).message}`, { cause: e });
+  }
+  return openEpoch(mirror, {
+    state: opts.state,
+    source,
+    onClose: async () => {
+      await rm(tmp, { recursive: true, force: true });
+      process.off('exit', cleanup);
+    },
+  });
+}
