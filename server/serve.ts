@@ -1,9 +1,10 @@
-// `relapse serve`: settings, database, app, listen; optionally watch a directory for new archives and run the
-// weekly digest schedule. SIGINT/SIGTERM close everything gracefully.
+// `relapse serve`: settings, database, app, listen; optionally watch a directory for new archives, sync the
+// configured public-inbox inboxes on a schedule (sync-schedule.ts), and run the weekly digest schedule.
+// SIGINT/SIGTERM close everything gracefully.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { loadSettings, type Settings } from '../config/settings.ts';
+import { loadSettings, validateCron, type Settings } from '../config/settings.ts';
 import { readWatchRulesData } from '../config/watch-rules.ts';
 import { openDb, type Db } from '../ingest/store/db.ts';
 import { detectAll } from '../ingest/run/derive.ts';
@@ -12,6 +13,7 @@ import { ingestPaths } from '../ingest/run/pipeline.ts';
 import { Store } from '../ingest/store/store.ts';
 import { buildApp } from './app.ts';
 import type { AppContext } from './context.ts';
+import { startSyncSchedule, type SyncSchedule } from './sync-schedule.ts';
 
 export interface ServeOptions {
   db?: string;
@@ -21,6 +23,8 @@ export interface ServeOptions {
   watch?: string;
   /** run the weekly digest schedule (default true) */
   schedule?: boolean;
+  /** sync the configured inboxes on this cron schedule (default: settings.sync.schedule; none when neither) */
+  sync?: string;
   /** close on SIGINT/SIGTERM and exit (default true; tests turn it off) */
   handleSignals?: boolean;
 }
@@ -30,6 +34,8 @@ export interface Server {
   ctx: AppContext;
   /** where it listens, e.g. http://127.0.0.1:3000 */
   url: string;
+  /** the inbox sync schedule, when one runs */
+  sync: SyncSchedule | null;
   close(): Promise<void>;
 }
 
@@ -157,6 +163,7 @@ async function startSchedule(ctx: AppContext, log: FastifyBaseLogger): Promise<(
  */
 export async function serve(o: ServeOptions): Promise<Server> {
   const settings = loadSettings({ db: o.db });
+  const syncCron = o.sync !== undefined ? validateCron(o.sync, '--sync') : settings.sync.schedule;
   const db = openDb(settings.db);
   const ctx = makeContext(db, settings);
   const app = await buildApp(ctx, { logger: { level: process.env.RELAPSE_LOG_LEVEL ?? 'info' } });
@@ -182,6 +189,8 @@ export async function serve(o: ServeOptions): Promise<Server> {
     app.log.info({ dir }, 'watching for archives');
   }
 
+  const sync = syncCron ? startSyncSchedule(settings, syncCron, app.log) : null;
+
   let stopSchedule: () => Promise<void> = async () => {};
   if (o.schedule !== false) {
     try {
@@ -195,6 +204,7 @@ export async function serve(o: ServeOptions): Promise<Server> {
   const close = () =>
     (closing ??= (async () => {
       await watch?.stop();
+      await sync?.stop();
       await stopSchedule().catch((e) => app.log.error({ err: e }, 'digest schedule did not stop cleanly'));
       await app.close();
       ingestDb?.close();
@@ -217,5 +227,5 @@ export async function serve(o: ServeOptions): Promise<Server> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
-  return { app, ctx, url, close };
+  return { app, ctx, url, sync, close };
 }

@@ -193,10 +193,17 @@ async function* logEntries(dir: string, revs: string[], firstPosition: number): 
     }
     finished = true;
   } finally {
-    if (!finished) p.kill();
+    if (!finished) stop(p);
     const code = await exited;
     if (finished && code !== 0) throw new Error(`git log failed in ${dir}: ${Buffer.concat(err).toString('utf8').trim() || `exit ${code}`}`);
   }
+}
+
+/** Stop a child whose output is no longer wanted (its pipes are closed too: unread output would keep it open). */
+function stop(p: ReturnType<typeof spawn>): void {
+  p.kill();
+  p.stdout?.destroy();
+  p.stderr?.destroy();
 }
 
 function exitOf(p: ReturnType<typeof spawn>): Promise<number> {
@@ -275,7 +282,7 @@ async function* blobs(dir: string, source: string, entries: AsyncIterable<Entry>
     while (asked.length) yield await answer();
   } finally {
     cat.stdin.end();
-    if (asked.length) cat.kill();
+    if (asked.length) stop(cat);
     await exited;
   }
 }

@@ -85,7 +85,7 @@ export class Store {
       putSource: db.prepare(`INSERT INTO sources (path, size, mtime_ms, resume_offset, completed, updated_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
         resume_offset = excluded.resume_offset, completed = excluded.completed, updated_at = excluded.updated_at`),
-      getEpoch: db.prepare('SELECT last_commit AS commit, commits FROM inbox_epochs WHERE path = ?'),
+      getEpoch: db.prepare('SELECT last_commit AS "commit", commits FROM inbox_epochs WHERE path = ?'),
       putEpoch: db.prepare(`INSERT INTO inbox_epochs (path, last_commit, commits, updated_at) VALUES (?, ?, ?, ?)
         ON CONFLICT(path) DO UPDATE SET last_commit = excluded.last_commit, commits = excluded.commits, updated_at = excluded.updated_at`),
       deleteMessage: db.prepare('DELETE FROM messages WHERE message_id = ?'),
