@@ -78,9 +78,25 @@ export function git(args: string[], opts: { cwd?: string; ok?: number[] } = {}):
     p.on('close', (code) => {
       const r = { code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8').trim() };
       if (r.code === 0 || opts.ok?.includes(r.code)) resolve(r);
-      else reject(new Error(`git ${args.filter((a) => !a.startsWith('-c')).slice(0, 4).join(' ')} failed: ${r.stderr || `exit ${r.code}`}`));
+      else reject(new Error(`git ${subcommand(args)} failed: ${oneLine(r.stderr) || `exit ${r.code}`}`));
     });
   });
+}
+
+/** The git command in `args` (after the options that take a value: -c, -C). */
+function subcommand(args: string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-c' || args[i] === '-C') i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return args.join(' ');
+}
+
+/** git's message on one line: its `fatal:`/`error:` lines when it has some, else all of it. */
+export function oneLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const fatal = lines.filter((l) => /^(fatal|error):/.test(l));
+  return (fatal.length ? fatal : lines).join('; ');
 }
 
 /** No prompt for credentials (a sync runs unattended), nothing from the terminal. */

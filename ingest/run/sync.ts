@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../store/db.ts';
-import { git } from '../archive/public-inbox.ts';
+import { git, oneLine } from '../archive/public-inbox.ts';
 import type { Inbox } from '../../config/settings.ts';
 import { recordSync, refreshLock, releaseLock, tryLock } from '../store/sync-state.ts';
 import { ingestPaths, type IngestOptions, type IngestSummary } from './pipeline.ts';
@@ -112,7 +112,7 @@ async function epochExists(url: string): Promise<boolean> {
   const r = await git(['ls-remote', '--heads', url], { ok: [128, 2] });
   if (r.code === 0) return true;
   if (MISSING.test(r.stderr)) return false;
-  throw new Error(`git ls-remote ${url} failed: ${r.stderr || `exit ${r.code}`}`);
+  throw new Error(`git ls-remote ${url} failed: ${oneLine(r.stderr) || `exit ${r.code}`}`);
 }
 
 /** Clone or fetch every epoch of an inbox into its mirror; how many of each. */
@@ -126,7 +126,7 @@ async function mirrorInbox(inbox: Inbox, o: SyncOptions): Promise<{ epochs: numb
     const remote = epochUrl(inbox.url, n);
     if (existsSync(mirror)) {
       o.onStep?.(inbox.name, `fetching epoch ${n}`);
-      await withRetry(`fetching ${remote}`, () => git(['-c', `safe.directory=${mirror}`, '-C', mirror, 'fetch', '--prune', '--quiet']), o);
+      await withRetry(`fetching epoch ${n} of ${inbox.url}`, () => git(['-c', `safe.directory=${mirror}`, '-C', mirror, 'fetch', '--prune', '--quiet']), o);
       fetched++;
       continue;
     }
