@@ -74,7 +74,7 @@ export function defaultMirrors(dbFile: string): string {
 }
 
 /** `relapse sync`: the inboxes named (configured names, URLs or paths), else every configured one. */
-export async function runSync(args: string[], o: { db?: string; mirrors?: string; workers?: number; quiet?: boolean }): Promise<SyncResult> {
+export async function runSync(args: string[], o: { db?: string; mirrors?: string; workers?: number; quiet?: boolean; skipIfBusy?: boolean }): Promise<SyncResult> {
   const settings = loadSettings({ db: o.db });
   const inboxes = args.length ? args.map((a) => inboxFor(a, settings.inboxes)) : settings.inboxes;
   if (!inboxes.length) throw new Error('no inboxes configured: name one (a URL or path) or add "inboxes" to the config');
@@ -93,7 +93,7 @@ export async function runSync(args: string[], o: { db?: string; mirrors?: string
       workers: o.workers,
       retries: settings.sync.retries,
       backoffMs: settings.sync.backoffMs,
-      whenLocked: 'wait',
+      whenLocked: o.skipIfBusy ? 'skip' : 'wait',
       onStep: (inbox, step) => {
         if (!tty) return;
         stopBar();
@@ -149,8 +149,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--db <path>', 'database file (default ./data/relapse.db, or RELAPSE_DB)')
     .option('--mirrors <dir>', 'where the git mirrors live (default: lore/ beside the database)')
     .option('--workers <n>', 'parse worker threads (0 = main thread)', intArg('--workers'))
+    .option('--skip-if-busy', 'when another process is syncing, do nothing (default: wait for it)')
     .action(async (inboxes: string[], o) => {
       const r = await runSync(inboxes, o);
+      if (r.skipped) console.log('sync: another process is syncing this database; skipped');
       if (r.inboxes.some((i) => i.error)) process.exitCode = 1;
     });
 

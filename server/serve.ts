@@ -189,7 +189,7 @@ export async function serve(o: ServeOptions): Promise<Server> {
     app.log.info({ dir }, 'watching for archives');
   }
 
-  const sync = syncCron ? startSyncSchedule(settings, syncCron, app.log) : null;
+  const sync = syncCron ? startSyncSchedule(db, settings, syncCron, app.log) : null;
 
   let stopSchedule: () => Promise<void> = async () => {};
   if (o.schedule !== false) {

@@ -23,6 +23,22 @@ export class TestEpoch {
     return this.commit({ file: 'm', bytes: Buffer.from(message) });
   }
 
+  /** Commit many messages at once (one `git fast-import`: a commit each, as {@link add} writes them). */
+  addMany(messages: (string | Buffer)[]): void {
+    const parts: Buffer[] = [];
+    const had = this.steps.length > 0;
+    messages.forEach((m, i) => {
+      const bytes = Buffer.from(m);
+      const t = 1_600_000_000 + this.steps.length;
+      parts.push(Buffer.from(`blob\nmark :${2 * i + 1}\ndata ${bytes.length}\n`), bytes, Buffer.from('\n'));
+      parts.push(Buffer.from(`commit refs/heads/master\nmark :${2 * i + 2}\nauthor a <a@example.org> ${t} +0000\n` +
+        `committer c <c@example.org> ${t} +0000\ndata 8\nmessage\n${i === 0 && had ? 'from refs/heads/master^0\n' : ''}` +
+        `deleteall\nM 100644 :${2 * i + 1} m\n\n`));
+      this.steps.push({ file: 'm', bytes });
+    });
+    git(this.dir, ['fast-import', '--quiet', '--force'], Buffer.concat(parts));
+  }
+
   /** Commit a deletion of `message` (public-inbox's purge/learn rm: `m` removed, the message written as `d`). */
   remove(message: string | Buffer): string {
     return this.commit({ file: 'd', bytes: Buffer.from(message) });
