@@ -65,8 +65,9 @@ export const hrefThread = (id: number | string, current?: string) =>
 export const hrefRegression = (id: number | string) => `/regressions/${encodeURIComponent(String(id))}`;
 export const hrefFunction = (file: string, fn: string) => `/functions/${encodeURIComponent(file)}/${encodeURIComponent(fn)}`;
 export const hrefRaw = (messageId: string) => `/api/messages/${encodeURIComponent(bareId(messageId))}/raw`;
-export const hrefLore = (messageId: string, list = 'kexec') =>
-  `https://lore.kernel.org/${encodeURIComponent(list)}/${encodeURIComponent(bareId(messageId))}/`;
+/** A message on lore, or under `base`: the list's archive URL from config (listArchiveUrl in config/settings.ts). */
+export const hrefLore = (messageId: string, list = 'kexec', base = `https://lore.kernel.org/${encodeURIComponent(list)}`) =>
+  `${base.replace(/\/+$/, '')}/${encodeURIComponent(bareId(messageId))}/`;
 
 // ---- dates --------------------------------------------------------------------------------------
 

@@ -62,7 +62,7 @@ export class WeekQueries {
   private msg;
   private fixCache = new Map<string, FixRef>();
 
-  constructor(private db: Db, private list: string) {
+  constructor(private db: Db, private list: string, private archiveUrl?: string) {
     this.msg = db.prepare(`SELECT m.message_id, m.subject, m.from_name, m.from_email, m.date, coalesce(s.version, m.version) AS version
       FROM messages m LEFT JOIN series s ON s.id = m.series_id WHERE m.message_id IN (?, ?)`);
   }
@@ -70,14 +70,14 @@ export class WeekQueries {
   message(id: string): MessageRef {
     const b = bare(id);
     const r = this.msg.get(b, `<${b}>`) as MessageRow | undefined;
-    if (!r) return { messageId: b, subject: '(message not in the archive)', author: { name: '', email: '' }, date: null, version: 1, link: loreLink(this.list, b) };
+    if (!r) return { messageId: b, subject: '(message not in the archive)', author: { name: '', email: '' }, date: null, version: 1, link: loreLink(this.list, b, this.archiveUrl) };
     return {
       messageId: b,
       subject: r.subject,
       author: { name: r.from_name, email: r.from_email },
       date: r.date,
       version: r.version,
-      link: loreLink(this.list, b),
+      link: loreLink(this.list, b, this.archiveUrl),
     };
   }
 
@@ -253,6 +253,6 @@ export class WeekQueries {
 }
 
 /** The digest data of one week. */
-export function gatherWeek(db: Db, w: IsoWeek, list: string): WeekDigest {
-  return new WeekQueries(db, list).week(w);
+export function gatherWeek(db: Db, w: IsoWeek, list: string, archiveUrl?: string): WeekDigest {
+  return new WeekQueries(db, list, archiveUrl).week(w);
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDb } from '../../ingest/store/db.ts';
-import { loadSettings, type DigestRecipient } from '../../config/settings.ts';
+import { listArchiveUrl, loadSettings, type DigestRecipient } from '../../config/settings.ts';
 import { lastCompleteWeek, parseIsoWeek, type IsoWeek } from './iso-week.ts';
 import { composeDigest } from './compose.ts';
 import { buildMessage } from './mime.ts';
@@ -45,7 +45,7 @@ export async function runDigestCommand(o: DigestCommandOptions): Promise<void> {
 
   const db = openDb(settings.db);
   try {
-    const data = gatherWeek(db, week, settings.digest.list);
+    const data = gatherWeek(db, week, settings.digest.list, listArchiveUrl(settings.inboxes, settings.digest.list));
     if (o.out || !o.send) {
       const composed = composeDigest(data);
       if (o.out) {

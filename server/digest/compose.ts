@@ -11,11 +11,14 @@ export interface ComposedDigest {
 
 // ---- small helpers ---------------------------------------------------------------------------
 
-/** lore link for a message: https://lore.kernel.org/<list>/<messageId>/ (the id percent-encoded where a path needs it). */
-export function loreLink(list: string, messageId: string): string {
+/**
+ * lore link for a message: https://lore.kernel.org/<list>/<messageId>/ (the id percent-encoded where a path needs
+ * it), or under `base`, the list's archive URL from config (listArchiveUrl in config/settings.ts).
+ */
+export function loreLink(list: string, messageId: string, base = `https://lore.kernel.org/${encodeURIComponent(list)}`): string {
   const id = messageId.replace(/^<|>$/g, '');
   const enc = encodeURIComponent(id).replace(/%40/g, '@').replace(/%2B/g, '+').replace(/%3D/g, '=').replace(/%24/g, '$').replace(/%2C/g, ',').replace(/%3A/g, ':');
-  return `https://lore.kernel.org/${encodeURIComponent(list)}/${enc}/`;
+  return `${base.replace(/\/+$/, '')}/${enc}/`;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -8,6 +8,7 @@ import { parseIsoWeek, type IsoWeek } from './iso-week.ts';
 import { composeDigest, filterForRecipient, isEmptyDigest } from './compose.ts';
 import { buildMessage } from './mime.ts';
 import { gatherWeek } from '../data/digest-week.ts';
+import { listArchiveUrl } from '../../config/settings.ts';
 
 function badRequest(reply: FastifyReply, message: string) {
   return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message });
@@ -38,7 +39,7 @@ export default async function digestRoutes(app: FastifyInstance, opts: { ctx: Ap
     } catch (e) {
       return badRequest(reply, `week: ${(e as Error).message}`);
     }
-    let data = gatherWeek(ctx.db, week, ctx.settings.digest.list);
+    let data = gatherWeek(ctx.db, week, ctx.settings.digest.list, listArchiveUrl(ctx.settings.inboxes, ctx.settings.digest.list));
     let to: string[] = [];
     if (req.query.for) {
       const want = req.query.for.trim().toLowerCase();

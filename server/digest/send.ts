@@ -5,7 +5,7 @@
 // attempt (the schedule retries them) and reported by digestHealth() in /api/health.
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../../ingest/store/db.ts';
-import type { DigestRecipient, Settings } from '../../config/settings.ts';
+import { listArchiveUrl, type DigestRecipient, type Settings } from '../../config/settings.ts';
 import type { IsoWeek } from './iso-week.ts';
 import { parseIsoWeek } from './iso-week.ts';
 import { composeDigest, filterForRecipient, isEmptyDigest } from './compose.ts';
@@ -194,7 +194,7 @@ export async function sendDigest(db: Db, settings: Settings, week: IsoWeek, reci
           continue;
         }
       }
-      data ??= gatherWeek(db, week, settings.digest.list);
+      data ??= gatherWeek(db, week, settings.digest.list, listArchiveUrl(settings.inboxes, settings.digest.list));
       const mine = filterForRecipient(data, { email: r.email, files: r.files ?? [] });
       if (isEmptyDigest(mine) && !settings.digest.sendEmpty) {
         results.push({ recipient: email, status: 'empty' });

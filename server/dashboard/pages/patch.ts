@@ -12,6 +12,8 @@ export interface PatchPageData {
   from: Address;
   date: string | null;
   list: string;
+  /** where the list is browsed (config inboxes); default lore */
+  archiveUrl?: string;
   kind: string;
   isPatch: boolean;
   threadId: number | null;
@@ -52,7 +54,7 @@ ${d.series.next ? html`<div class="small">Next version: <a href="${hrefPatch(d.s
 <ul class="links">
 ${d.threadId !== null ? html`<li><a href="${hrefThread(d.threadId, d.messageId)}">thread</a></li>` : ''}
 <li><a href="${hrefRaw(d.messageId)}">raw message</a></li>
-<li><a href="${hrefLore(d.messageId, d.list)}" rel="noopener noreferrer">on lore.kernel.org</a></li>
+<li><a href="${hrefLore(d.messageId, d.list, d.archiveUrl)}" rel="noopener noreferrer">on lore.kernel.org</a></li>
 </ul>
 </section>
 ${d.regressions.length ? html`<section class="panel" aria-labelledby="reg-h"><h2 id="reg-h">Regressions</h2><ul>${d.regressions.map(
