@@ -307,10 +307,10 @@ async function count(dir: string, revs: string[]): Promise<number> {
   return Number((await git(inRepo(dir, 'rev-list', '--count', ...revs, '--'))).stdout.trim());
 }
 
-/** The `m` blobs written by the commits of `revs`, by blob id (the first commit writing each). */
-async function messageBlobs(dir: string, revs: string[]): Promise<Map<string, Entry>> {
-  const out = new Map<string, Entry>();
-  for await (const e of logEntries(dir, revs, 1)) if (!e.purged && !out.has(e.blob)) out.set(e.blob, e);
+/** The ids of the `m` blobs the commits of `revs` write. */
+async function messageBlobs(dir: string, revs: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for await (const e of logEntries(dir, revs, 1)) if (!e.purged) out.add(e.blob);
   return out;
 }
 
@@ -347,8 +347,12 @@ export async function openEpoch(
         if (rewritten) {
           // messages only the old history holds: their blobs are in no new commit
           const fresh = await messageBlobs(dir, revs);
-          const old = await messageBlobs(dir, [known.commit, `^${head}`]);
-          removals = [...old.values()].filter((e) => !fresh.has(e.blob)).map((e) => ({ ...e, purged: true }));
+          const seen = new Set<string>();
+          for await (const e of logEntries(dir, [known.commit, `^${head}`], 1)) {
+            if (e.purged || fresh.has(e.blob) || seen.has(e.blob)) continue;
+            seen.add(e.blob);
+            removals.push({ ...e, purged: true });
+          }
         }
       }
     }
