@@ -17,14 +17,16 @@
 // rethrown with the path in the message.
 //
 // Progress: each archive reports `size` (bytes on disk; for a maildir the sum of its files; null for stdin) and
-// `bytesRead()` (bytes taken from disk so far: compressed bytes for .gz), so a caller can draw a bar by bytes.
+// `bytesRead()` (bytes taken from disk so far: compressed bytes for .gz), so a caller can draw a bar by bytes. An
+// epoch estimates both: its repository's size on disk times the share of its commits to read, and read so far.
 //
 // Resume: `startAt(source)` gives, per archive, the offset (in the decompressed stream) of the first message to
 // yield; messages before it are skipped. For an uncompressed file whose offset lands on a From_ line the reader
 // seeks straight there (bytesRead() then starts at that offset); otherwise (gzip, or an offset that is not a
 // message boundary) it reads from the start and skips cheaply. Pass back a RawMessage.offset to resume at that
 // message, or the offset of the last stored message + 1 to resume after it (that seeks too: to the stored message,
-// which is then skipped). Maildirs, stdin and single messages ignore it.
+// which is then skipped). Maildirs, stdin and single messages ignore it. An epoch resumes after the commit
+// `epochState` gives, and says through `resumeAfter` what to remember after each message.
 
 import { createReadStream } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';

@@ -12,7 +12,7 @@
 // time: the `sync` lock (ingest/store/sync-state.ts) is taken before any git runs; a second process waits for it
 // or skips, as asked.
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +119,8 @@ async function epochExists(url: string): Promise<boolean> {
 async function mirrorInbox(inbox: Inbox, o: SyncOptions): Promise<{ epochs: number; cloned: number; fetched: number }> {
   const gitDir = path.join(o.mirrors, inbox.name, 'git');
   await mkdir(gitDir, { recursive: true });
+  // clones a killed sync left half done (no other sync runs: this one holds the lock)
+  for (const n of await readdir(gitDir)) if (/\.partial-\d+$/.test(n)) await rm(path.join(gitDir, n), { recursive: true, force: true });
   let cloned = 0;
   let fetched = 0;
   for (let n = 0; ; n++) {

@@ -27,8 +27,20 @@ export function recordSync(db: Db, r: SyncRecord, at = now()): void {
     .run({ inbox: r.inbox, url: r.url, at, ok: r.ok ? 1 : 0, error: r.ok ? null : r.error, newMessages: r.newMessages });
 }
 
-/** Take the lock `name` for `owner`; false when another owner holds it and its heartbeat is fresher than `leaseMs`. */
+/**
+ * Take the lock `name` for `owner`; false when another owner holds it and its heartbeat is fresher than `leaseMs`,
+ * or when the database stays busy with another writer past the busy timeout (the lock cannot be told then).
+ */
 export function tryLock(db: Db, name: string, owner: string, leaseMs: number): boolean {
+  try {
+    return take(db, name, owner, leaseMs);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') return false;
+    throw e;
+  }
+}
+
+function take(db: Db, name: string, owner: string, leaseMs: number): boolean {
   return db.transaction(() => {
     const row = db.prepare('SELECT owner, heartbeat_at FROM locks WHERE name = ?').get(name) as { owner: string; heartbeat_at: string } | undefined;
     if (row && row.owner !== owner && Date.parse(row.heartbeat_at) > Date.now() - leaseMs) return false;
