@@ -13,7 +13,7 @@
 //   - a git bundle of an epoch (`# v2 git bundle` / `# v3 git bundle`): cloned into a temporary mirror, read,
 //     and the mirror removed.
 // Messages come from the commits of HEAD oldest first (`git log --reverse --raw` names each commit's blobs,
-// `git cat-file --batch` streams them: the archive is never held in memory, a few dozen blobs are in flight).
+// `git cat-file --batch` streams them: the archive is never held in memory, what is in flight is bounded by pipes).
 // A commit writing `m` yields its message; a commit writing `d` yields the deleted message marked `purged`, for
 // the store to remove. Each message's source is `<epoch>#<commit id>` and its offset the commit's position in
 // the epoch's history (1 = the first commit).
@@ -63,8 +63,6 @@ export interface EpochArchive {
 }
 
 const ZERO = /^0+$/;
-/** Blobs requested from `git cat-file --batch` before the first is read back. */
-const LOOKAHEAD = 32;
 
 /** Runs git; resolves with its output, rejects (naming the command and git's words) when it fails. */
 export function git(args: string[], opts: { cwd?: string; ok?: number[] } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -230,9 +228,25 @@ function exitOf(p: ReturnType<typeof spawn>): Promise<number> {
   });
 }
 
+/** Resolves when a stream that refused a write takes more (or closes). */
+function writable(w: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      w.off('drain', done);
+      w.off('close', done);
+      resolve();
+    };
+    w.on('drain', done);
+    w.on('close', done);
+  });
+}
+
 /** Reads `git cat-file --batch` answers: a header line, then that many bytes and a newline. */
 class BatchReader {
-  private buf: Buffer = Buffer.alloc(0);
+  /** unread bytes: `head` and the chunks after it (joined only when an object spans them) */
+  private head: Buffer = Buffer.alloc(0);
+  private tail: Buffer[] = [];
+  private length = 0;
   private ended = false;
   private readonly it: AsyncIterator<Buffer>;
 
@@ -240,65 +254,115 @@ class BatchReader {
     this.it = input[Symbol.asyncIterator]();
   }
 
-  private async more(): Promise<boolean> {
-    if (this.ended) return false;
-    const r = await this.it.next();
-    if (r.done) {
-      this.ended = true;
-      return false;
+  /** Hold at least `n` bytes in `head`; false when the input ends first. */
+  private async need(n: number): Promise<boolean> {
+    while (this.length < n) {
+      if (this.ended) return false;
+      const r = await this.it.next();
+      if (r.done) {
+        this.ended = true;
+        return false;
+      }
+      this.tail.push(r.value);
+      this.length += r.value.length;
     }
-    this.buf = this.buf.length ? Buffer.concat([this.buf, r.value]) : r.value;
+    if (this.head.length < n) {
+      this.head = Buffer.concat([this.head, ...this.tail]);
+      this.tail = [];
+    }
     return true;
+  }
+
+  private skip(n: number): void {
+    this.head = this.head.subarray(n);
+    this.length -= n;
+  }
+
+  /** Whether the input ended with nothing left unread. */
+  drained(): boolean {
+    return this.ended && this.length === 0;
   }
 
   async object(): Promise<{ id: string; type: string; bytes: Buffer | null }> {
     let eol: number;
-    while ((eol = this.buf.indexOf(0x0a)) === -1) if (!(await this.more())) throw new Error('git cat-file ended early');
-    const [id = '', type = '', size = ''] = this.buf.toString('latin1', 0, eol).split(' ');
+    for (let want = 1; (eol = this.head.indexOf(0x0a)) === -1; want = this.head.length + 1) {
+      if (!(await this.need(want))) throw new Error('git cat-file ended early');
+    }
+    const [id = '', type = '', size = ''] = this.head.toString('latin1', 0, eol).split(' ');
     if (type === 'missing' || type === 'ambiguous') {
-      this.buf = this.buf.subarray(eol + 1);
+      this.skip(eol + 1);
       return { id, type, bytes: null };
     }
     const n = Number(size);
-    while (this.buf.length < eol + 1 + n + 1) if (!(await this.more())) throw new Error('git cat-file ended early');
-    // a copy: the rest of the buffer goes on to the next object
-    const bytes = Buffer.from(this.buf.subarray(eol + 1, eol + 1 + n));
-    this.buf = this.buf.subarray(eol + 1 + n + 1);
+    if (!(await this.need(eol + 1 + n + 1))) throw new Error('git cat-file ended early');
+    // a copy: the chunk it was cut from goes on to the next objects
+    const bytes = Buffer.from(this.head.subarray(eol + 1, eol + 1 + n));
+    this.skip(eol + 1 + n + 1);
     return { id, type, bytes };
   }
 }
 
-/** The blobs of `entries`, in order, as raw messages of `source`; `onRead` is told of each entry read. */
+/**
+ * The blobs of `entries`, in order, as raw messages of `source`; `onRead` is told of each entry read.
+ *
+ * The blob ids are pumped into `git cat-file --batch --buffer` as the entries come, on their own: git writes its
+ * answers in large buffered chunks (one per object, unbuffered, cost more than git's own work), and it flushes the
+ * last ones when its input ends. The pump waits only on the pipe into git (which fills only when git waits for its
+ * answers to be read), so the entries in flight are bounded by the pipes' sizes.
+ */
 async function* blobs(dir: string, source: string, entries: AsyncIterable<Entry>, onRead: (e: Entry) => void): AsyncGenerator<RawMessage> {
-  const cat = spawn('git', inRepo(dir, 'cat-file', '--batch'), { stdio: ['pipe', 'pipe', 'pipe'], env: gitEnv() });
+  const cat = spawn('git', inRepo(dir, 'cat-file', '--batch', '--buffer'), { stdio: ['pipe', 'pipe', 'pipe'], env: gitEnv() });
   const exited = exitOf(cat);
   const err: Buffer[] = [];
   cat.stderr.on('data', (b: Buffer) => err.push(b));
   cat.stdin.on('error', () => {}); // a dead cat-file shows as its reader ending early
   const reader = new BatchReader(cat.stdout);
   const asked: Entry[] = [];
-  const answer = async (): Promise<RawMessage> => {
-    const e = asked.shift()!;
-    let o;
+  let stopped = false;
+  let pumpError: unknown = null;
+  const pump = (async () => {
     try {
-      o = await reader.object();
-    } catch (x) {
-      throw new Error(`${(x as Error).message} in ${dir}: ${Buffer.concat(err).toString('utf8').trim()}`);
+      for await (const e of entries) {
+        if (stopped) break;
+        asked.push(e);
+        if (!cat.stdin.write(`${e.blob}\n`) && !cat.stdin.destroyed) await writable(cat.stdin);
+      }
+    } catch (e) {
+      pumpError = e;
+    } finally {
+      cat.stdin.end();
     }
-    if (!o.bytes) throw new Error(`blob ${e.blob} of commit ${e.commit} is ${o.type} in ${dir}`);
-    onRead(e);
-    return { bytes: o.bytes, source: `${source}#${e.commit}`, offset: e.position, separatorDate: null, format: 'public-inbox', ...(e.purged ? { purged: true } : {}) };
-  };
+  })();
+  let answered = 0;
   try {
-    for await (const e of entries) {
-      asked.push(e);
-      cat.stdin.write(`${e.blob}\n`);
-      if (asked.length >= LOOKAHEAD) yield await answer();
+    for (;;) {
+      let o;
+      try {
+        o = await reader.object();
+      } catch (x) {
+        if (pumpError) throw pumpError;
+        // the input ended: every entry asked for is answered (or git failed)
+        if (answered === asked.length && (x as Error).message.includes('ended early') && reader.drained()) break;
+        throw new Error(`${(x as Error).message} in ${dir}: ${Buffer.concat(err).toString('utf8').trim()}`);
+      }
+      const e = asked[answered];
+      if (!e) throw new Error(`git cat-file answered more than was asked in ${dir}`);
+      asked[answered++] = undefined as never; // let the entry go
+      if (!o.bytes) throw new Error(`blob ${e.blob} of commit ${e.commit} is ${o.type} in ${dir}`);
+      onRead(e);
+      yield { bytes: o.bytes, source: `${source}#${e.commit}`, offset: e.position, separatorDate: null, format: 'public-inbox', ...(e.purged ? { purged: true } : {}) };
+      if (answered > 4096 && answered * 2 > asked.length) {
+        asked.splice(0, answered);
+        answered = 0;
+      }
     }
-    while (asked.length) yield await answer();
+    await pump;
+    if (pumpError) throw pumpError;
   } finally {
+    stopped = true;
+    if (answered < asked.length || !reader.drained()) stop(cat);
     cat.stdin.end();
-    if (asked.length) stop(cat);
+    await pump;
     await exited;
   }
 }
@@ -335,8 +399,8 @@ export async function openEpoch(
   let removals: Entry[] = [];
   let rewritten = false;
   let total = 0;
+  let toRead = 0;
   if (head && known?.commit !== head) {
-    total = await count(dir, [head]);
     revs = [head];
     if (known) {
       const exists = (await git(inRepo(dir, 'cat-file', '-e', `${known.commit}^{commit}`), { ok: [1, 128] })).code === 0;
@@ -356,8 +420,10 @@ export async function openEpoch(
         }
       }
     }
+    // a full walk of the history only where the position where reading starts is not known otherwise
+    toRead = await count(dir, revs);
+    total = known && !rewritten && revs.length > 1 ? known.commits + toRead : revs.length > 1 ? await count(dir, [head]) : toRead;
   }
-  const toRead = revs.length ? await count(dir, revs) : 0;
   const first = total - toRead + 1;
   const onDisk = toRead ? await objectBytes(gitDir) : 0;
   const size = total ? Math.round((onDisk * toRead) / total) : 0;
