@@ -321,12 +321,23 @@ async function* blobs(dir: string, source: string, entries: AsyncIterable<Entry>
   let stopped = false;
   let pumpError: unknown = null;
   const pump = (async () => {
+    // ids written a few hundred at a time: one write (and one wake-up of git) each would cost more than the reading
+    let ids = '';
+    let n = 0;
+    const send = async () => {
+      const ok = cat.stdin.write(ids);
+      ids = '';
+      n = 0;
+      if (!ok && !cat.stdin.destroyed) await writable(cat.stdin);
+    };
     try {
       for await (const e of entries) {
         if (stopped) break;
         asked.push(e);
-        if (!cat.stdin.write(`${e.blob}\n`) && !cat.stdin.destroyed) await writable(cat.stdin);
+        ids += `${e.blob}\n`;
+        if (++n >= 256) await send();
       }
+      if (n && !stopped) await send();
     } catch (e) {
       pumpError = e;
     } finally {
@@ -393,6 +404,7 @@ export async function openEpoch(
 ): Promise<EpochArchive> {
   const source = opts.source ?? (await realpath(dir));
   const gitDir = await gitDirOf(dir);
+  const onDisk = objectBytes(gitDir); // meanwhile
   const head = await resolveHead(dir);
   const known = opts.state?.(source);
   let revs: string[] = [];
@@ -425,8 +437,7 @@ export async function openEpoch(
     total = known && !rewritten && revs.length > 1 ? known.commits + toRead : revs.length > 1 ? await count(dir, [head]) : toRead;
   }
   const first = total - toRead + 1;
-  const onDisk = toRead ? await objectBytes(gitDir) : 0;
-  const size = total ? Math.round((onDisk * toRead) / total) : 0;
+  const size = total ? Math.round(((await onDisk) * toRead) / total) : (await onDisk, 0);
   let read = 0;
   const removal = new WeakSet<RawMessage>();
 
