@@ -81,6 +81,14 @@ describe('relapse sync', () => {
     expect(ids(db)).toEqual(['s0@x', 's1@x']);
   });
 
+  it('names an inbox given on the command line: a configured name, or a URL or path by its last segment', () => {
+    const configured: Inbox[] = [{ name: 'kexec', url: 'https://lore.example.org/kexec', list: 'kexec' }];
+    expect(inboxFor('kexec', configured)).toBe(configured[0]);
+    expect(inboxFor('https://lore.kernel.org/linux-mm/', configured)).toEqual({ name: 'linux-mm', url: 'https://lore.kernel.org/linux-mm', list: 'linux-mm' });
+    expect(inboxFor('file:///srv/inboxes/iommu', configured)).toEqual({ name: 'iommu', url: 'file:///srv/inboxes/iommu', list: 'iommu' });
+    expect(() => inboxFor('nosuch', configured)).toThrow(/'nosuch' is neither a configured inbox \(kexec\) nor a URL or path/);
+  });
+
   it('retries a failing fetch with back-off, records the failure for /api/health, and recovers', async () => {
     const { up, db, opts } = setup();
     const inbox: Inbox = { name: 'kexec', url: up, list: 'kexec' };
