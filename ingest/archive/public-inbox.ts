@@ -1,5 +1,5 @@
-// public-inbox archives (lore.kernel.org's format) as archives to read, through the system `git` (child
-// processes: no git library reads packs as fast as git, and a mirror is made by git anyway).
+// public-inbox archives (lore.kernel.org's format) as archives to read, through the system `git` in child
+// processes (git reads its own packs; mirrors are made with git anyway, so no git library is needed).
 //
 // Layout (public-inbox-v2-format(5)): an inbox directory `NAME/` holds its epochs as bare repositories
 // `NAME/git/0.git`, `NAME/git/1.git`, ... (a big list has several; epochs are read in numeric order). Each commit of
@@ -8,8 +8,8 @@
 //
 // What is read:
 //   - an inbox directory: its epochs in order (the rest of the directory, Xapian and SQLite indexes, is not read);
-//   - an epoch: a bare repository (HEAD, objects/, refs/), or a repository with a work tree whose HEAD tree holds
-//     `m` or `d`;
+//   - an epoch: a git repository, bare (HEAD, objects/, refs/) or with a work tree, whose HEAD tree holds `m` or
+//     `d` (a bare one without commits is an empty epoch);
 //   - a git bundle of an epoch (`# v2 git bundle` / `# v3 git bundle`): cloned into a temporary mirror, read,
 //     and the mirror removed.
 // Messages come from the commits of HEAD oldest first (`git log --reverse --raw` names each commit's blobs,
