@@ -123,6 +123,8 @@ async function main() {
       mboxMsgPerSec: Math.round(m.messages / m.seconds), epochMsgPerSec: Math.round(e.messages / e.seconds),
       mboxRuns: mboxRuns.map((r) => +r.seconds.toFixed(1)), epochRuns: epochRuns.map((r) => +r.seconds.toFixed(1)),
       epochMessages: e.messages, ratioToMbox: +((e.messages / e.seconds) / (m.messages / m.seconds)).toFixed(2),
+      // each round's own ratio, for how far the noise moves it
+      roundRatios: epochRuns.map((r, i) => +((r.messages / r.seconds) / (mboxRuns[i].messages / mboxRuns[i].seconds)).toFixed(2)),
       peakRssMb: Math.max(...epochRuns.map((r) => r.maxRssMb)), goal: '>= 0.90',
     };
     console.log('public-inbox epoch vs mbox', figures.publicInbox);
