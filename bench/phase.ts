@@ -1,6 +1,6 @@
 // One benchmark phase in a process of its own, so its peak RSS is its own:
 //   node --import tsx bench/phase.ts baseline ARCHIVE
-//   node --import tsx bench/phase.ts ingest ARCHIVE DB [--no-detection]
+//   node --import tsx bench/phase.ts ingest ARCHIVE DB [--no-detection]   (ARCHIVE: an mbox, or a public-inbox epoch)
 // Prints one JSON line: { seconds, messages, maxRssMb, ... }.
 import fs from 'node:fs';
 import { simpleParser } from 'mailparser';

@@ -1,4 +1,4 @@
-// npm run bench [-- --messages 100000] [--rounds 3] [--skip-http]
+// npm run bench [-- --messages 100000] [--rounds 3] [--skip-http] [--skip-epoch]
 // Figures are ratios against baselines measured in the same run (these machines are noisy); each phase runs
 // in a process of its own so that its peak RSS is its own. Baseline and ingest alternate for --rounds rounds and
 // each is taken at its fastest: noise on a shared machine only ever adds time, so the minimum is the estimate
@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readMbox } from '../ingest/archive/mbox-reader.ts';
 import { generateArchive, GENERATOR_VERSION } from './gen-archive.ts';
 import { openDb } from '../ingest/store/db.ts';
 import type { IngestSummary } from '../ingest/run/pipeline.ts';
@@ -27,6 +29,35 @@ function phase(...args: string[]): { seconds: number; messages: number; maxRssMb
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'phase.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench phase ${args[0]} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+/**
+ * The archive as a public-inbox epoch (lore's format): a bare repository, one commit per message writing the blob
+ * `m`, made by one `git fast-import` fed as the mbox is read.
+ */
+async function mboxToEpoch(archive: string, dir: string): Promise<void> {
+  const partial = `${dir}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  spawnSync('git', ['init', '--quiet', '--bare', '-b', 'master', partial]);
+  const fi = spawn('git', ['-C', partial, 'fast-import', '--quiet'], { stdio: ['pipe', 'inherit', 'inherit'] });
+  const exited = once(fi, 'close');
+  const write = async (b: Buffer | string) => {
+    if (!fi.stdin.write(b)) await once(fi.stdin, 'drain');
+  };
+  let n = 0;
+  for await (const raw of readMbox(fs.createReadStream(archive, { highWaterMark: 1 << 16 }), { source: archive })) {
+    n++;
+    const t = 1_600_000_000 + n;
+    await write(`blob\nmark :1\ndata ${raw.bytes.length}\n`);
+    await write(raw.bytes);
+    await write(`\ncommit refs/heads/master\nauthor a <a@example.org> ${t} +0000\ncommitter c <c@example.org> ${t} +0000\ndata 2\nm\ndeleteall\nM 100644 :1 m\n\n`);
+  }
+  fi.stdin.end();
+  const [code] = await exited;
+  if (code !== 0) throw new Error(`git fast-import failed (${code})`);
+  // packed as lore serves it (fast-import's pack is not delta-compressed)
+  spawnSync('git', ['-C', partial, 'repack', '-a', '-d', '-q']);
+  fs.renameSync(partial, dir);
 }
 
 async function main() {
@@ -73,6 +104,31 @@ async function main() {
   const off = phase('ingest', archive, path.join(OUT, 'bench-off.db'), '--no-detection');
   figures.detectionOverhead = { secondsOn: +on.seconds.toFixed(1), secondsOff: +off.seconds.toFixed(1), ratioOnToOff: +(on.seconds / off.seconds).toFixed(3), goal: '<= 1.15' };
   console.log('detection on vs off', figures.detectionOverhead);
+
+  if (!process.argv.includes('--skip-epoch')) {
+    // the same archive as a public-inbox epoch (read through git) against the mbox, alternating, each at its fastest
+    const epoch = path.join(OUT, `archive-${N}-v${GENERATOR_VERSION}.git`);
+    if (!fs.existsSync(epoch)) await mboxToEpoch(archive, epoch);
+    const mboxRuns: ReturnType<typeof phase>[] = [];
+    const epochRuns: ReturnType<typeof phase>[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      mboxRuns.push(phase('ingest', archive, path.join(OUT, 'bench-mbox.db')));
+      epochRuns.push(phase('ingest', epoch, path.join(OUT, 'bench-epoch.db')));
+      console.log(`epoch round ${round}/${ROUNDS}: mbox ${mboxRuns[round - 1].seconds.toFixed(1)} s, epoch ${epochRuns[round - 1].seconds.toFixed(1)} s`);
+    }
+    const m = fastest(mboxRuns);
+    const e = fastest(epochRuns);
+    figures.publicInbox = {
+      what: 'relapse ingest of the archive as a public-inbox epoch (git log + git cat-file) vs as the mbox, detection on',
+      mboxMsgPerSec: Math.round(m.messages / m.seconds), epochMsgPerSec: Math.round(e.messages / e.seconds),
+      mboxRuns: mboxRuns.map((r) => +r.seconds.toFixed(1)), epochRuns: epochRuns.map((r) => +r.seconds.toFixed(1)),
+      epochMessages: e.messages, ratioToMbox: +((e.messages / e.seconds) / (m.messages / m.seconds)).toFixed(2),
+      // each round's own ratio, for how far the noise moves it
+      roundRatios: epochRuns.map((r, i) => +((r.messages / r.seconds) / (mboxRuns[i].messages / mboxRuns[i].seconds)).toFixed(2)),
+      peakRssMb: Math.max(...epochRuns.map((r) => r.maxRssMb)), goal: '>= 0.90',
+    };
+    console.log('public-inbox epoch vs mbox', figures.publicInbox);
+  }
 
   const db = openDb(dbOn);
   const t0 = process.hrtime.bigint();

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { DeclaredFix } from '../ingest/core/model.ts';
 import { declaredFixOf, DeclareFixBodySchema, FixKindSchema, type DeclareFixBody } from '../server/schemas.ts';
+import { Cron } from 'croner';
 
 export const CONFIG_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -13,6 +14,17 @@ export interface DigestRecipient {
   /** globs of files this maintainer looks after (MAINTAINERS-style); empty = everything */
   files: string[];
 }
+
+/** A public-inbox archive to follow (`relapse sync`): its name (the mirror's directory), URL and list. */
+export interface Inbox {
+  name: string;
+  /** where its epochs are served (`URL/0`, `URL/1`, ...): lore's https URL, a file:// URL or a path */
+  url: string;
+  /** the list its messages belong to */
+  list: string;
+}
+
+export const DEFAULT_INBOXES: Inbox[] = [{ name: 'kexec', url: 'https://lore.kernel.org/kexec', list: 'kexec' }];
 
 export interface Settings {
   db: string;
@@ -39,6 +51,16 @@ export interface Settings {
    * that really comes from loopback is exempt. Unset: the socket's address.
    */
   trustProxy?: boolean | number | string[];
+  inboxes: Inbox[];
+  sync: {
+    /** cron expression (UTC) on which `serve` syncs the inboxes; null = no scheduled sync */
+    schedule: string | null;
+    /** where mirrors live; null = `lore/` beside the database */
+    mirrors: string | null;
+    /** retries of a failing fetch, and the first back-off (doubling) */
+    retries: number;
+    backoffMs: number;
+  };
 }
 
 export interface SettingsFile {
@@ -51,6 +73,8 @@ export interface SettingsFile {
   declaredFixes?: unknown[];
   limits?: Partial<NonNullable<Settings['limits']>>;
   trustProxy?: boolean | number | string | string[];
+  inboxes?: unknown;
+  sync?: unknown;
 }
 
 /** `trustProxy` from the config file or RELAPSE_TRUST_PROXY ("true", "2", "loopback,10.0.0.0/8"). */
@@ -68,6 +92,53 @@ function positive(name: string, v: string | undefined): number | undefined {
   if (!/^\d+$/.test(v) || Number(v) <= 0) throw new Error(`${name} must be a positive whole number, got "${v}"`);
   return Number(v);
 }
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** The `inboxes` of a config file, checked: names unique and usable as a directory, URLs and lists strings. */
+export function validateInboxes(v: unknown, where = 'inboxes'): Inbox[] {
+  if (!Array.isArray(v)) throw new Error(`${where} must be an array of { name, url, list }`);
+  const seen = new Set<string>();
+  return v.map((x, i) => {
+    const o = x as Record<string, unknown>;
+    if (!o || typeof o !== 'object') throw new Error(`${where}[${i}] must be an object { name, url, list }`);
+    if (typeof o.name !== 'string' || !NAME.test(o.name)) throw new Error(`${where}[${i}].name must be letters, digits, '.', '_' or '-'`);
+    if (seen.has(o.name)) throw new Error(`${where}[${i}].name '${o.name}' is given twice`);
+    seen.add(o.name);
+    if (typeof o.url !== 'string' || !o.url.trim()) throw new Error(`${where}[${i}].url must be a URL or path`);
+    if (o.list !== undefined && (typeof o.list !== 'string' || !o.list.trim())) throw new Error(`${where}[${i}].list must be a list name`);
+    return { name: o.name, url: o.url.trim().replace(/\/+$/, ''), list: (o.list as string | undefined)?.trim() ?? o.name };
+  });
+}
+
+/** A cron expression croner accepts; throws naming `where` otherwise. */
+export function validateCron(v: unknown, where: string): string {
+  if (typeof v !== 'string') throw new Error(`${where} must be a cron expression`);
+  try {
+    new Cron(v, { paused: true, timezone: 'UTC' }).stop();
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  return v;
+}
+
+function validateSync(v: unknown): Settings['sync'] {
+  const o = (v ?? {}) as Record<string, unknown>;
+  if (typeof o !== 'object' || Array.isArray(o)) throw new Error('sync must be an object { schedule, mirrors, retries, backoffMs }');
+  const count = (k: string, dflt: number) => {
+    const x = o[k] ?? dflt;
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0) throw new Error(`sync.${k} must be a whole number`);
+    return x;
+  };
+  if (o.mirrors !== undefined && (typeof o.mirrors !== 'string' || !o.mirrors)) throw new Error('sync.mirrors must be a directory');
+  return {
+    schedule: o.schedule === undefined || o.schedule === null ? null : validateCron(o.schedule, 'sync.schedule'),
+    mirrors: (o.mirrors as string | undefined) ?? null,
+    retries: count('retries', 3),
+    backoffMs: count('backoffMs', 2000),
+  };
+}
+
 
 /**
  * Settings from (lowest first) defaults, `config/relapse.json` or RELAPSE_CONFIG, environment variables,
@@ -88,6 +159,16 @@ export function loadSettings(overrides: Partial<Pick<Settings, 'db' | 'token'>> 
   const recipients = (fromFile.digest?.recipients ?? []).map((r) =>
     typeof r === 'string' ? { email: r, files: [] } : { email: r.email, files: r.files ?? [] },
   );
+  const where = `config ${file}`;
+  const checked = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+  };
+  const inboxes = fromFile.inboxes === undefined ? DEFAULT_INBOXES : checked(() => validateInboxes(fromFile.inboxes));
+  const sync = checked(() => validateSync(fromFile.sync));
   if (env.RELAPSE_DIGEST_TO) for (const email of env.RELAPSE_DIGEST_TO.split(',')) recipients.push({ email: email.trim(), files: [] });
   return {
     db: overrides.db ?? env.RELAPSE_DB ?? fromFile.db ?? path.join('data', 'relapse.db'),
@@ -108,6 +189,8 @@ export function loadSettings(overrides: Partial<Pick<Settings, 'db' | 'token'>> 
       maxMessageBytes: positive('RELAPSE_MAX_MESSAGE_BYTES', env.RELAPSE_MAX_MESSAGE_BYTES) ?? fromFile.limits?.maxMessageBytes ?? 64 * 1024 * 1024,
       maxGzipRatio: positive('RELAPSE_MAX_GZIP_RATIO', env.RELAPSE_MAX_GZIP_RATIO) ?? fromFile.limits?.maxGzipRatio ?? 100,
     },
+    inboxes,
+    sync,
   };
 }
 

@@ -1,4 +1,4 @@
-// The `relapse` command line: ingest, serve, digest, reindex, demo.
+// The `relapse` command line: ingest, sync, serve, digest, reindex, demo.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +9,13 @@ import { ingestPaths, type IngestSummary } from '../ingest/run/pipeline.ts';
 import { loadSettings } from '../config/settings.ts';
 import { readWatchRulesData } from '../config/watch-rules.ts';
 import { reindex } from '../ingest/run/reindex.ts';
+import { formatInboxSync, inboxFor, syncInboxes, type SyncResult } from '../ingest/run/sync.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function formatSummary(s: IngestSummary): string {
-  return `ingest: ${s.new} new, ${s.duplicate} duplicate, ${s.quarantined} quarantined messages; ${s.patches} patches, ${s.series} series` +
+  return `ingest: ${s.new} new, ${s.duplicate} duplicate, ${s.quarantined} quarantined messages` +
+    (s.deleted ? `, ${s.deleted} deleted` : '') + `; ${s.patches} patches, ${s.series} series` +
     (s.derive ? `, ${s.derive.regressions} regressions (${s.derive.opened} new)` : '') +
     (s.skippedSources ? `; ${s.skippedSources} unchanged archive(s) skipped` : '') +
     (s.emptySources.length ? `; no message in ${s.emptySources.length} archive(s): ${s.emptySources.join(', ')}` : '') +
@@ -82,6 +84,59 @@ export async function runIngest(paths: string[], o: { db?: string; list?: string
   }
 }
 
+/** Where an inbox's mirrors live by default: `lore/` beside the database. */
+export function defaultMirrors(dbFile: string): string {
+  return path.join(path.dirname(path.resolve(dbFile)), 'lore');
+}
+
+/** `relapse sync`: the inboxes named (configured names, URLs or paths), else every configured one. */
+export async function runSync(args: string[], o: { db?: string; mirrors?: string; workers?: number; quiet?: boolean; skipIfBusy?: boolean }): Promise<SyncResult> {
+  const settings = loadSettings({ db: o.db });
+  const inboxes = args.length ? args.map((a) => inboxFor(a, settings.inboxes)) : settings.inboxes;
+  if (!inboxes.length) throw new Error('no inboxes configured: name one (a URL or path) or add "inboxes" to the config');
+  const db = openDb(settings.db);
+  const tty = process.stderr.isTTY && !o.quiet;
+  let bar: cliProgress.SingleBar | null = null;
+  const stopBar = () => {
+    bar?.stop();
+    bar = null;
+  };
+  try {
+    return await syncInboxes(db, inboxes, {
+      mirrors: path.resolve(o.mirrors ?? settings.sync.mirrors ?? defaultMirrors(settings.db)),
+      rulesData: readWatchRulesData(settings.watchRulesFile),
+      declared: settings.declaredFixes as never,
+      workers: o.workers,
+      retries: settings.sync.retries,
+      backoffMs: settings.sync.backoffMs,
+      whenLocked: o.skipIfBusy ? 'skip' : 'wait',
+      onStep: (inbox, step) => {
+        if (!tty) return;
+        stopBar();
+        process.stderr.write(`\r\x1b[K${inbox ? `${inbox}: ` : ''}${step}`);
+      },
+      onProgress: (p) => {
+        if (!tty) return;
+        const payload = { source: path.basename(path.dirname(path.dirname(p.source))) + '/' + path.basename(p.source), messages: p.messages };
+        if (!bar) {
+          process.stderr.write('\r\x1b[K');
+          bar = new cliProgress.SingleBar({ format: '{source} [{bar}] {percentage}% | {messages} messages', stream: process.stderr, hideCursor: true },
+            cliProgress.Presets.shades_classic);
+          bar.start(Math.max(1, p.totalBytes), p.bytes, payload);
+        } else bar.update(p.bytes, payload);
+      },
+      onInbox: (r) => {
+        stopBar();
+        if (tty) process.stderr.write('\r\x1b[K');
+        console.log(formatInboxSync(r));
+      },
+    });
+  } finally {
+    stopBar();
+    db.close();
+  }
+}
+
 const intArg = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`);
   return Number(v);
@@ -93,14 +148,28 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('ingest')
-    .description('read mbox, pipermail, maildir or .eml archives into the database')
-    .argument('<paths...>', 'files, directories (walked recursively), or - for stdin')
+    .description('read mbox, pipermail, maildir, .eml or public-inbox (lore) archives into the database')
+    .argument('<paths...>', 'files, directories (walked recursively), public-inbox inboxes, epochs or git bundles, or - for stdin')
     .option('--db <path>', 'database file (default ./data/relapse.db, or RELAPSE_DB)')
     .option('--list <name>', 'list name for these messages (default: List-Id, else kexec)')
     .option('--workers <n>', 'parse worker threads (0 = main thread)', intArg('--workers'))
     .option('--max-message-bytes <n>', 'quarantine a message larger than this, keeping its head (default 64 MiB, or RELAPSE_MAX_MESSAGE_BYTES)', intArg('--max-message-bytes'))
     .action(async (paths: string[], o) => {
       report(await runIngest(paths, o));
+    });
+
+  program
+    .command('sync')
+    .description('mirror public-inbox archives (lore.kernel.org) with git and ingest what is new')
+    .argument('[inboxes...]', 'configured inbox names, URLs (https://lore.kernel.org/kexec, file://...) or paths; default: every configured inbox')
+    .option('--db <path>', 'database file (default ./data/relapse.db, or RELAPSE_DB)')
+    .option('--mirrors <dir>', 'where the git mirrors live (default: lore/ beside the database)')
+    .option('--workers <n>', 'parse worker threads (0 = main thread)', intArg('--workers'))
+    .option('--skip-if-busy', 'when another process is syncing, do nothing (default: wait for it)')
+    .action(async (inboxes: string[], o) => {
+      const r = await runSync(inboxes, o);
+      if (r.skipped) console.log('sync: another process is syncing this database; skipped');
+      if (r.inboxes.some((i) => i.error)) process.exitCode = 1;
     });
 
   program
@@ -111,9 +180,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--port <port>', 'port', intArg('--port'), 3000)
     .option('--watch <dir>', 'ingest archive files dropped into this directory')
     .option('--no-schedule', 'do not send the weekly digest on its schedule')
+    .option('--sync <cron>', 'sync the configured inboxes on this schedule (cron, UTC; default: config sync.schedule)')
     .action(async (o) => {
       const { serve } = await import('./serve.ts');
-      await serve({ db: o.db, host: o.host, port: o.port, watch: o.watch, schedule: o.schedule });
+      await serve({ db: o.db, host: o.host, port: o.port, watch: o.watch, schedule: o.schedule, sync: o.sync });
     });
 
   program

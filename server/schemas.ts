@@ -472,6 +472,18 @@ export const HealthSchema = Type.Object(
     lastIngest: Nullable(IsoDate('when a message was last stored')),
     lastEventId: Type.Integer(),
     digest: Type.Object({ failures: Type.Integer({ description: 'digest deliveries failing (being retried)' }) }),
+    sync: Type.Array(
+      Type.Object({
+        inbox: Type.String(),
+        url: Type.String(),
+        lastAttemptAt: IsoDate('when the inbox was last synced (or tried)'),
+        lastSuccessAt: Nullable(IsoDate('when a sync of it last succeeded')),
+        lastError: Nullable(Type.String({ description: "the last attempt's error (null when it succeeded)" })),
+        failures: Type.Integer({ description: 'attempts failed in a row' }),
+        newMessages: Type.Integer({ description: 'messages the last successful sync stored' }),
+      }),
+      { description: 'the last sync of each public-inbox inbox (relapse sync, serve --sync)' },
+    ),
   },
   { $id: 'Health' },
 );

@@ -1,9 +1,10 @@
-// `relapse serve`: settings, database, app, listen; optionally watch a directory for new archives and run the
-// weekly digest schedule. SIGINT/SIGTERM close everything gracefully.
+// `relapse serve`: settings, database, app, listen; optionally watch a directory for new archives, sync the
+// configured public-inbox inboxes on a schedule (sync-schedule.ts), and run the weekly digest schedule.
+// SIGINT/SIGTERM close everything gracefully.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { loadSettings, type Settings } from '../config/settings.ts';
+import { loadSettings, validateCron, type Settings } from '../config/settings.ts';
 import { readWatchRulesData } from '../config/watch-rules.ts';
 import { openDb, openDbOnFullDisk, type Db } from '../ingest/store/db.ts';
 import { isDiskFull } from './plugins/errors.ts';
@@ -13,6 +14,7 @@ import { ingestPaths } from '../ingest/run/pipeline.ts';
 import { Store } from '../ingest/store/store.ts';
 import { buildApp } from './app.ts';
 import type { AppContext } from './context.ts';
+import { startSyncSchedule, type SyncSchedule } from './sync-schedule.ts';
 
 export interface ServeOptions {
   db?: string;
@@ -22,6 +24,8 @@ export interface ServeOptions {
   watch?: string;
   /** run the weekly digest schedule (default true) */
   schedule?: boolean;
+  /** sync the configured inboxes on this cron schedule (default: settings.sync.schedule; none when neither) */
+  sync?: string;
   /** close on SIGINT/SIGTERM and exit (default true; tests turn it off) */
   handleSignals?: boolean;
 }
@@ -31,6 +35,8 @@ export interface Server {
   ctx: AppContext;
   /** where it listens, e.g. http://127.0.0.1:3000 */
   url: string;
+  /** the inbox sync schedule, when one runs */
+  sync: SyncSchedule | null;
   close(): Promise<void>;
 }
 
@@ -158,6 +164,7 @@ async function startSchedule(ctx: AppContext, log: FastifyBaseLogger): Promise<(
  */
 export async function serve(o: ServeOptions): Promise<Server> {
   const settings = loadSettings({ db: o.db });
+  const syncCron = o.sync !== undefined ? validateCron(o.sync, '--sync') : settings.sync.schedule;
   let diskFull: unknown = null;
   let db: Db;
   try {
@@ -197,6 +204,8 @@ export async function serve(o: ServeOptions): Promise<Server> {
     app.log.info({ dir }, 'watching for archives');
   }
 
+  const sync = syncCron ? startSyncSchedule(db, settings, syncCron, app.log) : null;
+
   let stopSchedule: () => Promise<void> = async () => {};
   if (o.schedule !== false) {
     try {
@@ -210,6 +219,7 @@ export async function serve(o: ServeOptions): Promise<Server> {
   const close = () =>
     (closing ??= (async () => {
       await watch?.stop();
+      await sync?.stop();
       await stopSchedule().catch((e) => app.log.error({ err: e }, 'digest schedule did not stop cleanly'));
       await app.close();
       ingestDb?.close();
@@ -232,5 +242,5 @@ export async function serve(o: ServeOptions): Promise<Server> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
-  return { app, ctx, url, close };
+  return { app, ctx, url, sync, close };
 }

@@ -62,7 +62,7 @@ export const MAY_IMPORT: Record<string, string[]> = {
   'store-open': ['core'],
   store: ['core', 'store-open'],
   commands: ['core', 'store-open', 'store', 'run', 'rules-schema', 'rules'],
-  run: ['core', 'mail', 'archive', 'store-open', 'store', 'rules-schema', 'rules'],
+  run: ['core', 'mail', 'archive', 'store-open', 'store', 'rules-schema', 'rules', 'settings:type'],
   'rules-schema': [],
   rules: ['rules-schema'],
   settings: ['core', 'rules-schema', 'rules', 'api-shapes'],

@@ -3,6 +3,9 @@
 //
 // A path is
 //   - `-`: standard input (mbox, gzip or a single message; read once);
+//   - a public-inbox inbox directory (`git/0.git`, `git/1.git`, ...), a single epoch (a git repository, bare or
+//     not) or a git bundle of one: read commit by commit through git (see public-inbox.ts), what is new since the
+//     commit `epochState` gives for it. Found inside a walked directory too;
 //   - a file: read whatever it holds (mbox / mboxrd / pipermail `.txt`, any of them gzipped, a single .eml). A file
 //     named explicitly is always read, even if it does not look like mail: the parser quarantines junk;
 //   - a directory: walked recursively in sorted order (names by code unit). A directory with `cur/` and `new/` is a
@@ -19,14 +22,16 @@
 // before them was yielded.
 //
 // Progress: each archive reports `size` (bytes on disk; for a maildir the sum of its files; null for stdin) and
-// `bytesRead()` (bytes taken from disk so far: compressed bytes for .gz), so a caller can draw a bar by bytes.
+// `bytesRead()` (bytes taken from disk so far: compressed bytes for .gz), so a caller can draw a bar by bytes. An
+// epoch estimates both: its repository's size on disk times the share of its commits to read, and read so far.
 //
 // Resume: `startAt(source)` gives, per archive, the offset (in the decompressed stream) of the first message to
 // yield; messages before it are skipped. For an uncompressed file whose offset lands on a From_ line the reader
 // seeks straight there (bytesRead() then starts at that offset); otherwise (gzip, or an offset that is not a
 // message boundary) it reads from the start and skips cheaply. Pass back a RawMessage.offset to resume at that
 // message, or the offset of the last stored message + 1 to resume after it (that seeks too: to the stored message,
-// which is then skipped). Maildirs, stdin and single messages ignore it.
+// which is then skipped). Maildirs, stdin and single messages ignore it. An epoch resumes after the commit
+// `epochState` gives, and says through `resumeAfter` what to remember after each message.
 
 import { createReadStream } from 'node:fs';
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
@@ -36,8 +41,12 @@ import type { RawMessage } from '../core/model.ts';
 import { detectFormatFromSeparator, firstLineStart, parseFromLine, readMbox } from './mbox-reader.ts';
 import type { MboxFormat } from './mbox-reader.ts';
 import { isMaildir, listMaildir, readMaildir } from './maildir-reader.ts';
+import { inboxEpochs, isEpoch, isGitBundle, openBundle, openEpoch, type EpochArchive, type EpochState } from './public-inbox.ts';
 
-export interface Archive {
+/** An archive to read: a mail file, maildir or stdin, or a public-inbox epoch. */
+export type Archive = MailArchive | EpochArchive;
+
+export interface MailArchive {
   /** the file path as walked (joined onto the path given), the maildir directory, or "-" for stdin */
   source: string;
   kind: 'file' | 'maildir' | 'stdin';
@@ -69,6 +78,8 @@ export interface WalkOptions {
   maxMessageBytes?: number;
   /** a gzip archive that inflates past this many times its size ends with an error (default DEFAULT_MAX_GZIP_RATIO) */
   maxGzipRatio?: number;
+  /** public-inbox: the last commit stored from an epoch (by source), to read only what follows it */
+  epochState?: (source: string) => EpochState | undefined;
 }
 
 /** Well above real mail (lore's largest kexec messages are a few MB), well below what parsing can hold. */
@@ -112,6 +123,7 @@ function pathError(path: string, err: unknown): Error {
 /** One line about a source for logs and progress bars. */
 export function describeSource(a: Pick<Archive, 'source' | 'kind' | 'compressed' | 'size'>): string {
   if (a.kind === 'stdin') return 'standard input';
+  if (a.kind === 'epoch') return `${a.source} (public-inbox epoch)`;
   const size = a.size === null ? '' : `, ${formatBytes(a.size)}`;
   return `${a.source} (${a.kind === 'maildir' ? 'maildir' : a.compressed ? 'gzip' : 'file'}${size})`;
 }
@@ -200,7 +212,7 @@ async function* withPath(path: string, gen: AsyncGenerator<RawMessage>): AsyncGe
 export async function openArchiveFile(
   path: string,
   opts: Pick<WalkOptions, 'format' | 'startAt' | 'maxMessageBytes' | 'maxGzipRatio'> = {},
-): Promise<Archive> {
+): Promise<MailArchive> {
   let size: number;
   let prefix: Buffer;
   try {
@@ -251,7 +263,7 @@ export async function openArchiveFile(
   };
 }
 
-function stdinArchive(opts: WalkOptions): Archive {
+function stdinArchive(opts: WalkOptions): MailArchive {
   const count = counter();
   const input = opts.stdin ?? (process.stdin as AsyncIterable<Buffer>);
   let compressed = false;
@@ -265,7 +277,7 @@ function stdinArchive(opts: WalkOptions): Archive {
       yield chunk;
     }
   }
-  const archive: Archive = {
+  const archive: MailArchive = {
     source: '-',
     kind: 'stdin',
     get compressed() {
@@ -278,7 +290,7 @@ function stdinArchive(opts: WalkOptions): Archive {
   return archive;
 }
 
-async function maildirArchive(dir: string, opts: WalkOptions): Promise<Archive> {
+async function maildirArchive(dir: string, opts: WalkOptions): Promise<MailArchive> {
   const files = await listMaildir(dir, opts.onUnreadable && (() => {})); // reported once, when read
   const count = counter();
   return {
@@ -333,7 +345,15 @@ export async function* walkArchives(paths: string[], opts: WalkOptions = {}): As
     const p = paths[i]!;
     if (kinds[i] === 'stdin') yield stdinArchive(opts);
     else if (kinds[i] === 'file') {
-      const a = await unlessUnreadable(p, opts, () => openArchiveFile(p, opts));
+      const a = await unlessUnreadable(p, opts, async () => {
+        let prefix: Buffer;
+        try {
+          prefix = await readPrefix(p, 0, 20);
+        } catch (err) {
+          throw pathError(p, err);
+        }
+        return isGitBundle(prefix) ? await openBundle(p, { state: opts.epochState }) : await openArchiveFile(p, opts);
+      });
       if (a) yield a;
     } else if (kinds[i] === 'dir') yield* walkDirectory(p, opts);
   }
@@ -390,6 +410,15 @@ async function* walkDirectory(root: string, opts: WalkOptions): AsyncGenerator<A
       }
       if (seen.has(real)) continue;
       seen.add(real);
+      const epochs = await inboxEpochs(path);
+      if (epochs) {
+        for (const e of epochs) yield await openEpoch(e, { state: opts.epochState });
+        continue;
+      }
+      if (await isEpoch(path)) {
+        yield await openEpoch(path, { state: opts.epochState });
+        continue;
+      }
       if (await isMaildir(path)) {
         const md = await unlessUnreadable(path, opts, () => maildirArchive(path, opts));
         if (md) yield md;
@@ -421,6 +450,10 @@ async function* walkDirectory(root: string, opts: WalkOptions): AsyncGenerator<A
     } catch (err) {
       if (!opts.onUnreadable) throw pathError(path, err);
       opts.onUnreadable(path, reason(err));
+      continue;
+    }
+    if (isGitBundle(prefix)) {
+      yield await openBundle(path, { state: opts.epochState });
       continue;
     }
     if (!looksLikeArchive(prefix)) {

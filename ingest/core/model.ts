@@ -18,6 +18,9 @@ export interface RawMessage {
    * message's size; it is quarantined, not parsed
    */
   overLimit?: { size: number; limit: number };
+  /** a public-inbox deletion (the blob `d` of a purge commit, or a message a rewritten history dropped): the
+   * message these bytes are is to be removed, not stored */
+  purged?: boolean;
 }
 
 /**
@@ -39,7 +42,7 @@ export interface ParsedMail {
   flowedStripped: boolean;
 }
 
-export type ArchiveFormat = 'mboxrd' | 'mboxo' | 'pipermail' | 'eml' | 'maildir';
+export type ArchiveFormat = 'mboxrd' | 'mboxo' | 'pipermail' | 'eml' | 'maildir' | 'public-inbox';
 
 export interface Address {
   name: string;

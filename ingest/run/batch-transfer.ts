@@ -14,6 +14,8 @@ export interface BatchJob {
   dates: number[];
   /** per message over the reader's limit: [index, size, limit] */
   overLimit: [number, number, number][];
+  /** indexes of the messages that are deletions (RawMessage.purged) */
+  purged: number[];
   resume: ResumePoint | null;
 }
 
@@ -41,18 +43,21 @@ export function packBatch(id: number, raws: RawMessage[], resume: ResumePoint | 
     offsets: raws.map((r) => r.offset),
     dates: raws.map((r) => (r.separatorDate ? r.separatorDate.getTime() : NaN)),
     overLimit: raws.flatMap((r, i): [number, number, number][] => (r.overLimit ? [[i, r.overLimit.size, r.overLimit.limit]] : [])),
+    purged: raws.flatMap((r, i) => (r.purged ? [i] : [])),
   };
 }
 
 /** The messages of a job, as views on its buffer. */
 export function unpackBatch(job: BatchJob): RawMessage[] {
   const out: RawMessage[] = [];
+  const purged = new Set(job.purged);
   let at = 0;
   job.lengths.forEach((len, i) => {
     const d = job.dates[i];
     out.push({
       bytes: Buffer.from(job.bytes, at, len), source: job.sources[i], offset: job.offsets[i],
       separatorDate: Number.isNaN(d) ? null : new Date(d), format: job.format[i],
+      ...(purged.has(i) ? { purged: true } : {}),
     });
     at += len;
   });

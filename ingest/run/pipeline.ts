@@ -1,6 +1,7 @@
 // Ingest: archives → parsed messages (worker threads) → batched transactions → derivation.
-// Messages are committed in archive order together with the archive's resume offset, so a run killed
-// at any point and started again ends with exactly the messages of an uninterrupted run.
+// Messages are committed in archive order together with the archive's resume offset (a public-inbox epoch's
+// last commit read), so a run killed at any point and started again ends with exactly the messages of an
+// uninterrupted run. A public-inbox deletion removes its message in its turn; derivation is then whole.
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -12,7 +13,7 @@ import { walkArchives } from '../archive/archive-walk.ts';
 import { parseOne } from './parse-one.ts';
 import { checkpointElsewhere, execElsewhere } from '../store/sql-elsewhere.ts';
 import { validateWatchRules, type WatchRule } from '../../config/watch-rules.ts';
-import { deriveAllBeside, deriveNew, derivesWhole, type DeriveResult } from './derive.ts';
+import { deriveAll, deriveAllBeside, deriveNew, derivesWhole, type DeriveResult } from './derive.ts';
 import { rulesHash } from '../core/watch.ts';
 
 export interface IngestOptions {
@@ -47,12 +48,16 @@ export interface IngestSummary {
   new: number;
   duplicate: number;
   quarantined: number;
+  /** messages removed by public-inbox deletions (a purge commit, or a rewritten epoch's dropped messages) */
+  deleted: number;
   skippedSources: number;
   /**
    * Files (and standard input) read from their start that yielded no message at all: nothing in them is an mbox
    * separator or a mail (empty, blank). Never silent: the command line names them and fails.
    */
   emptySources: string[];
+  /** public-inbox epochs found rewritten (their last known commit no longer an ancestor of HEAD) */
+  rewrittenEpochs: number;
   patches: number;
   series: number;
   seconds: number;
@@ -210,7 +215,10 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   const dbFile = db.memory ? null : db.name;
   const runner = nWorkers > 0 && dbFile ? workerRunner(nWorkers, dbFile, hash, opts) : inlineRunner(store, rules, hash, opts);
   const batchSize = opts.batchSize ?? 256;
-  const summary: IngestSummary = { new: 0, duplicate: 0, quarantined: 0, skippedSources: 0, emptySources: [], patches: 0, series: 0, seconds: 0, derive: null, unreadable: [] };
+  const summary: IngestSummary = {
+    new: 0, duplicate: 0, quarantined: 0, deleted: 0, skippedSources: 0, emptySources: [], rewrittenEpochs: 0, patches: 0, series: 0,
+    seconds: 0, derive: null, unreadable: [],
+  };
   const unreadable = (path: string, reason: string) => summary.unreadable.push({ path, reason });
   let totalMessages = 0;
   let committed = 0;
@@ -218,7 +226,9 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   let storedBytes = (db.prepare('SELECT coalesce(sum(size), 0) FROM messages').pluck().get() as number);
   let deferred = false;
   let closed = false;
-  const wantsDerive = () => !opts.skipDerive && (summary.new > 0 || store.getMeta('derive.dirty') !== '0');
+  const wantsDerive = () => !opts.skipDerive && (summary.new > 0 || summary.deleted > 0 || store.getMeta('derive.dirty') !== '0');
+  // a deletion changes threads and series anywhere: only a whole derivation takes it out of them
+  const mustDeriveWhole = () => store.getMeta('derive.whole') === '1';
   try {
     for await (const archive of walkArchives(paths, {
       startAt: (source: string) => {
@@ -228,8 +238,13 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       onUnreadable: unreadable,
       maxMessageBytes: opts.maxMessageBytes,
       maxGzipRatio: opts.maxGzipRatio,
+      epochState: (source: string) => store.getEpoch(source),
     })) {
       const src = archive.source;
+      if (archive.kind === 'epoch') {
+        if (archive.upToDate) summary.skippedSources++;
+        if (archive.rewritten) summary.rewrittenEpochs++;
+      }
       // only single files resume and skip when unchanged: a maildir's own stat does not change when mail arrives
       const stat = archive.kind === 'file' ? fs.statSync(src) : null;
       const known = stat ? store.getSource(src) : undefined;
@@ -253,12 +268,18 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         summary.duplicate += counts.duplicate;
         summary.quarantined += counts.quarantined;
         summary.patches += counts.patches;
+        summary.deleted += counts.deleted;
         totalMessages += counts.new + counts.duplicate + counts.quarantined;
         if (nWorkers > 0 && ++committed % CHECKPOINT_EVERY === 0) db.pragma('wal_checkpoint(PASSIVE)');
         opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? 0, messages: totalMessages });
       };
       const send = (raws: RawMessage[]) => {
-        const resume = stat ? { source: src, size: stat.size, mtimeMs: stat.mtimeMs, offset: raws[raws.length - 1].offset + 1 } : null;
+        const last = raws[raws.length - 1];
+        let resume: ResumePoint | null = null;
+        if (archive.kind === 'epoch') {
+          const at = archive.resumeAfter(last);
+          if (at) resume = { source: src, size: 0, mtimeMs: 0, offset: at.commits, commit: at.commit };
+        } else if (stat) resume = { source: src, size: stat.size, mtimeMs: stat.mtimeMs, offset: last.offset + 1 };
         const p = runner.run(raws, resume);
         p.catch(() => {}); // awaited in order by commit(); an early failure must not be unhandled meanwhile
         pending.push(p);
@@ -286,6 +307,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       if (read === 0 && archive.kind !== 'maildir' && !resumed && !readFailed) summary.emptySources.push(src);
       // read to its end: unchanged, it is skipped next time; a read that failed is tried again (and reported again)
       if (stat && !readFailed) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
+      if (archive.kind === 'epoch' && archive.head && !archive.upToDate) store.putEpoch(src, archive.head.commit, archive.head.commits);
       opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? archive.bytesRead(), messages: totalMessages });
     }
     await runner.close();
@@ -316,7 +338,11 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
     if (!closed) await runner.close();
     if (deferred) restoreIndexes(db);
   }
-  if (!summary.derive && wantsDerive()) summary.derive = deriveNew(db, opts.declared ?? []);
+  if (summary.derive) store.setMeta('derive.whole', '0');
+  else if (wantsDerive()) {
+    summary.derive = mustDeriveWhole() ? deriveAll(db, opts.declared ?? []) : deriveNew(db, opts.declared ?? []);
+    store.setMeta('derive.whole', '0');
+  }
   summary.series = (db.prepare('SELECT count(*) AS n FROM series').get() as { n: number }).n;
   summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return summary;

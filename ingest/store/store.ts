@@ -24,13 +24,17 @@ export interface StoredMessage {
   orderChanges: OrderChange[];
 }
 
-/** Where a batch leaves its archive: stored with the batch, so a killed ingest resumes after it. */
+/**
+ * Where a batch leaves its archive: stored with the batch, so a killed ingest resumes after it. For a file,
+ * `offset` is where the next run starts reading; for a public-inbox epoch (`commit` given), the batch's last
+ * commit and its position in the epoch's history (size and mtimeMs unused).
+ */
 export interface ResumePoint {
   source: string;
   size: number;
   mtimeMs: number;
-  /** the offset the next run starts reading at */
   offset: number;
+  commit?: string;
 }
 
 export interface BatchCounts {
@@ -38,6 +42,8 @@ export interface BatchCounts {
   duplicate: number;
   quarantined: number;
   patches: number;
+  /** messages removed by a public-inbox deletion */
+  deleted: number;
 }
 
 /** The part of the archive a re-derivation covers (see derive.ts). */
@@ -85,6 +91,15 @@ export class Store {
       putSource: db.prepare(`INSERT INTO sources (path, size, mtime_ms, resume_offset, completed, updated_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
         resume_offset = excluded.resume_offset, completed = excluded.completed, updated_at = excluded.updated_at`),
+      getEpoch: db.prepare('SELECT last_commit AS "commit", commits FROM inbox_epochs WHERE path = ?'),
+      putEpoch: db.prepare(`INSERT INTO inbox_epochs (path, last_commit, commits, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(path) DO UPDATE SET last_commit = excluded.last_commit, commits = excluded.commits, updated_at = excluded.updated_at`),
+      deleteMessage: db.prepare('DELETE FROM messages WHERE message_id = ?'),
+      deleteFiles: db.prepare('DELETE FROM patch_files WHERE message_id = ?'),
+      deleteTrailers: db.prepare('DELETE FROM trailers WHERE message_id = ?'),
+      deleteRefs: db.prepare('DELETE FROM message_refs WHERE message_id = ?'),
+      deleteIndexed: db.prepare('DELETE FROM indexed WHERE message_id = ?'),
+      deleteQuarantined: db.prepare('DELETE FROM quarantine WHERE sha256 = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
     };
@@ -99,12 +114,14 @@ export class Store {
    * transaction. `skipIndex`: store no call index (the benchmark's detection-off run).
    */
   addBatch(raws: RawMessage[], parsed: Parsed[], rulesHash: string, resume: ResumePoint | null, skipIndex = false): BatchCounts {
-    const counts: BatchCounts = { new: 0, duplicate: 0, quarantined: 0, patches: 0 };
+    const counts: BatchCounts = { new: 0, duplicate: 0, quarantined: 0, patches: 0, deleted: 0 };
     const at = now();
     this.transaction(() => {
       parsed.forEach((p, i) => {
         const raw = raws[i];
-        if (p.ok) {
+        if (raw.purged) {
+          if (p.ok ? this.deleteMessage(p.message.messageId, raw.source) : this.deleteQuarantined(raw)) counts.deleted++;
+        } else if (p.ok) {
           const calls = skipIndex ? [] : p.callChanges;
           const orders = skipIndex ? [] : p.orderChanges;
           const added = this.addMessage({ message: p.message, raw, callChanges: calls, orderChanges: orders }, rulesHash, at);
@@ -116,7 +133,8 @@ export class Store {
         } else if (this.addQuarantine(p.reason, raw)) counts.quarantined++;
         else counts.duplicate++;
       });
-      if (resume) this.putSource(resume.source, resume.size, resume.mtimeMs, resume.offset, false);
+      if (resume?.commit) this.putEpoch(resume.source, resume.commit, resume.offset);
+      else if (resume) this.putSource(resume.source, resume.size, resume.mtimeMs, resume.offset, false);
       this.setMeta('derive.dirty', '1');
     });
     return counts;
@@ -166,6 +184,25 @@ export class Store {
     this.stmts.markIndexed.run(messageId, rulesHash);
   }
 
+  /**
+   * Remove a message an archive deleted (public-inbox's purge), with everything stored from it; false when it
+   * is not stored. The derived state is rebuilt whole by the next derivation (`derive.whole`): threads and
+   * series the message was part of change.
+   */
+  deleteMessage(messageId: string, source: string): boolean {
+    if (this.stmts.deleteMessage.run(messageId).changes === 0) return false;
+    for (const st of [this.stmts.deleteFiles, this.stmts.deleteTrailers, this.stmts.deleteRefs, this.stmts.deleteIndexed]) st.run(messageId);
+    this.setMeta('derive.whole', '1');
+    this.stmts.event.run(now(), 'message.deleted', messageId, JSON.stringify({ source }));
+    return true;
+  }
+
+  /** Remove the quarantined copy of bytes an archive deleted; false when they were not quarantined. */
+  deleteQuarantined(raw: RawMessage): boolean {
+    const sha = crypto.createHash('sha256').update(raw.bytes).digest('hex');
+    return this.stmts.deleteQuarantined.run(sha).changes > 0;
+  }
+
   /** Quarantine an unparseable message; false when the same bytes were quarantined before. */
   addQuarantine(reason: string, raw: RawMessage): boolean {
     const sha = crypto.createHash('sha256').update(raw.bytes).digest('hex');
@@ -181,6 +218,15 @@ export class Store {
 
   putSource(path: string, size: number, mtimeMs: number, resumeOffset: number, completed: boolean): void {
     this.stmts.putSource.run(path, size, Math.round(mtimeMs), resumeOffset, completed ? 1 : 0, now());
+  }
+
+  /** The last commit stored from a public-inbox epoch (by its path) and its position in the epoch. */
+  getEpoch(path: string): { commit: string; commits: number } | undefined {
+    return this.stmts.getEpoch.get(path) as never;
+  }
+
+  putEpoch(path: string, commit: string, commits: number): void {
+    this.stmts.putEpoch.run(path, commit, commits, now());
   }
 
   getMeta(key: string): string | null {

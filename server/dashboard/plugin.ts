@@ -1,6 +1,7 @@
 // The maintainer dashboard: server-rendered pages (one module per page under ./pages) and their static assets.
 // Registered without a prefix by server/app.ts, after @fastify/helmet (whose CSP allows only this origin's
 // scripts and styles: the pages carry no inline script, handler or style attribute).
+import { listArchiveUrl } from '../data/links.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { HttpError } from '../plugins/errors.ts';
@@ -68,7 +69,7 @@ export default async function dashboardPlugin(app: FastifyInstance, opts: { ctx:
   app.get<{ Params: { id: string } }>('/regressions/:id', { schema: { hide: true } }, page((req: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const id = positiveInt(req.params.id);
     const d = id === null ? null : loadRegression(ctx.db, id);
-    return d ? send(reply, regressionPage(d)) : notFound(reply, `Regression ${req.params.id}`);
+    return d ? send(reply, regressionPage({ ...d, archiveUrl: (list) => listArchiveUrl(ctx.settings.inboxes, list) })) : notFound(reply, `Regression ${req.params.id}`);
   }));
 
   type Fn = { Params: { file: string; function: string } };
@@ -89,6 +90,6 @@ export default async function dashboardPlugin(app: FastifyInstance, opts: { ctx:
   app.get<Pa>('/patches/:messageId', { schema: { hide: true } }, page((req: FastifyRequest<Pa>, reply) => {
     const id = req.params.messageId;
     const d = id && id.length <= 998 ? loadPatch(ctx.db, id) : null;
-    return d ? send(reply, patchPage(d)) : notFound(reply, 'That message');
+    return d ? send(reply, patchPage({ ...d, archiveUrl: listArchiveUrl(ctx.settings.inboxes, d.list) })) : notFound(reply, 'That message');
   }));
 }

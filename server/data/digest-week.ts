@@ -70,7 +70,7 @@ export class WeekQueries {
   private msg;
   private fixCache = new Map<string, FixRef>();
 
-  constructor(private db: Db, private list: string) {
+  constructor(private db: Db, private list: string, private archiveUrl?: string) {
     this.msg = db.prepare(`SELECT m.message_id, m.subject, m.from_name, m.from_email, m.date, coalesce(s.version, m.version) AS version
       FROM messages m LEFT JOIN series s ON s.id = m.series_id WHERE m.message_id IN (?, ?)`);
   }
@@ -78,14 +78,14 @@ export class WeekQueries {
   message(id: string): MessageRef {
     const b = bare(id);
     const r = this.msg.get(b, `<${b}>`) as MessageRow | undefined;
-    if (!r) return { messageId: b, subject: '(message not in the archive)', author: { name: '', email: '' }, date: null, version: 1, link: loreLink(this.list, b) };
+    if (!r) return { messageId: b, subject: '(message not in the archive)', author: { name: '', email: '' }, date: null, version: 1, link: loreLink(this.list, b, this.archiveUrl) };
     return {
       messageId: b,
       subject: r.subject,
       author: { name: r.from_name, email: r.from_email },
       date: r.date,
       version: r.version,
-      link: loreLink(this.list, b),
+      link: loreLink(this.list, b, this.archiveUrl),
     };
   }
 
@@ -93,7 +93,7 @@ export class WeekQueries {
     const commitLink = e.url ?? (e.commit && e.state === 'merged' ? `https://git.kernel.org/torvalds/c/${e.commit}` : null);
     return {
       kind: e.kind, state: e.state, by: e.by ? { name: e.by.name, email: e.by.email } : null, date: e.date, tree: e.tree, branch: e.branch,
-      commit: e.commit, link: commitLink ?? (e.messageId && e.kind !== 'declared' ? loreLink(this.list, e.messageId) : null),
+      commit: e.commit, link: commitLink ?? (e.messageId && e.kind !== 'declared' ? loreLink(this.list, e.messageId, this.archiveUrl) : null),
     };
   }
 
@@ -276,6 +276,6 @@ export class WeekQueries {
 }
 
 /** The digest data of one week. */
-export function gatherWeek(db: Db, w: DigestWeek, list: string): WeekDigest {
-  return new WeekQueries(db, list).week(w);
+export function gatherWeek(db: Db, w: DigestWeek, list: string, archiveUrl?: string): WeekDigest {
+  return new WeekQueries(db, list, archiveUrl).week(w);
 }

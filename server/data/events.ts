@@ -114,6 +114,8 @@ export function health(db: Db): Health {
       lastIngest: last?.d ?? null,
       lastEventId: count(db, 'SELECT max(id) AS n FROM events'),
       digest: { failures: count(db, 'SELECT count(*) AS n FROM digest_failures') },
+      sync: stmt(db, `SELECT inbox, url, last_attempt_at AS lastAttemptAt, last_success_at AS lastSuccessAt, last_error AS lastError,
+        failures, new_messages AS newMessages FROM inbox_syncs ORDER BY inbox`).all() as Health['sync'],
     };
   });
 }

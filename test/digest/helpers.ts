@@ -9,7 +9,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { openDb, type Db } from '../../ingest/store/db.ts';
 import { ingestPaths } from '../../ingest/run/pipeline.ts';
 import { readWatchRulesData } from '../../config/watch-rules.ts';
-import type { Settings } from '../../config/settings.ts';
+import { DEFAULT_INBOXES, type Settings } from '../../config/settings.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 export const CORPUS_DIR = path.join(ROOT, 'test', 'fixtures', 'corpus');
@@ -57,6 +57,8 @@ export function testSettings(over: Partial<Settings['digest']> = {}, smtpUrl: st
     rateLimit: { max: 1000, timeWindow: '1 minute' },
     watchRulesFile: '',
     declaredFixes: [],
+    inboxes: DEFAULT_INBOXES,
+    sync: { schedule: null, mirrors: null, retries: 3, backoffMs: 2000 },
   };
 }
 

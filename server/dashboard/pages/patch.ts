@@ -13,6 +13,8 @@ export interface PatchPageData {
   from: Address;
   date: string | null;
   list: string;
+  /** where the list is browsed (config inboxes); default lore */
+  archiveUrl?: string;
   kind: string;
   isPatch: boolean;
   threadId: number | null;
@@ -56,7 +58,7 @@ ${d.series.next ? html`<div class="small">Next version: <a href="${hrefPatch(d.s
 <ul class="links">
 ${d.threadId !== null ? html`<li><a href="${hrefThread(d.threadId, d.messageId)}">thread</a></li>` : ''}
 <li><a href="${hrefRaw(d.messageId)}">raw message</a></li>
-<li><a href="${loreLink(d.list, d.messageId)}" rel="noopener noreferrer">on lore.kernel.org</a></li>
+<li><a href="${loreLink(d.list, d.messageId, d.archiveUrl)}" rel="noopener noreferrer">on lore.kernel.org</a></li>
 </ul>
 </section>
 ${d.state || d.evidence?.length ? html`<section class="panel" aria-labelledby="ev-h"><h2 id="ev-h">Taken? ${d.state ? stateBadge(d.state) : ''}</h2>

@@ -40,6 +40,8 @@ export interface RegressionPageData {
   related: MessageInfo[];
   resolvedBy: MessageInfo | null;
   now?: number;
+  /** where a list is browsed (config inboxes); default lore */
+  archiveUrl?: (list: string) => string;
 }
 
 /** Evidence lines as highlights: a leading +/- says the side; otherwise match either side. */
@@ -53,12 +55,12 @@ export function evidenceHighlights(evidence: string[], note: string): Highlight[
   return out;
 }
 
-function messageLinks(messageId: string, threadId: number | null, list = 'kexec'): SafeHtml {
+function messageLinks(messageId: string, threadId: number | null, list = 'kexec', archiveUrl?: (list: string) => string): SafeHtml {
   return html`<ul class="links small">
 <li><a href="${hrefPatch(messageId)}">patch page</a></li>
 ${threadId !== null ? html`<li><a href="${hrefThread(threadId, messageId)}">thread</a></li>` : ''}
 <li><a href="${hrefRaw(messageId)}">raw message</a></li>
-<li><a href="${loreLink(list, messageId)}" rel="noopener noreferrer">lore</a></li>
+<li><a href="${loreLink(list, messageId, archiveUrl?.(list))}" rel="noopener noreferrer">lore</a></li>
 </ul>`;
 }
 
@@ -109,7 +111,7 @@ export function regressionPage(d: RegressionPageData): SafeHtml {
 <dt>File</dt><dd class="mono">${f.file}</dd>
 <dt>Function</dt><dd>${f.function ? html`<a href="${hrefFunction(f.file, f.function)}"><code>${f.function}()</code></a> <span class="muted small">(history)</span>` : 'none'}</dd>
 <dt>Path class</dt><dd>${f.path ?? 'none'}</dd>
-${d.fixMessage ? html`<dt>Established by</dt><dd>${messageLine(d.fixMessage)}${d.fixMessage.accepted ? html` <span class="badge accepted">accepted${d.fixMessage.accepted.by.name ? ` by ${d.fixMessage.accepted.by.name}` : ''}</span>` : ''}${messageLinks(d.fixMessage.messageId, d.fixMessage.threadId, d.fixMessage.list)}</dd>` : ''}
+${d.fixMessage ? html`<dt>Established by</dt><dd>${messageLine(d.fixMessage)}${d.fixMessage.accepted ? html` <span class="badge accepted">accepted${d.fixMessage.accepted.by.name ? ` by ${d.fixMessage.accepted.by.name}` : ''}</span>` : ''}${messageLinks(d.fixMessage.messageId, d.fixMessage.threadId, d.fixMessage.list, d.archiveUrl)}</dd>` : ''}
 ${d.introducedBy && d.introducedBy.messageId !== d.fixMessage?.messageId ? html`<dt>First introduced by</dt><dd>${messageLine(d.introducedBy)}</dd>` : ''}
 ${d.fixEvidence ? html`<dt>Taken</dt><dd>${evidenceList(d.fixEvidence)}</dd>` : ''}
 </dl></div>
@@ -126,7 +128,7 @@ ${d.removals.map((x) => html`<article class="panel removal" aria-label="${x.remo
 <h3><a href="${hrefPatch(x.removal.messageId)}">${x.removal.subject}</a></h3>
 <p class="meta"><span>v${x.removal.version}</span><span>${person(x.removal.author)}</span><span>${timeEl(x.removal.date)}</span>${x.removal.state ? html`<span>${stateBadge(x.removal.state)}</span>` : ''}</p>
 ${x.removal.evidence?.length ? evidenceList(x.removal.evidence) : ''}
-${messageLinks(x.removal.messageId, x.threadId)}
+${messageLinks(x.removal.messageId, x.threadId, undefined, d.archiveUrl)}
 ${renderDiffText(x.diffText, { highlights: x.highlights, files: x.files.length ? x.files : undefined, label: x.removal.subject })}
 </article>`)}
 </section>
