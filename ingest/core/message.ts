@@ -6,6 +6,7 @@
 // - pipermail's `user at host` ids are read back as `user@host`; Message-ID normalised, a synthetic id (a hash of
 //   the bytes) for mail without one;
 // - the list from List-Id unless the caller names it;
+// - the author: From, unless the list rewrote it (DMARC): then the person core/author.ts finds, marked fromRewritten;
 // - own text: unquoted lines, without attribution lines, up to the diff, a signature or an "Original Message";
 // - kind: cover (0/N), pull (GIT PULL tag or git request-pull's wording outside quotes), patch (a diff that
 //   changes something), reply, other.
@@ -16,6 +17,7 @@ import { parseSubject } from './subject.ts';
 import { changeIdOf, parseTrailers, supersedesOf } from './trailers.ts';
 import { saysApplied } from './acceptance-text.ts';
 import { parseMailDate } from './mail-date.ts';
+import { authorOf } from './author.ts';
 
 export interface InterpretOptions {
   /** list name to record; default: from List-Id, else 'kexec' */
@@ -70,7 +72,11 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
   if (inReplyTo && !references.includes(inReplyTo)) references.push(inReplyTo);
 
   const subject = parseSubject(mail.subject.trim());
-  const from = mail.from;
+  const sender = authorOf({
+    from: mail.from, replyTo: mail.replyTo ?? [], originalFrom: mail.originalFrom ?? null,
+    listPost: field(head, 'list-post'), listId: field(head, 'list-id'),
+  });
+  const from = sender.author;
   const headerDate = field(head, 'date');
   const parsedDate = headerDate ? parseMailDate(headerDate) : null;
   const sep = raw.separatorDate instanceof Date && !Number.isNaN(raw.separatorDate.getTime()) ? raw.separatorDate : null;
@@ -120,6 +126,7 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     list: opts.list || listOf(field(head, 'list-id')) || DEFAULT_LIST,
     subject,
     from,
+    ...(sender.rewritten ? { fromRewritten: true } : {}),
     date,
     inReplyTo,
     references,

@@ -24,6 +24,9 @@ export interface ParsedMail {
   subject: string;
   /** the author as the From (else Sender) field names them; an empty address when there is none */
   from: Address;
+  /** Reply-To's addresses and X-Original-From's (where a list that rewrites From leaves the author): core/author.ts */
+  replyTo?: Address[];
+  originalFrom?: Address | null;
   /** the text parts, joined */
   text: string;
   /** attachments: text null when the content is binary (a part named *.patch or *.diff is always text) */
@@ -101,6 +104,8 @@ export interface Message {
   list: string;
   subject: SubjectInfo;
   from: Address;
+  /** the list rewrote the sender (DMARC): `from` is the author it named in Reply-To / X-Original-From, or by name only (core/author.ts) */
+  fromRewritten?: boolean;
   /** ISO 8601 UTC, null when neither the Date header nor the separator gave one */
   date: string | null;
   inReplyTo: string | null;

@@ -1,6 +1,7 @@
 // Series detection: which patches form one posting (cover + N/M), and which postings are versions
 // of one another (v1 → v2 → v3). Pure: message heads in, postings out.
 import type { Address, Message, SubjectInfo } from './model.ts';
+import { personKey } from './author.ts';
 
 /** The fields of a message that grouping needs: its head, with the subject taken apart. */
 export type MessageHead = Pick<Message, 'messageId' | 'from' | 'date' | 'inReplyTo' | 'references' | 'kind' | 'isPatch' | 'changeId' | 'supersedes'> &
@@ -70,8 +71,8 @@ export function findSeries(heads: MessageHead[]): Posting[] {
   // Heads come in date order, so a draft that began more than the window before one head began before it for
   // every later head too: `start` skips those (the scan would otherwise grow with the author's history).
   const coverless = new Map<string, { drafts: Draft[]; start: number }>();
-  const coverlessKey = (h: MessageHead) => `${h.from.email.toLowerCase()}|${h.version}|${h.total}`;
-  const sameAuthor = (a: Address, b: Address) => a.email.toLowerCase() === b.email.toLowerCase();
+  const coverlessKey = (h: MessageHead) => `${personKey(h.from)}|${h.version}|${h.total}`;
+  const sameAuthor = (a: Address, b: Address) => personKey(a) === personKey(b);
   const fits = (d: Draft, h: MessageHead) =>
     d.version === h.version && d.total === h.total && sameAuthor(d.author, h.from) && !d.members.some((m) => m.index === h.index);
 
@@ -166,7 +167,7 @@ function linkVersions(postings: Posting[], byId: Map<string, MessageHead>): void
   const head = (p: Posting) => byId.get(p.cover ?? p.patches[0])!;
   for (const p of postings) {
     const h = head(p);
-    const keys = [`t:${p.author.email.toLowerCase()}:${normaliseTitle(p.title)}`];
+    const keys = [`t:${personKey(p.author)}:${normaliseTitle(p.title)}`];
     const changeId = h.changeId ?? p.patches.map((id) => byId.get(id)!.changeId).find(Boolean);
     if (changeId) keys.push(`c:${changeId}`);
     for (const k of keys) {
@@ -176,7 +177,7 @@ function linkVersions(postings: Posting[], byId: Map<string, MessageHead>): void
     if (h.supersedes && postingOf.has(h.supersedes)) union(postingOf.get(h.supersedes)!.anchor, p.anchor);
     // a later version sent in reply to the earlier one (cover to cover, or v2 patch to v1 patch)
     const up = h.inReplyTo ? postingOf.get(h.inReplyTo) : undefined;
-    if (up && up !== p && up.version < p.version && up.author.email.toLowerCase() === p.author.email.toLowerCase()) union(up.anchor, p.anchor);
+    if (up && up !== p && up.version < p.version && personKey(up.author) === personKey(p.author)) union(up.anchor, p.anchor);
   }
   const chains = new Map<string, Posting[]>();
   for (const p of postings) {

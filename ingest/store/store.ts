@@ -58,8 +58,8 @@ export class Store {
       // positional: binding 25 named parameters from an object costs more than the insert
       insertMessage: db.prepare(`INSERT OR IGNORE INTO messages (message_id, synthetic, list, subject, title, tags, version,
         idx, total, is_reply, from_name, from_email, date, in_reply_to, refs, kind, is_patch,
-        says_applied, flowed_stripped, change_id, supersedes, source, offset, size, ingested_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        says_applied, flowed_stripped, change_id, supersedes, source, offset, size, ingested_at, from_rewritten)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertBody: db.prepare('INSERT OR REPLACE INTO message_bodies (id, own_text, diff_text, raw) VALUES (?, ?, ?, ?)'),
       insertFile: db.prepare(`INSERT OR REPLACE INTO patch_files (message_id, seq, path, old_path, status, additions, deletions, hunks)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -121,7 +121,7 @@ export class Store {
       m.messageId, m.synthetic ? 1 : 0, m.list, m.subject.raw, m.subject.title, jsonList(m.subject.tags), m.subject.version,
       m.subject.index, m.subject.total, m.subject.isReply ? 1 : 0, m.from.name, m.from.email, m.date, m.inReplyTo,
       jsonList(m.references), m.kind, m.isPatch ? 1 : 0, m.saysApplied ? 1 : 0, m.flowedStripped ? 1 : 0, m.changeId,
-      m.supersedes, s.raw.source, s.raw.offset, s.raw.bytes.length, at,
+      m.supersedes, s.raw.source, s.raw.offset, s.raw.bytes.length, at, m.fromRewritten ? 1 : 0,
     );
     if (r.changes === 0) return false;
     // raw bytes stored as received: per-message deflate cost more CPU than the whole parse (zlib set-up per call)
