@@ -72,7 +72,7 @@ export interface Page<T> {
 
 // ---- messages and threads ----------------------------------------------------------------------
 
-export const MessageKindSchema = StringEnum(['patch', 'cover', 'reply', 'pull', 'other'], { $id: 'MessageKind' });
+export const MessageKindSchema = StringEnum(['patch', 'cover', 'reply', 'pull', 'other', 'proposal'], { $id: 'MessageKind' });
 export type MessageKind = Static<typeof MessageKindSchema>;
 
 export const MessageSchema = Type.Object(

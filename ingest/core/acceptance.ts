@@ -20,20 +20,30 @@ export interface Acceptance {
 }
 
 /**
- * The patch or cover a message answers: the nearest one up its In-Reply-To / References.
+ * The patch or cover a message answers: the nearest one up its In-Reply-To / References. A proposal (a reply
+ * carrying a diff) is not one: what is written under it answers the patch above, as b4 collects trailers.
+ * `parentOf` (the thread tree): where the references name none, the nearest one up the tree.
  * Returns null for messages that answer nothing known.
  */
-export function answeredBy(m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>): string | null {
+export function answeredBy(m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>, parentOf?: ReadonlyMap<string, string | null>): string | null {
   // In-Reply-To, then References from the nearest (a loop, not arrays: called for every reply of an archive)
   if (answerable(m.inReplyTo, m, byId)) return m.inReplyTo;
   for (let i = m.references.length - 1; i >= 0; i--) if (answerable(m.references[i], m, byId)) return m.references[i];
+  // mailers that send In-Reply-To without References: up the thread tree, when the caller has one
+  if (parentOf) {
+    let up = parentOf.get(m.messageId) ?? null;
+    for (let n = 0; up && n < 10_000; n++) {
+      if (answerable(up, m, byId)) return up;
+      up = parentOf.get(up) ?? null;
+    }
+  }
   return null;
 }
 
 function answerable(up: string | null, m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>): up is string {
   if (!up || up === m.messageId) return false;
   const u = byId.get(up);
-  return !!u && (u.isPatch || u.kind === 'cover');
+  return !!u && ((u.isPatch && u.kind !== 'proposal') || u.kind === 'cover');
 }
 
 /**

@@ -9,7 +9,8 @@
 // - the author: From, unless the list rewrote it (DMARC): then the person core/author.ts finds, marked fromRewritten;
 // - own text: unquoted lines, without attribution lines, up to the diff, a signature or an "Original Message";
 // - kind: cover (0/N), pull (GIT PULL tag or git request-pull's wording outside quotes), patch (a diff that
-//   changes something), reply, other.
+//   changes something), proposal (a diff that changes something, in a reply: "Re: [PATCH 3/5]" with a reviewer's
+//   diff; it is a patch for the call index, but belongs to no series), reply, other.
 import { createHash } from 'node:crypto';
 import type { DiffFile, Message, MessageKind, ParsedMail, RawMessage } from './model.ts';
 import { extractDiff, parseDiff } from './diff.ts';
@@ -109,10 +110,10 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
   let kind: MessageKind;
   if (isCover) kind = 'cover';
   else if (isPull) kind = 'pull';
-  else if (hasDiff) kind = 'patch';
+  else if (hasDiff) kind = subject.isReply ? 'proposal' : 'patch';
   else if (subject.isReply || inReplyTo) kind = 'reply';
   else kind = 'other';
-  const isPatch = kind === 'patch';
+  const isPatch = kind === 'patch' || kind === 'proposal';
 
   // For a patch the trailers are in the commit message, above the "---" that starts git's notes; when the
   // patch came as an attachment its commit message is there too.

@@ -94,7 +94,8 @@ export interface Trailer {
   value: string;
 }
 
-export type MessageKind = 'patch' | 'cover' | 'reply' | 'pull' | 'other';
+/** proposal: a reply that carries a diff (a reviewer's suggestion, an "untested diff"): indexed, in no series */
+export type MessageKind = 'patch' | 'cover' | 'reply' | 'pull' | 'other' | 'proposal';
 
 /** A parsed message: everything the derivations need, nothing of the wire format. */
 export interface Message {

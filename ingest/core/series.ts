@@ -55,7 +55,7 @@ export function normaliseTitle(title: string): string {
  * @example findSeries([cover0of2, patch1of2, patch2of2])[0].patches // [patch1, patch2]
  */
 export function findSeries(heads: MessageHead[]): Posting[] {
-  const sorted = sortByDateThenId(heads.filter((h) => h.isPatch || h.kind === 'cover'));
+  const sorted = sortByDateThenId(heads.filter((h) => (h.isPatch && h.kind !== 'proposal') || h.kind === 'cover'));
   const byId = new Map(sorted.map((h) => [h.messageId, h]));
   interface Draft { anchor: string; cover: MessageHead | null; version: number; total: number; author: Address; members: MessageHead[]; first: number }
   const drafts: Draft[] = [];

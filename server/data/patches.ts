@@ -82,12 +82,14 @@ interface TrailerRow { name: string; value: string; source: string }
 
 /**
  * The patch's own trailers, then those of replies that answer it or its series' cover letter (a cover-level
- * Acked-by applies to every patch, as b4 has it): each once, replies in date order.
+ * Acked-by applies to every patch, as b4 has it): each once, replies in date order. A proposal (a reply with a diff)
+ * answering it gives its review trailers only: its Signed-off-by is the proposal's own.
  */
 export function patchTrailers(db: Db, messageId: string, cover: string | null): Trailer[] {
   const own = stmt(db, 'SELECT name, value, message_id AS source FROM trailers WHERE message_id = ? ORDER BY seq').all(messageId) as TrailerRow[];
   const replies = stmt(db, `SELECT t.name, t.value, m.message_id AS source FROM messages m JOIN trailers t ON t.message_id = m.message_id
-    WHERE m.answers IN (?, ?) AND +m.is_patch = 0 AND m.message_id <> ?
+    WHERE m.answers IN (?, ?) AND (+m.is_patch = 0 OR (m.kind = 'proposal' AND t.name IN ('Reviewed-by', 'Acked-by', 'Tested-by')))
+      AND m.message_id <> ?
     ORDER BY m.date IS NULL, m.date, m.message_id, t.seq`).all(messageId, cover ?? messageId, messageId) as TrailerRow[];
   const seen = new Set<string>();
   const out: Trailer[] = [];
