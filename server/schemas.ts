@@ -190,6 +190,9 @@ export const PatchSchema = Type.Object(
       description: "the patch's own trailers, then those of replies to it or to its cover letter, each once, in date order",
     }),
     files: Type.Array(ref(PatchFileSchema)),
+    backports: Type.Optional(Type.Array(Type.String(), {
+      description: 'stable backports of this patch (AUTOSEL, "commit <sha> upstream."), by Message-ID, in date order',
+    })),
   },
   { $id: 'Patch' },
 );
@@ -209,6 +212,11 @@ export const SeriesSchema = Type.Object(
     previousVersion: Nullable(Type.Integer({ description: 'series id of the previous version' })),
     nextVersion: Nullable(Type.Integer({ description: 'series id of the next version' })),
     accepted: Nullable(ref(AcceptedSchema)),
+    link: Type.Optional(Nullable(StringEnum(['version', 'resend', 'partial', 'backport'], {
+      description: 'how it follows previousVersion: a new version, the same version sent again, a patch of a later version sent '
+        + "into the earlier one's thread; backport: a stable backport, in no version chain",
+    }))),
+    backportOf: Type.Optional(Nullable(Type.Integer({ description: 'for a backport: the series id of the original posting' }))),
   },
   { $id: 'Series' },
 );

@@ -8,7 +8,8 @@
 // - the list from List-Id unless the caller names it;
 // - the author: From, unless the list rewrote it (DMARC): then the person core/author.ts finds, marked fromRewritten;
 // - own text: unquoted lines, without attribution lines, up to the diff, a signature or an "Original Message";
-// - kind: cover (0/N), pull (GIT PULL tag or git request-pull's wording outside quotes), patch (a diff that
+// - a stable backport's upstream commit ("commit <sha> upstream.", "[ Upstream commit <sha> ]");
+// - kind: cover (0/N, or a first message with a diffstat and no diff), pull (GIT PULL tag or git request-pull's wording outside quotes), patch (a diff that
 //   changes something), proposal (a diff that changes something, in a reply: "Re: [PATCH 3/5]" with a reviewer's
 //   diff; it is a patch for the call index, but belongs to no series), reply, other.
 import { createHash } from 'node:crypto';
@@ -38,6 +39,10 @@ const DIFF_TYPES = new Set(['text/x-patch', 'text/x-diff', 'text/patch', 'text/d
 export const DIFF_NAME_RE = /\.(?:patch|diff)$/i;
 // git request-pull's wording, "git" or "Git" depending on its version
 const PULL_RE = /are available in the git repository at/gi;
+// git's diffstat summary line
+const DIFFSTAT_RE = /^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?\s*$/m;
+// a stable backport's first line: "commit <sha> upstream." (stable review), "[ Upstream commit <sha> ]" (AUTOSEL)
+const UPSTREAM_RE = /^(?:commit ([0-9a-f]{12,40}) upstream\.?|\[ *Upstream commit ([0-9a-f]{12,40}) *\])[ \t]*$/im;
 // cheap tests before the line-by-line readers run over a whole body
 const CHANGE_ID_RE = /^change-id[ \t]*:/im;
 const SUPERSEDES_RE = /^supersedes[ \t]*:/im;
@@ -103,13 +108,16 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
 
   const own = ownTextOf(lines, bodyDiff);
 
-  const isCover = !subject.isReply && subject.index === 0 && subject.total !== null;
+  // a cover letter: "0/N", or (without one) a first message with a diffstat and no diff of its own, which the
+  // series grouping takes for a cover only when its author's patches answer it
+  const isCover = !subject.isReply && ((subject.index === 0 && subject.total !== null) ||
+    (subject.index === null && !inReplyTo && !references.length && !hasDiff && DIFFSTAT_RE.test(own)));
   const isPull =
     !subject.isReply &&
     (subject.tags.includes('GIT PULL') || subject.tags.includes('PULL') || saysUnquoted(body, PULL_RE));
   let kind: MessageKind;
-  if (isCover) kind = 'cover';
-  else if (isPull) kind = 'pull';
+  if (isPull) kind = 'pull';
+  else if (isCover) kind = 'cover';
   else if (hasDiff) kind = subject.isReply ? 'proposal' : 'patch';
   else if (subject.isReply || inReplyTo) kind = 'reply';
   else kind = 'other';
@@ -141,8 +149,16 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     flowedStripped: mail.flowedStripped,
     changeId: headerToken(field(head, 'x-change-id')) ?? (CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
     supersedes: firstId(field(head, 'supersedes'), false) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),
+    ...upstreamOf(isPatch, own),
   };
   return { message };
+}
+
+/** The upstream commit a stable backport names, for a patch that names one. */
+function upstreamOf(isPatch: boolean, own: string): { upstreamCommit?: string } {
+  if (!isPatch || !own.includes('pstream')) return {};
+  const m = UPSTREAM_RE.exec(own);
+  return m ? { upstreamCommit: (m[1] ?? m[2]).toLowerCase() } : {};
 }
 
 /** Attachments that may carry a patch, as text: patch types and names, and octet-streams that are not binary. */

@@ -128,6 +128,8 @@ export interface Message {
   changeId: string | null;
   /** Supersedes: pointer to an earlier version, when present */
   supersedes: string | null;
+  /** a stable backport's upstream commit ("commit <sha> upstream."), when the patch names one */
+  upstreamCommit?: string;
 }
 
 /** A message that could not be parsed at all. */

@@ -14,9 +14,10 @@ const NO_STRINGS: string[] = [];
 // read as arrays (better-sqlite3's raw mode): at 100k rows, naming every column of every row costs more than
 // the query. Only patches and covers need their title (series are grouped by it).
 const HEAD_COLUMNS = `message_id, CASE WHEN is_patch = 1 OR kind = 'cover' THEN title ELSE '' END, version, idx, total, from_name,
-  from_email, date, in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes`;
+  from_email, date, in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes,
+  upstream_commit IS NOT NULL OR (is_patch = 1 AND tags LIKE '%"AUTOSEL"%')`;
 type Row = [string, string, number, number | null, number | null, string, string, string | null, string | null, string,
-  MessageKind, number, number, string | null, string | null];
+  MessageKind, number, number, string | null, string | null, number];
 
 const strings = (json: string): string[] => (json === '[]' ? NO_STRINGS : (JSON.parse(json) as string[]));
 
@@ -34,7 +35,7 @@ function readHeads(db: Db, ids?: Iterable<string>): Head[] {
     : (db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages`).raw(true).iterate() as Iterable<Row>);
   const senders = new Map<string, Head['from']>();
   const kinds = new Map<string, MessageKind>();
-  for (const [messageId, title, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes] of rows) {
+  for (const [messageId, title, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes, backport] of rows) {
     const key = `${name}\n${email}`;
     let from = senders.get(key);
     if (!from) senders.set(key, (from = { name, email }));
@@ -43,6 +44,7 @@ function readHeads(db: Db, ids?: Iterable<string>): Head[] {
     heads.push({
       messageId, title, version, index, total, from, date, inReplyTo,
       references: strings(refs), kind: k, isPatch: !!isPatch, saysApplied: !!saysApplied, changeId, supersedes,
+      ...(backport ? { backport: true } : {}),
       subject: '', // the threader does not join by subject; thread subjects are read for roots only
     });
   }

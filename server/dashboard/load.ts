@@ -179,6 +179,8 @@ export function loadPatch(db: Db, messageId: string): PatchPageData | null {
         previous: otherVersion(db, s.previousVersion, s.patches.indexOf(m.messageId)),
         next: otherVersion(db, s.nextVersion, s.patches.indexOf(m.messageId)),
       } : null,
+      backports: getMessages(db, p?.backports ?? []).map((x) => ({ messageId: x.messageId, subject: x.subject })),
+      backportOf: s?.backportOf != null ? otherVersion(db, s.backportOf, -1) : null,
       regressions: roles.flatMap((r) => {
         const reg = getRegression(db, r.id);
         return reg ? [{ id: reg.id, headline: regressionHeadline(reg), status: reg.status, role: r.role }] : [];
