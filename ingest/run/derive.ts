@@ -182,6 +182,10 @@ function scopeOf(db: Db, fresh: string[]): DeriveScope {
     const email = postingHead.get(id) as string | undefined;
     if (email !== undefined) authors.add(email.toLowerCase());
   }
+  // versions are joined across an author's change of address (same name): their other addresses are read too
+  const namesOf = db.prepare("SELECT DISTINCT from_name FROM messages WHERE from_email = ? AND (is_patch = 1 OR kind = 'cover') AND from_name <> ''").pluck();
+  const addressesOf = db.prepare("SELECT DISTINCT lower(from_email) FROM messages WHERE from_name = ? AND (is_patch = 1 OR kind = 'cover')").pluck();
+  for (const a of [...authors]) for (const name of namesOf.all(a) as string[]) for (const e of addressesOf.all(name) as string[]) authors.add(e);
   const byAuthor = db.prepare("SELECT message_id, thread_id FROM messages WHERE from_email = ? AND (is_patch = 1 OR kind = 'cover')");
   const more = new Set<number>();
   for (const a of authors) {
