@@ -7,7 +7,8 @@
 //   the bytes) for mail without one;
 // - the list from List-Id unless the caller names it;
 // - the author: From, unless the list rewrote it (DMARC): then the person core/author.ts finds, marked fromRewritten;
-// - own text: unquoted lines, without attribution lines, up to the diff, a signature or an "Original Message";
+// - own text: unquoted lines, without attribution lines, up to the diff, a signature, an "Original Message" or a
+//   mailing list's footer (Mailman's "____\nfoo mailing list\nfoo@...\nhttps://.../listinfo/foo");
 // - a stable backport's upstream commit ("commit <sha> upstream.", "[ Upstream commit <sha> ]");
 // - kind: cover (0/N, or a first message with a diffstat and no diff), pull (GIT PULL tag or git request-pull's wording outside quotes), patch (a diff that
 //   changes something), proposal (a diff that changes something, in a reply: "Re: [PATCH 3/5]" with a reviewer's
@@ -212,7 +213,7 @@ const ORIGINAL_MESSAGE_RE = /^-{2,}\s*Original Message\s*-{2,}\s*$/i;
 
 /**
  * The author's own text: unquoted lines, without attribution lines, up to the diff, a `-- ` signature or an
- * Outlook "Original Message" separator (everything below which is quoted without `>`).
+ * Outlook "Original Message" separator (everything below which is quoted without `>`), or a list's footer.
  */
 function ownTextOf(lines: string[], diff: string): string {
   const diffStart = diff ? diff.slice(0, diff.indexOf('\n')) : null;
@@ -224,6 +225,7 @@ function ownTextOf(lines: string[], diff: string): string {
     if (line === '-- ' || line === '--') break;
     if (diffStart !== null && line === diffStart) break;
     if (ORIGINAL_MESSAGE_RE.test(line)) break;
+    if (line.startsWith('____') && isListFooter(lines, i)) break;
     // every attribution form ends in a colon
     if (line.includes(':') && ATTRIBUTION_RE.test(line) && (line.startsWith('On ') || nextContentIsQuoted(lines, i + 1))) {
       // a two-line "On <date>, <long name>\n<address> wrote:"
@@ -235,6 +237,17 @@ function ownTextOf(lines: string[], diff: string): string {
   while (out.length && out[0].trim() === '') out.shift();
   while (out.length && out[out.length - 1].trim() === '') out.pop();
   return out.join('\n');
+}
+
+// Mailman's footer: a rule of underscores, then "<list> mailing list", the list's address, its listinfo page
+const FOOTER_RULE_RE = /^_{10,}[ \t\r]*$/;
+const FOOTER_LINE_RE = /\bmailing list\b|\/listinfo\/|\/mailman\//i;
+
+/** Does a mailing list's footer start at line `i` (a rule, and a list line within the next three)? */
+function isListFooter(lines: string[], i: number): boolean {
+  if (!FOOTER_RULE_RE.test(lines[i])) return false;
+  for (let j = i + 1; j < lines.length && j <= i + 3; j++) if (FOOTER_LINE_RE.test(lines[j])) return true;
+  return false;
 }
 
 function nextContentIsQuoted(lines: string[], from: number): boolean {
