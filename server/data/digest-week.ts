@@ -40,7 +40,7 @@ const byDateThen = <T>(date: (x: T) => string | null, key: (x: T) => string | nu
 };
 const uniqSorted = (xs: string[]) => [...new Set(xs.filter(Boolean))].sort();
 
-interface MessageRow { message_id: string; subject: string; from_name: string; from_email: string; date: string | null; version: number }
+interface MessageRow { message_id: string; list: string; subject: string; from_name: string; from_email: string; date: string | null; version: number }
 
 /** Every item of a paged list (the shared queries page by keyset). */
 function everything<T>(list: (page: PageRequest) => Page<T>): T[] {
@@ -61,23 +61,27 @@ function everything<T>(list: (page: PageRequest) => Page<T>): T[] {
 export class WeekQueries {
   private msg;
   private fixCache = new Map<string, FixRef>();
+  /** the lists of the messages the digest names */
+  private lists = new Set<string>();
 
   constructor(private db: Db, private list: string) {
-    this.msg = db.prepare(`SELECT m.message_id, m.subject, m.from_name, m.from_email, m.date, coalesce(s.version, m.version) AS version
+    this.msg = db.prepare(`SELECT m.message_id, m.list, m.subject, m.from_name, m.from_email, m.date, coalesce(s.version, m.version) AS version
       FROM messages m LEFT JOIN series s ON s.id = m.series_id WHERE m.message_id IN (?, ?)`);
   }
 
   message(id: string): MessageRef {
     const b = bare(id);
     const r = this.msg.get(b, `<${b}>`) as MessageRow | undefined;
-    if (!r) return { messageId: b, subject: '(message not in the archive)', author: { name: '', email: '' }, date: null, version: 1, link: loreLink(this.list, b) };
+    // not in the archive: its list is not known
+    if (!r) return { messageId: b, subject: '(message not in the archive)', author: { name: '', email: '' }, date: null, version: 1, link: loreLink(null, b) };
+    this.lists.add(r.list);
     return {
       messageId: b,
       subject: r.subject,
       author: { name: r.from_name, email: r.from_email },
       date: r.date,
       version: r.version,
-      link: loreLink(this.list, b),
+      link: loreLink(r.list, b),
     };
   }
 
@@ -177,18 +181,23 @@ export class WeekQueries {
     resolved.sort(byDateThen((r) => r.resolvedBy.date, (r) => r.key));
     acknowledged.sort(byDateThen((r) => r.acknowledged.at, (r) => r.key));
 
+    const fixesKnown = this.fixesKnown(w);
+    const series = this.series(w);
+    // the lists the digest covers: its messages', else (nothing named) the archive's
+    const lists = this.lists.size ? [...this.lists] : (this.db.prepare('SELECT DISTINCT list FROM messages').pluck().all() as string[]);
     return {
       week: w.label,
       start: w.start.toISOString(),
       end: w.end.toISOString(),
       list: this.list,
+      lists: lists.filter(Boolean).sort(),
       recipient: null,
       newRegressions,
       stillOpen,
       resolved,
       acknowledged,
-      fixesKnown: this.fixesKnown(w),
-      series: this.series(w),
+      fixesKnown,
+      series,
     };
   }
 

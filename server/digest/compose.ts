@@ -11,12 +11,8 @@ export interface ComposedDigest {
 
 // ---- small helpers ---------------------------------------------------------------------------
 
-/** lore link for a message: https://lore.kernel.org/<list>/<messageId>/ (the id percent-encoded where a path needs it). */
-export function loreLink(list: string, messageId: string): string {
-  const id = messageId.replace(/^<|>$/g, '');
-  const enc = encodeURIComponent(id).replace(/%40/g, '@').replace(/%2B/g, '+').replace(/%3D/g, '=').replace(/%24/g, '$').replace(/%2C/g, ',').replace(/%3A/g, ':');
-  return `https://lore.kernel.org/${encodeURIComponent(list)}/${enc}/`;
-}
+/** lore link for a message (server/lore-link.ts builds every one). */
+export { loreLink } from '../lore-link.ts';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -49,7 +45,7 @@ export function isEmptyDigest(d: WeekDigest): boolean {
 }
 
 export function digestSubject(d: WeekDigest): string {
-  const head = `[relapse] ${d.list}:`;
+  const head = `[relapse] ${d.lists?.length ? d.lists.join(', ') : d.list}:`;
   if (isEmptyDigest(d)) return `${head} nothing changed — week ${d.week}`;
   const parts = [plural(d.newRegressions.length, 'new regression'), `${d.resolved.length} resolved`];
   if (d.acknowledged.length) parts.push(`${d.acknowledged.length} acknowledged`);

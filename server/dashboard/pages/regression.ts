@@ -50,7 +50,7 @@ export function evidenceHighlights(evidence: string[], note: string): Highlight[
   return out;
 }
 
-function messageLinks(messageId: string, threadId: number | null, list = 'kexec'): SafeHtml {
+function messageLinks(messageId: string, threadId: number | null, list?: string): SafeHtml {
   return html`<ul class="links small">
 <li><a href="${hrefPatch(messageId)}">patch page</a></li>
 ${threadId !== null ? html`<li><a href="${hrefThread(threadId, messageId)}">thread</a></li>` : ''}
