@@ -366,6 +366,22 @@ export const RegressionSchema = Type.Object(
     resolvedBy: Nullable(Type.String({ description: 'Message-ID that resolved it' })),
     resolution: Nullable(StringEnum(['refixed', 'dropped'])),
     related: Type.Array(Type.String(), { description: 'patches that add the removed call back somewhere (re-fix candidates)' }),
+    detail: Type.Optional(Type.Object({
+      sites: Type.Array(Type.Object({
+        messageId: Type.String(), file: Type.String(), function: Nullable(Type.String()), call: Type.String(),
+        lines: Type.Array(Type.String(), { description: 'the removed (or reordered) diff lines' }),
+      }), { description: 'every call site of the fix the removing chain takes out, all versions' }),
+      versions: Type.Array(Type.Object({
+        version: Type.Integer(), series: Type.String({ description: "the posting's anchor (cover or first patch Message-ID)" }),
+        messages: Type.Array(Type.String()), taken: Type.Boolean({ description: 'a patch of this version was accepted' }),
+      }), { description: 'each version of the removing chain that removes it, in date order' }),
+      taken: Type.Boolean({ description: 'a version of the removing series was taken (accepted)' }),
+      how: StringEnum(['removed', 'function-deleted', 'moved-out', 'reordered'], {
+        description: 'removed from a function that stays; removed with its whole function; moved to a function outside the path class; reordered',
+      }),
+      movedTo: Nullable(Type.Object({ file: Type.String(), function: Nullable(Type.String()), path: Nullable(Type.String()) })),
+      proposal: Type.Boolean({ description: "every removing message is a reply's diff (a proposal), none a posted patch" }),
+    }, { description: 'what the removing chain took out, in which versions, and how the call went' })),
     acknowledged: Nullable(
       Type.Object({ reason: Type.String(), by: Nullable(Type.String()), at: IsoDate('when it was acknowledged') }),
     ),

@@ -194,6 +194,10 @@ export interface PatchFacts {
   orderChanges: OrderChange[];
   /** git renames the patch carries */
   renames: { from: string; to: string }[];
+  /** a reply's diff (kind proposal): in no series; its removals are reported as a proposal's */
+  proposal?: boolean;
+  /** functions the patch deletes whole (every line of them it shows is removed): call-index.ts deletedFunctions */
+  deletedFunctions?: { file: string; function: string }[];
 }
 
 export type FixKind = 'presence' | 'order';
@@ -252,4 +256,34 @@ export interface Regression {
   resolution: 'refixed' | 'dropped' | null;
   /** patches that add the removed call back anywhere (re-fix candidates) */
   related: string[];
+  /** what was removed, where, in which versions, and how */
+  detail?: RegressionDetail;
+}
+
+/** One call site a removing chain takes out. */
+export interface RemovedSite {
+  messageId: string;
+  file: string;
+  function: string | null;
+  call: string;
+  /** the removed (or reordered) diff lines */
+  lines: string[];
+}
+
+export interface RegressionDetail {
+  /** every call site of the fix the chain removes, across its versions, in date order */
+  sites: RemovedSite[];
+  /** each version of the removing chain that removes it, in date order; taken: a patch of it was accepted */
+  versions: { version: number; series: string; messages: string[]; taken: boolean }[];
+  /** a version of the removing series was taken (accepted) */
+  taken: boolean;
+  /**
+   * how the call went: removed from a function that stays; removed with its whole function (deleted); moved to a
+   * function outside the fix's path class; reordered (order fixes)
+   */
+  how: 'removed' | 'function-deleted' | 'moved-out' | 'reordered';
+  /** moved-out: where the series put the call */
+  movedTo: { file: string; function: string | null; path: string | null } | null;
+  /** every removing message is a proposal (a reply's diff), none a posted patch */
+  proposal: boolean;
 }

@@ -8,6 +8,8 @@ import { threadMessages } from '../core/threader.ts';
 import { findSeries, type MessageHead } from '../core/series.ts';
 import { answeredBy, findAcceptances, type ReplyHead } from '../core/acceptance.ts';
 import { detectRegressions } from '../core/fix-rules.ts';
+import { deletedFunctions } from '../core/call-index.ts';
+import { parseDiff } from '../core/diff.ts';
 
 const NO_STRINGS: string[] = [];
 
@@ -265,7 +267,7 @@ export function detectAll(db: Db, store = new Store(db), declared: DeclaredFix[]
 export function patchFacts(db: Db): PatchFacts[] {
   const patches = db.prepare(`WITH watched AS (SELECT message_id FROM call_changes UNION SELECT message_id FROM order_changes)
     SELECT m.message_id, m.subject, m.date, m.from_name, m.from_email, m.series_id, m.version, m.idx, m.tags,
-      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, s.chain_id, s.version AS series_version,
+      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, m.kind, s.chain_id, s.version AS series_version,
       s.anchor AS series_anchor, c.anchor AS chain_anchor
     FROM messages m LEFT JOIN series s ON s.id = m.series_id LEFT JOIN series c ON c.id = s.chain_id
     WHERE m.is_patch = 1 AND (m.message_id IN (SELECT message_id FROM watched)
@@ -277,7 +279,8 @@ export function patchFacts(db: Db): PatchFacts[] {
   const calls = db.prepare('SELECT * FROM call_changes WHERE message_id = ? ORDER BY seq');
   const orders = db.prepare('SELECT * FROM order_changes WHERE message_id = ? ORDER BY seq');
   const renames = db.prepare("SELECT old_path AS \"from\", path AS \"to\" FROM patch_files WHERE message_id = ? AND status = 'renamed' AND old_path IS NOT NULL");
-  return patches.map((p: Record<string, never>) => ({
+  const diffOf = db.prepare('SELECT b.diff_text FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ?').pluck();
+  return patches.map((p: Record<string, never>) => withRemovalFacts(p.kind === 'proposal', (id) => diffOf.get(id) as string | undefined, {
     messageId: p.message_id,
     subject: p.subject,
     date: p.date,
@@ -300,4 +303,16 @@ export function patchFacts(db: Db): PatchFacts[] {
     })),
     renames: renames.all(p.message_id) as { from: string; to: string }[],
   }));
+}
+
+/**
+ * What the rules need about a removing patch beyond its call changes: whether it is a proposal, and which of the
+ * functions it removes a watched call from it deletes whole (read from its diff: removing patches only).
+ */
+function withRemovalFacts(proposal: boolean, diffText: (id: string) => string | undefined, f: PatchFacts): PatchFacts {
+  const removedFrom = f.callChanges.filter((c) => c.op === 'removed' && c.function !== null).map((c) => ({ file: c.file, function: c.function! }));
+  const out: PatchFacts = proposal ? { ...f, proposal: true } : f;
+  if (!removedFrom.length) return out;
+  const deleted = deletedFunctions(parseDiff(diffText(f.messageId) ?? ''), removedFrom);
+  return deleted.length ? { ...out, deletedFunctions: deleted } : out;
 }

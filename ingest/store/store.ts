@@ -335,11 +335,11 @@ export class Store {
       ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, file = excluded.file, function = excluded.function, path = excluded.path,
       call = excluded.call, before = excluded.before, introduced_by = excluded.introduced_by, declared = excluded.declared,
       moved_from = excluded.moved_from, moved_to = excluded.moved_to, status = excluded.status, history = excluded.history, live = 1`);
-    const upReg = this.db.prepare(`INSERT INTO regressions (key, fix_key, fix_message, removed_by, evidence, first_seen, status, resolved_by, resolution, related, live)
-      VALUES (@key, @fixKey, @fixMessage, @removedBy, @evidence, @firstSeen, @status, @resolvedBy, @resolution, @related, 1)
+    const upReg = this.db.prepare(`INSERT INTO regressions (key, fix_key, fix_message, removed_by, evidence, first_seen, status, resolved_by, resolution, related, detail, live)
+      VALUES (@key, @fixKey, @fixMessage, @removedBy, @evidence, @firstSeen, @status, @resolvedBy, @resolution, @related, @detail, 1)
       ON CONFLICT(key) DO UPDATE SET fix_key = excluded.fix_key, fix_message = excluded.fix_message, removed_by = excluded.removed_by,
       evidence = excluded.evidence, first_seen = excluded.first_seen, status = excluded.status, resolved_by = excluded.resolved_by,
-      resolution = excluded.resolution, related = excluded.related, live = 1`);
+      resolution = excluded.resolution, related = excluded.related, detail = excluded.detail, live = 1`);
     let opened = 0, resolved = 0, fixesKnown = 0;
     this.db.prepare('UPDATE fixes SET live = 0').run();
     this.db.prepare('UPDATE regressions SET live = 0').run();
@@ -348,7 +348,7 @@ export class Store {
       if (!fixesBefore.has(f.key)) { fixesKnown++; this.event('fix.known', f.key, { call: f.call, function: f.function, file: f.file, introducedBy: f.introducedBy }); }
     }
     for (const r of regressions) {
-      upReg.run({ ...r, removedBy: JSON.stringify(r.removedBy), evidence: JSON.stringify(r.evidence), related: JSON.stringify(r.related) });
+      upReg.run({ ...r, removedBy: JSON.stringify(r.removedBy), evidence: JSON.stringify(r.evidence), related: JSON.stringify(r.related), detail: JSON.stringify(r.detail ?? {}) });
       const was = before.get(r.key);
       if (was === undefined) { opened++; this.event('regression.opened', r.key, { fix: r.fixKey, removedBy: r.removedBy }); }
       if (r.status === 'resolved' && was !== 'resolved') { resolved++; this.event('regression.resolved', r.key, { resolvedBy: r.resolvedBy, resolution: r.resolution }); }
