@@ -133,7 +133,7 @@ export function loadRegression(db: Db, id: number): RegressionPageData | null {
           .map((c): Highlight => ({ file: c.file, op: c.op, line: c.line, note: `${c.op === 'removed' ? 'removes' : 'moves'} ${f.call}()` })),
         ...evidenceHighlights(reg.evidence, note),
       ];
-      return { removal, threadId: m?.threadId ?? null, diffText: getPatchDiff(db, removal.messageId) ?? '', highlights, files: [] };
+      return { removal, threadId: m?.threadId ?? null, list: m?.list, diffText: getPatchDiff(db, removal.messageId) ?? '', highlights, files: [] };
     });
     const fixMessage = messageInfo(db, reg.fixMessage?.messageId);
     return {

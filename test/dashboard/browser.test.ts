@@ -12,6 +12,7 @@ import { detectAll } from '../../ingest/run/derive.ts';
 import { readWatchRulesData } from '../../config/watch-rules.ts';
 import { loadSettings } from '../../config/settings.ts';
 import { buildApp } from '../../server/app.ts';
+import { loreLink } from '../../server/lore-link.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
@@ -167,7 +168,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in a browser', () => {
     const plain = await page.locator('.diff .ln:not(.add):not(.del)').first().evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(bg).not.toBe(plain);
     expect(await page.locator(`a[href="/api/messages/${encodeURIComponent(bare(r2.removedBy[0]))}/raw"]`).count()).toBeGreaterThan(0);
-    expect(await page.locator(`a[href="https://lore.kernel.org/kexec/${encodeURIComponent(bare(r2.removedBy[0]))}/"]`).count()).toBeGreaterThan(0);
+    expect(await page.locator(`a[href="${loreLink('kexec', bare(r2.removedBy[0]))}"]`).count()).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'regression-wide.png'), fullPage: true });
     const phone = await newPage(390, 844);
     await phone.goto(`${base}/regressions/${id}`, { waitUntil: 'networkidle' });

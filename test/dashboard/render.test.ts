@@ -139,7 +139,7 @@ describe('pages', () => {
     };
     const page = patchPage(d).value;
     expect(page).toContain('href="/api/messages/rm1%40x/raw"');
-    expect(page).toContain('href="https://lore.kernel.org/kexec/rm1%40x/"');
+    expect(page).toContain('href="https://lore.kernel.org/kexec/rm1@x/"');
     expect(page).toContain('ln del hit');
     expect(page).toContain('&lt;script&gt;');
     expect(page).not.toContain(EVIL);

@@ -7,6 +7,13 @@ import { age, dateTime, day, hrefFunction, hrefLore, hrefPatch, hrefRaw, hrefThr
 import { layout } from '../layout.ts';
 import { threadTreeHtml } from './thread.ts';
 
+const HOW: Record<NonNullable<Regression['detail']>['how'], string> = {
+  removed: 'removed from a function that stays',
+  'function-deleted': 'removed with its whole function (the function is deleted)',
+  'moved-out': 'moved to a function outside the path class',
+  reordered: 'reordered',
+};
+
 export interface MessageInfo {
   messageId: string;
   subject: string;
@@ -20,6 +27,8 @@ export interface MessageInfo {
 export interface RemovalView {
   removal: Removal;
   threadId: number | null;
+  /** the list the removing message was posted to (its lore link) */
+  list?: string;
   diffText: string;
   highlights: Highlight[];
   /** watched-call files of the fix, to show first (others collapsed) */
@@ -111,7 +120,7 @@ ${r.evidence.length ? html`<p class="small">Evidence:</p><div class="evidence" t
 ${d.removals.map((x) => html`<article class="panel removal" aria-label="${x.removal.subject}">
 <h3><a href="${hrefPatch(x.removal.messageId)}">${x.removal.subject}</a></h3>
 <p class="meta"><span>v${x.removal.version}</span><span>${person(x.removal.author)}</span><span>${timeEl(x.removal.date)}</span></p>
-${messageLinks(x.removal.messageId, x.threadId)}
+${messageLinks(x.removal.messageId, x.threadId, x.list)}
 ${renderDiffText(x.diffText, { highlights: x.highlights, files: x.files.length ? x.files : undefined, label: x.removal.subject })}
 </article>`)}
 </section>
@@ -122,6 +131,10 @@ ${renderDiffText(x.diffText, { highlights: x.highlights, files: x.files.length ?
 <div class="msg-head"><dl>
 <dt>Status</dt><dd id="reg-status-text">${r.status}</dd>
 <dt>First seen</dt><dd>${timeEl(r.firstSeen)} <span class="muted small">(${age(r.firstSeen, now)} ago)</span></dd>
+${r.detail ? html`<dt>How</dt><dd>${HOW[r.detail.how]}${r.detail.movedTo ? html` (to ${r.detail.movedTo.function ? html`<code>${r.detail.movedTo.function}()</code>` : 'top level'}, ${r.detail.movedTo.path ?? 'no'} path)` : ''}${r.detail.proposal ? html` <span class="badge pending">a reviewer's proposal</span>` : ''}</dd>
+<dt>Taken</dt><dd>${r.detail.taken ? 'yes: a version of the removing series was accepted' : 'no (as far as the list says)'}</dd>
+<dt>Call sites</dt><dd><ul class="plain small">${r.detail.sites.map((x) => html`<li><code>${x.call}()</code> in ${x.function ? html`<code>${x.function}()</code>` : 'an unknown function'} <span class="muted">(${x.file})</span> by <a href="${hrefPatch(x.messageId)}">${x.messageId}</a></li>`)}</ul></dd>
+<dt>Versions</dt><dd>${r.detail.versions.map((v, i) => html`${i ? ', ' : ''}v${v.version}${v.taken ? ' (taken)' : ''}`)}</dd>` : ''}
 ${r.status === 'resolved' ? html`<dt>Resolution</dt><dd>${r.resolution === 'dropped' ? 'a later version no longer removes it' : 're-fixed'}${d.resolvedBy ? html`<br>${messageLine(d.resolvedBy)}` : r.resolvedBy ? html`<br><a href="${hrefPatch(r.resolvedBy)}">${r.resolvedBy}</a>` : ''}</dd>` : ''}
 <dt>Acknowledged</dt><dd id="reg-ack">${r.acknowledged ? html`${r.acknowledged.reason} <span class="muted small">${r.acknowledged.by ? `by ${r.acknowledged.by}, ` : ''}${dateTime(r.acknowledged.at)}</span>` : 'no'}</dd>
 <dt>Key</dt><dd class="mono small">${r.key}</dd>

@@ -38,5 +38,8 @@ describe('regression detail', () => {
     });
     expect(prop.detail).toMatchObject({ how: 'removed', proposal: true, versions: [{ series: 'prop@z', messages: ['prop@z'] }] });
     expect(del.fix.introducedBy.messageId).toBe('fix@x');
+    const page = await list.app.inject(`/regressions/${del.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('removed with its whole function');
   });
 });
