@@ -1,5 +1,16 @@
 // Series detection: which patches form one posting (cover + N/M), and which postings are versions
 // of one another (v1 → v2 → v3). Pure: message heads in, postings out.
+//
+// As lists post them (hand-written: no library groups mail into b4-style postings over a whole archive):
+// - a posting is a cover plus the patches of the cover's author that answer it; the prefixes are hints (a
+//   "[PATCH v3 0/2]" with "[PATCH v2 1/2]" patches, "00/10" with "01/11"); a patch naming no parent joins a cover
+//   of its author, version and size sent within hours; a first message with a diffstat and no 0/N that the
+//   patches answer is the cover (message.ts makes it kind cover); cover-less patches of one author, version and
+//   size sent together are one posting;
+// - proposals (replies carrying a diff) are in no posting;
+// - a patch of a later version sent into an earlier posting's thread ("[PATCH 5/7 v2]") is a partial resend,
+//   a posting of its own in the earlier one's chain;
+// - chains (see linkVersions) are in date order; stable backports are in no chain.
 import type { Address, Message, SubjectInfo } from './model.ts';
 import { personKey } from './author.ts';
 
