@@ -1,6 +1,7 @@
 // Acceptance: a reply whose own text says "applied" accepts the patch it answers, or the whole
 // series when it answers the cover letter. Pure.
 import type { Address } from './model.ts';
+import { personKey } from './author.ts';
 
 export interface ReplyHead {
   messageId: string;
@@ -67,7 +68,8 @@ export function findAcceptances(
     const target = answeredBy(m, byId);
     if (target) claims.push({ target: byId.get(target)!, reply: m });
   }
-  const email = (a: Address) => a.email.toLowerCase();
+  // the person (address, else name: a list-rewritten sender known by name only), not '' for everyone unknown
+  const email = (a: Address) => personKey(a);
   const appliers = new Set([...knownAppliers, ...claims.filter((c) => email(c.reply.from) !== email(c.target.from)).map((c) => email(c.reply.from))]);
   const out = new Map<string, Acceptance>();
   const time = (d: string | null) => (d ? Date.parse(d) : Number.POSITIVE_INFINITY);

@@ -269,6 +269,11 @@ function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
     const up = h.inReplyTo ? postingOf.get(h.inReplyTo) : undefined;
     if (up && up !== p && !up.backport && time(up.date) <= time(p.date) && personKey(up.author) === personKey(p.author)) union(up.anchor, p.anchor);
   }
+  // a repost with another title, in reply to the posting before it: its next version, whatever number it says
+  const retitledRepost = (p: Draft, prev: Draft) => {
+    const up = head(p).inReplyTo;
+    return !!up && postingOf.get(up) === prev && driftless(p.title) !== driftless(prev.title);
+  };
   const chains = new Map<string, Draft[]>();
   for (const p of postings) {
     if (p.backport) continue;
@@ -283,7 +288,7 @@ function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
       p.chain = chain[0].anchor;
       p.previous = i > 0 ? chain[i - 1].anchor : null;
       p.next = i + 1 < chain.length ? chain[i + 1].anchor : null;
-      p.link = i === 0 ? null : p.partialOf ? 'partial' : p.version === chain[i - 1].version ? 'resend' : 'version';
+      p.link = i === 0 ? null : p.partialOf ? 'partial' : p.version === chain[i - 1].version && !retitledRepost(p, chain[i - 1]) ? 'resend' : 'version';
     }
   }
   // backports: to the earliest posting (not a backport) with the title of the backport's first patch

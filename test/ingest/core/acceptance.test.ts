@@ -40,3 +40,22 @@ describe('findAcceptances', () => {
     expect([...findAcceptances([cover, ok, chat]).keys()]).toEqual(['c']);
   });
 });
+
+describe('issue 15: rewritten senders and proposals', () => {
+  it('tells two people known by name only apart (list-rewritten senders without an address)', () => {
+    const patch = m('p', { isPatch: true, kind: 'patch', from: { name: 'Ada Bauer', email: '' } });
+    const reply = m('r', { from: { name: 'Jo Roedel', email: '' }, inReplyTo: 'p', references: ['p'], saysApplied: true });
+    expect(findAcceptances([patch, reply]).get('p')?.messageId).toBe('r');
+  });
+
+  it('a reply under a proposal answers the patch above it; without references, through the thread tree', () => {
+    const patch = m('p', { isPatch: true, kind: 'patch' });
+    const proposal = m('q', { isPatch: true, kind: 'proposal', inReplyTo: 'p', references: ['p'] });
+    const review = m('r', { inReplyTo: 'q', references: ['p', 'q'] });
+    const bare = m('s', { inReplyTo: 'r', references: [] });
+    const byId = new Map([patch, proposal, review, bare].map((x) => [x.messageId, x]));
+    expect(answeredBy(review, byId)).toBe('p');
+    expect(answeredBy(bare, byId)).toBe(null);
+    expect(answeredBy(bare, byId, new Map([['s', 'r'], ['r', 'q'], ['q', 'p'], ['p', null]]))).toBe('p');
+  });
+});

@@ -141,7 +141,7 @@ describe('findSeries: partial resends and reposts', () => {
   it('a retitled repost in reply to the first posting is its next version', () => {
     const a = head('a', { title: 'kexec: fix the thing' });
     const b = head('b', { title: 'kexec: handle the thing differently', inReplyTo: 'a', references: ['a'] });
-    expect(findSeries([a, b]).find((x) => x.anchor === 'b')).toMatchObject({ previous: 'a', chain: 'a' });
+    expect(findSeries([a, b]).find((x) => x.anchor === 'b')).toMatchObject({ previous: 'a', chain: 'a', link: 'version' });
   });
 });
 
