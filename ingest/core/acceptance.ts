@@ -23,20 +23,30 @@ export interface Acceptance {
 /**
  * The patch or cover a message answers: the nearest one up its In-Reply-To / References. A proposal (a reply
  * carrying a diff) is not one: what is written under it answers the patch above, as b4 collects trailers.
- * `parentOf` (the thread tree): where the references name none, the nearest one up the tree.
+ * `parentOf` (the thread tree): where the references name none, the nearest one up the tree (`memo` shared across
+ * calls keeps that linear over an archive).
  * Returns null for messages that answer nothing known.
  */
-export function answeredBy(m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>, parentOf?: ReadonlyMap<string, string | null>): string | null {
+export function answeredBy(
+  m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>, parentOf?: ReadonlyMap<string, string | null>, memo?: Map<string, string | null>,
+): string | null {
   // In-Reply-To, then References from the nearest (a loop, not arrays: called for every reply of an archive)
   if (answerable(m.inReplyTo, m, byId)) return m.inReplyTo;
   for (let i = m.references.length - 1; i >= 0; i--) if (answerable(m.references[i], m, byId)) return m.references[i];
   // mailers that send In-Reply-To without References: up the thread tree, when the caller has one
+  // (`memo`: what the walk found for each id it passed, so that a long discussion is walked once, not once a reply)
   if (parentOf) {
-    let up = parentOf.get(m.messageId) ?? null;
-    for (let n = 0; up && n < 10_000; n++) {
-      if (answerable(up, m, byId)) return up;
-      up = parentOf.get(up) ?? null;
+    const passed: string[] = [];
+    let found: string | null = null;
+    for (let up = parentOf.get(m.messageId) ?? null; up; up = parentOf.get(up) ?? null) {
+      if (answerable(up, m, byId)) { found = up; break; }
+      const known = memo?.get(up);
+      if (known !== undefined) { found = known; break; }
+      passed.push(up);
+      if (passed.length > 100_000) break;
     }
+    if (memo) for (const id of passed) memo.set(id, found);
+    return found;
   }
   return null;
 }

@@ -247,7 +247,8 @@ function conclude(db: Db, scope?: DeriveScope) {
   const replyHeads: ReplyHead[] = heads;
   const answers = new Map<string, string | null>();
   // replies, and proposals (replies with a diff): the patch they answer
-  for (const h of replyHeads) if ((!h.isPatch || h.kind === 'proposal') && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, headById, parentOf));
+  const walked = new Map<string, string | null>();
+  for (const h of replyHeads) if ((!h.isPatch || h.kind === 'proposal') && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, headById, parentOf, walked));
   const all = findSeries(heads as MessageHead[]);
   // in a scope, only the authors read in full get their series rewritten
   const postings = scope ? all.filter((p) => scope.authors.has(p.author.email.toLowerCase())) : all;

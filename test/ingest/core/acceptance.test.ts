@@ -59,3 +59,16 @@ describe('issue 15: rewritten senders and proposals', () => {
     expect(answeredBy(bare, byId, new Map([['s', 'r'], ['r', 'q'], ['q', 'p'], ['p', null]]))).toBe('p');
   });
 });
+
+describe('answeredBy over a thread tree', () => {
+  it('walks a long discussion without a patch once, not once per reply', () => {
+    const n = 30_000;
+    const heads = Array.from({ length: n }, (_, i) => m(`d${i}`, { inReplyTo: i ? `d${i - 1}` : null }));
+    const byId = new Map(heads.map((h) => [h.messageId, h]));
+    const parentOf = new Map(heads.map((h, i) => [h.messageId, i ? `d${i - 1}` : null]));
+    const memo = new Map<string, string | null>();
+    const started = performance.now();
+    for (const h of heads) expect(answeredBy({ ...h, inReplyTo: null }, byId, parentOf, memo)).toBe(null);
+    expect(performance.now() - started).toBeLessThan(2000); // quadratic would be 450M steps
+  });
+});
