@@ -117,7 +117,9 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     !subject.isReply &&
     (subject.tags.includes('GIT PULL') || subject.tags.includes('PULL') || saysUnquoted(body, PULL_RE));
   let kind: MessageKind;
-  if (isPull) kind = 'pull';
+  // a 0/N cover stays a cover though it carries request-pull's wording; a cover by its diffstat alone is no pull
+  if (isCover && subject.index === 0) kind = 'cover';
+  else if (isPull) kind = 'pull';
   else if (isCover) kind = 'cover';
   else if (hasDiff) kind = subject.isReply ? 'proposal' : 'patch';
   else if (subject.isReply || inReplyTo) kind = 'reply';
