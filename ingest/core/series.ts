@@ -230,13 +230,22 @@ function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
   const byKey = new Map<string, Draft>();
   const byPatchTitle = new Map<string, Draft[]>();
   const head = (p: Posting) => byId.get(p.cover ?? p.patches[0])!;
-  const people = (a: Address) => [personKey(a), ...(a.name.trim() ? [`name:${a.name.toLowerCase().replace(/\s+/g, ' ').trim()}`] : [])];
+  // one id per person: an address and a name seen together are the same person (an address change keeps the name)
+  const personOf = new Map<string, string>();
+  const who = (a: Address) => {
+    const byAddress = personKey(a);
+    const byName = a.email && a.name.trim() ? `name:${a.name.toLowerCase().replace(/\s+/g, ' ').trim()}` : null;
+    const id = personOf.get(byAddress) ?? (byName ? personOf.get(byName) : undefined) ?? byAddress;
+    personOf.set(byAddress, id);
+    if (byName && !personOf.has(byName)) personOf.set(byName, id);
+    return id;
+  };
   const inOrder = [...postings].sort((a, b) => time(a.date) - time(b.date) || (a.anchor < b.anchor ? -1 : 1));
   for (const p of inOrder) {
     if (p.backport) continue;
     const h = head(p);
-    const keys: string[] = [];
-    for (const who of people(p.author)) keys.push(`t:${who}:${driftless(p.title)}`);
+    const person = who(p.author);
+    const keys = [`t:${person}:${driftless(p.title)}`];
     const changeId = h.changeId ?? p.patches.map((id) => byId.get(id)!.changeId).find(Boolean);
     if (changeId) keys.push(`c:${changeId}`);
     for (const k of keys) {
@@ -245,19 +254,12 @@ function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
     }
     // patches titled as those of an earlier, lower version of the author's: the same work, when they are at least
     // half of the smaller posting (one patch of two unrelated series may share a title)
-    const patchKeys = new Set(people(p.author).flatMap((who) => p.patches.map((id) => `${who}:${driftless(byId.get(id)!.title)}`)));
-    const shared = new Map<Draft, Set<string>>();
+    const patchKeys = new Set(p.patches.map((id) => `${person}\n${driftless(byId.get(id)!.title)}`));
+    const shared = new Map<Draft, number>();
     for (const k of patchKeys) {
-      for (const other of byPatchTitle.get(k) ?? []) {
-        if (other.version >= p.version) continue;
-        let titles = shared.get(other);
-        if (!titles) shared.set(other, (titles = new Set()));
-        titles.add(k.slice(k.indexOf(':', k.startsWith('name:') ? 5 : 0) + 1));
-      }
+      for (const other of byPatchTitle.get(k) ?? []) if (other.version < p.version) shared.set(other, (shared.get(other) ?? 0) + 1);
     }
-    for (const [other, titles] of shared) {
-      if (2 * titles.size >= Math.min(other.patches.length, p.patches.length)) union(other.anchor, p.anchor);
-    }
+    for (const [other, n] of shared) if (2 * n >= Math.min(other.patches.length, p.patches.length)) union(other.anchor, p.anchor);
     for (const k of patchKeys) {
       const list = byPatchTitle.get(k);
       if (!list) byPatchTitle.set(k, [p]); else if (list.length < 8 && !list.includes(p)) list.push(p);
@@ -292,16 +294,17 @@ function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
     }
   }
   // backports: to the earliest posting (not a backport) with the title of the backport's first patch
-  const original = new Map<string, string>();
+  const backports = postings.filter((p) => p.backport);
+  if (!backports.length) return;
+  const original = new Map<string, string | null>(backports.map((p) => [driftless(byId.get(p.patches[0] ?? p.anchor)!.title), null]));
   for (const p of inOrder) {
     if (p.backport) continue;
     for (const t of [p.title, ...p.patches.map((id) => byId.get(id)!.title)]) {
       const k = driftless(t);
-      if (!original.has(k)) original.set(k, p.anchor);
+      if (original.get(k) === null) original.set(k, p.anchor);
     }
   }
-  for (const p of postings) {
-    if (!p.backport) continue;
+  for (const p of backports) {
     p.link = 'backport';
     p.backportOf = original.get(driftless(byId.get(p.patches[0] ?? p.anchor)!.title)) ?? null;
   }
