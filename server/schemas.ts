@@ -92,6 +92,9 @@ export const MessageSchema = Type.Object(
     seriesId: Nullable(Type.Integer({ description: 'the posting (series) a patch or cover letter belongs to' })),
     answers: Nullable(Type.String({ description: 'for replies: the patch or cover letter it answers' })),
     synthetic: Type.Boolean({ description: 'the mail had no Message-ID; this one was derived from its bytes' }),
+    fromRewritten: Type.Optional(Type.Boolean({
+      description: "the list rewrote the sender (DMARC): `from` is the author it named in Reply-To or X-Original-From, or the name alone (no address)",
+    })),
   },
   { $id: 'Message' },
 );

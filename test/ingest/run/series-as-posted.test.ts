@@ -22,6 +22,10 @@ beforeAll(async () => {
     // a RESEND of the same version
     { id: 'v2@x', subject: '[PATCH v2] kexec: tidy', date: '2021-06-01T10:00:00Z', body: patch('kexec: tidy') },
     { id: 'v2r@x', subject: '[RESEND PATCH v2] kexec: tidy', date: '2021-06-10T10:00:00Z', body: patch('kexec: tidy') },
+    // v1 through a list that rewrites senders (DMARC), v2 after the rewriting stopped
+    { id: 'dm1@x', subject: '[PATCH] kexec: map the EFI tables', from: 'Ada Bauer via Kexec <kexec@lists.example.org>', replyTo: 'Ada Bauer <ada@amd.example>',
+      headers: { 'List-Post': '<mailto:kexec@lists.example.org>', 'List-Id': 'Kexec <kexec.lists.example.org>' }, date: '2021-07-01T10:00:00Z', body: patch('kexec: map the EFI tables') },
+    { id: 'dm2@x', subject: '[PATCH v2] kexec: map the EFI tables', date: '2021-07-08T10:00:00Z', body: patch('kexec: map the EFI tables') },
   ]);
 });
 afterAll(() => list?.close());
@@ -53,5 +57,14 @@ describe('postings through the API', () => {
   it('a RESEND of the same version is linked as a resend', async () => {
     const first = await seriesOf('v2@x');
     expect(await seriesOf('v2r@x')).toMatchObject({ version: 2, previousVersion: first.id, link: 'resend' });
+  });
+
+  it('a list-rewritten sender is the person: author, series and version chain', async () => {
+    const m = await get(list.app, '/api/messages/dm1%40x');
+    expect(m).toMatchObject({ from: { name: 'Ada Bauer', email: 'ada@amd.example' }, fromRewritten: true });
+    const v1 = await seriesOf('dm1@x');
+    expect(v1.author.email).toBe('ada@amd.example');
+    expect(await seriesOf('dm2@x')).toMatchObject({ previousVersion: v1.id, link: 'version' });
+    expect((await get(list.app, '/api/messages/dm2%40x')).fromRewritten).toBeUndefined();
   });
 });
