@@ -27,7 +27,7 @@ type Head = MessageHead & ReplyHead & { subject: string };
 
 /**
  * The head of every message (or of `ids`), read row by row (a 100k archive must not hold two copies in
- * memory). Senders and kinds repeat across an archive: each is held once.
+ * memory). Senders, kinds and Message-IDs (named again in References) repeat across an archive: each is held once.
  */
 function readHeads(db: Db, ids?: Iterable<string>): Head[] {
   const heads: Head[] = [];
@@ -37,16 +37,25 @@ function readHeads(db: Db, ids?: Iterable<string>): Head[] {
     : (db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages`).raw(true).iterate() as Iterable<Row>);
   const senders = new Map<string, Head['from']>();
   const kinds = new Map<string, MessageKind>();
+  // a thread's root and upper messages are named in every reply's References: each id is held once
+  const seenIds = new Map<string, string>();
+  const intern = (id: string) => {
+    const known = seenIds.get(id);
+    if (known !== undefined) return known;
+    seenIds.set(id, id);
+    return id;
+  };
   for (const [messageId, title, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes, backport] of rows) {
     const key = `${name}\n${email}`;
     let from = senders.get(key);
     if (!from) senders.set(key, (from = { name, email }));
     let k = kinds.get(kind);
     if (!k) kinds.set(kind, (k = kind));
+    const references = strings(refs);
+    for (let i = 0; i < references.length; i++) references[i] = intern(references[i]);
     heads.push({
-      messageId, title, version, index, total, from, date, inReplyTo,
-      references: strings(refs), kind: k, isPatch: !!isPatch, saysApplied: !!saysApplied, changeId, supersedes,
-      ...(backport ? { backport: true } : {}),
+      messageId: intern(messageId), title, version, index, total, from, date, inReplyTo: inReplyTo === null ? null : intern(inReplyTo),
+      references, kind: k, isPatch: !!isPatch, saysApplied: !!saysApplied, changeId, supersedes, backport: !!backport,
       subject: '', // the threader does not join by subject; thread subjects are read for roots only
     });
   }
