@@ -22,7 +22,9 @@
 //   mailparser, on every text part however deep (RelabellingParser below), so no part is decoded twice.
 //   Raw 8-bit bytes in the header block get the same treatment before parsing;
 // - a text/plain part named *.patch or *.diff is an attachment (a diff carrier), not body text;
-// - pipermail's `user at host (Name)` senders are read back as addresses.
+// - pipermail's `user at host (Name)` senders are read back as addresses;
+// - Reply-To and X-Original-From are read as From is, for core/author.ts to see through a list's rewritten
+//   sender (DMARC).
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
