@@ -44,6 +44,8 @@ const PULL_RE = /are available in the git repository at/gi;
 const DIFFSTAT_RE = /^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?\s*$/m;
 // a stable backport's first line: "commit <sha> upstream." (stable review), "[ Upstream commit <sha> ]" (AUTOSEL)
 const UPSTREAM_RE = /^(?:commit ([0-9a-f]{12,40}) upstream\.?|\[ *Upstream commit ([0-9a-f]{12,40}) *\])[ \t]*$/im;
+// a stable branch named in a subject's brackets: "5.4", "4.19", "6.1.y" (kernel 3.x onwards; not kexec-tools' 2.0.x)
+const STABLE_BRANCH_RE = /^(?:[3-9]|[1-9]\d)\.\d{1,2}(?:\.y)?$/i;
 // cheap tests before the line-by-line readers run over a whole body
 const CHANGE_ID_RE = /^change-id[ \t]*:/im;
 const SUPERSEDES_RE = /^supersedes[ \t]*:/im;
@@ -152,16 +154,20 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     flowedStripped: mail.flowedStripped,
     changeId: headerToken(field(head, 'x-change-id')) ?? (CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
     supersedes: firstId(field(head, 'supersedes'), false) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),
-    ...upstreamOf(isPatch, own),
+    ...upstreamOf(isPatch, own, subject.tags),
   };
   return { message };
 }
 
-/** The upstream commit a stable backport names, for a patch that names one. */
-function upstreamOf(isPatch: boolean, own: string): { upstreamCommit?: string } {
-  if (!isPatch || !own.includes('pstream')) return {};
-  const m = UPSTREAM_RE.exec(own);
-  return m ? { upstreamCommit: (m[1] ?? m[2]).toLowerCase() } : {};
+/**
+ * A stable backport's upstream commit, for a patch that names one; '' for one whose subject says it is a stable
+ * backport (AUTOSEL, STABLE, a stable branch such as "5.4" or "4.19.y") without naming the commit.
+ */
+function upstreamOf(isPatch: boolean, own: string, tags: string[]): { upstreamCommit?: string } {
+  if (!isPatch) return {};
+  const m = own.includes('pstream') ? UPSTREAM_RE.exec(own) : null;
+  if (m) return { upstreamCommit: (m[1] ?? m[2]).toLowerCase() };
+  return tags.some((t) => t === 'AUTOSEL' || t === 'STABLE' || STABLE_BRANCH_RE.test(t)) ? { upstreamCommit: '' } : {};
 }
 
 /** Attachments that may carry a patch, as text: patch types and names, and octet-streams that are not binary. */

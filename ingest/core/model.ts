@@ -128,7 +128,10 @@ export interface Message {
   changeId: string | null;
   /** Supersedes: pointer to an earlier version, when present */
   supersedes: string | null;
-  /** a stable backport's upstream commit ("commit <sha> upstream."), when the patch names one */
+  /**
+   * a stable backport's upstream commit ("commit <sha> upstream."); '' when the subject says it is a stable
+   * backport (AUTOSEL, STABLE, "[PATCH 5.4 012/100]") without naming it; absent for any other patch
+   */
   upstreamCommit?: string;
 }
 

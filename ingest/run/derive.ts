@@ -17,7 +17,7 @@ const NO_STRINGS: string[] = [];
 // the query. Only patches and covers need their title (series are grouped by it).
 const HEAD_COLUMNS = `message_id, CASE WHEN is_patch = 1 OR kind = 'cover' THEN title ELSE '' END, version, idx, total, from_name,
   from_email, date, in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes,
-  upstream_commit IS NOT NULL OR (is_patch = 1 AND tags LIKE '%"AUTOSEL"%')`;
+  upstream_commit IS NOT NULL`;
 type Row = [string, string, number, number | null, number | null, string, string, string | null, string | null, string,
   MessageKind, number, number, string | null, string | null, number];
 
