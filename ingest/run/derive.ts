@@ -116,7 +116,9 @@ function finishDerivation(db: Db, store: Store, declared: DeclaredFix[], structu
  *
  * The scope: the threads the new messages join (through their references, the replies that waited for
  * them, and placeholders they share), every patch and cover of the authors posting in those threads (series
- * and versions are grouped per author), and those patches' threads (their acceptance replies). Threads
+ * and versions are grouped per author; an author's other addresses with the same name too), and those patches'
+ * threads (their acceptance replies); for a new stable backport, the threads of patches with its title (its
+ * original). A backport re-derived without its original in the scope keeps the original it had. Threads
  * are whole components, so threading them alone gives what threading the archive gives; other authors'
  * patches read along keep their series and acceptance.
  */
@@ -207,6 +209,17 @@ function scopeOf(db: Db, fresh: string[]): DeriveScope {
   }
   addThreads(more);
   for (const t of more) threadIds.add(t);
+  // a new stable backport points at its original (series.backportOf): the originals' threads are read along
+  const backportTitle = db.prepare("SELECT title FROM messages WHERE message_id = ? AND is_patch = 1 AND upstream_commit IS NOT NULL").pluck();
+  const originalThreads = db.prepare(`SELECT DISTINCT thread_id FROM messages WHERE title = ? AND kind = 'patch'
+    AND upstream_commit IS NULL AND thread_id IS NOT NULL`).pluck();
+  const originals = new Set<number>();
+  for (const id of fresh) {
+    const title = backportTitle.get(id) as string | undefined;
+    if (title) for (const t of originalThreads.all(title) as number[]) if (!threadIds.has(t)) originals.add(t);
+  }
+  addThreads(originals);
+  for (const t of originals) threadIds.add(t);
   const keep = new Set<string>();
   for (const id of messages) {
     const email = postingHead.get(id) as string | undefined;

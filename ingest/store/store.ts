@@ -252,6 +252,8 @@ export class Store {
         ids.get(p.chain) ?? null, p.previous ? ids.get(p.previous)! : null, p.next ? ids.get(p.next)! : null,
         acc?.messageId ?? null, acc?.by.name ?? null, acc?.by.email ?? null, acc?.date ?? null, p.link ?? null, p.backportOf ?? null];
       const o = oldSeries.get(p.anchor);
+      // a backport re-derived in a scope that did not read its original keeps the original it had
+      if (scope && p.link === 'backport' && p.backportOf === null && o?.backport_of) want[want.length - 1] = o.backport_of;
       if (!o) insSeries.run(p.anchor, ...want, id);
       else {
         const have = [o.title, o.version, o.total, o.cover, o.author_name, o.author_email, o.date, o.complete, o.chain_id, o.previous_id,
