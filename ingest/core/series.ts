@@ -83,7 +83,8 @@ export function findSeries(heads: MessageHead[]): Posting[] {
   const draftOf = new Map<string, Group>();
 
   // covers by author, version and total: a patch that names no parent (a broken send) joins the one sent with it
-  const coversByShape = new Map<string, Group[]>();
+  // (in date order, as the patches come: `start` skips covers too old for every later patch, as below)
+  const coversByShape = new Map<string, { drafts: Group[]; start: number }>();
   for (const h of sorted) {
     if (h.kind !== 'cover') continue;
     const d: Group = { anchor: h.messageId, cover: h, version: h.version, total: h.total ?? 0, author: h.from, members: [], first: time(h.date), partialOf: null };
@@ -91,8 +92,8 @@ export function findSeries(heads: MessageHead[]): Posting[] {
     draftOf.set(h.messageId, d);
     if (h.total) {
       const k = `${personKey(h.from)}|${h.version}|${h.total}`;
-      const list = coversByShape.get(k);
-      if (list) list.push(d); else coversByShape.set(k, [d]);
+      const shape = coversByShape.get(k);
+      if (shape) shape.drafts.push(d); else coversByShape.set(k, { drafts: [d], start: 0 });
     }
   }
   // cover-less postings by author, version and total, so grouping stays linear
@@ -130,7 +131,15 @@ export function findSeries(heads: MessageHead[]): Posting[] {
       if (draft) partialOf = null;
       if (!draft && !partialOf && !h.inReplyTo && !h.references.length) {
         const t = time(h.date);
-        draft = coversByShape.get(coverlessKey(h))?.find((d) => fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS);
+        const shape = coversByShape.get(coverlessKey(h));
+        if (shape && Number.isFinite(t)) {
+          while (shape.start < shape.drafts.length && shape.drafts[shape.start].first < t - COVERLESS_WINDOW_MS) shape.start++;
+          for (let i = shape.start; i < shape.drafts.length && !draft; i++) {
+            const d = shape.drafts[i];
+            if (d.first > t + COVERLESS_WINDOW_MS) break;
+            if (fits(d, h)) draft = d;
+          }
+        }
       }
       if (!draft) {
         const t = time(h.date);
