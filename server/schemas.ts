@@ -121,6 +121,9 @@ export const MessageSchema = Type.Object(
     evidence: Type.Optional(Type.Array(ref(EvidenceSchema), {
       description: 'one message only: evidence about it (a patch, a cover, a pull request, or a message an acceptance answered when the patch was posted elsewhere), strongest first',
     })),
+    fromRewritten: Type.Optional(Type.Boolean({
+      description: "the list rewrote the sender (DMARC): `from` is the author it named in Reply-To or X-Original-From, or the name alone (no address)",
+    })),
   },
   { $id: 'Message' },
 );
@@ -221,6 +224,9 @@ export const PatchSchema = Type.Object(
       description: "the patch's own trailers, then those of replies to it or to its cover letter, each once, in date order",
     }),
     files: Type.Array(ref(PatchFileSchema)),
+    backports: Type.Optional(Type.Array(Type.String(), {
+      description: 'stable backports of this patch (AUTOSEL, "commit <sha> upstream."), by Message-ID, in date order',
+    })),
   },
   { $id: 'Patch' },
 );
@@ -242,6 +248,11 @@ export const SeriesSchema = Type.Object(
     accepted: Nullable(ref(AcceptedSchema)),
     state: ref(PatchStateSchema),
     evidence: Type.Array(ref(EvidenceSchema), { description: "its cover's and its patches', strongest first" }),
+    link: Type.Optional(Nullable(StringEnum(['version', 'resend', 'partial', 'backport'], {
+      description: 'how it follows previousVersion: a new version, the same version sent again, a patch of a later version sent '
+        + "into the earlier one's thread; backport: a stable backport, in no version chain",
+    }))),
+    backportOf: Type.Optional(Nullable(Type.Integer({ description: 'for a backport: the series id of the original posting' }))),
   },
   { $id: 'Series' },
 );
@@ -407,6 +418,22 @@ export const RegressionSchema = Type.Object(
     resolvedBy: Nullable(Type.String({ description: 'Message-ID that resolved it' })),
     resolution: Nullable(StringEnum(RESOLUTIONS)),
     related: Type.Array(Type.String(), { description: 'patches that add the removed call back somewhere (re-fix candidates)' }),
+    detail: Type.Optional(Type.Object({
+      sites: Type.Array(Type.Object({
+        messageId: Type.String(), file: Type.String(), function: Nullable(Type.String()), call: Type.String(),
+        lines: Type.Array(Type.String(), { description: 'the removed (or reordered) diff lines' }),
+      }), { description: 'every call site of the fix the removing chain takes out, all versions' }),
+      versions: Type.Array(Type.Object({
+        version: Type.Integer(), series: Type.String({ description: "the posting's anchor (cover or first patch Message-ID)" }),
+        messages: Type.Array(Type.String()), taken: Type.Boolean({ description: 'a patch of this version was accepted' }),
+      }), { description: 'each version of the removing chain that removes it, in date order' }),
+      taken: Type.Boolean({ description: 'a version of the removing series was taken (accepted)' }),
+      how: StringEnum(['removed', 'function-deleted', 'moved-out', 'reordered'], {
+        description: 'removed from a function that stays; removed with its whole function; moved to a function outside the path class; reordered',
+      }),
+      movedTo: Nullable(Type.Object({ file: Type.String(), function: Nullable(Type.String()), path: Nullable(Type.String()) })),
+      proposal: Type.Boolean({ description: "every removing message is a reply's diff (a proposal), none a posted patch" }),
+    }, { description: 'what the removing chain took out, in which versions, and how the call went' })),
     acknowledged: Nullable(
       Type.Object({ reason: Type.String(), by: Nullable(Type.String()), at: IsoDate('when it was acknowledged') }),
     ),

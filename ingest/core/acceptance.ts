@@ -1,7 +1,7 @@
 // Acceptance: a reply whose own text says "applied" accepts the patch it answers, or the whole
 // series when it answers the cover letter. Pure.
 import type { Address } from './model.ts';
-import { addressKey } from './address.ts';
+import { personKey } from './author.ts';
 
 export interface ReplyHead {
   messageId: string;
@@ -21,20 +21,40 @@ export interface Acceptance {
 }
 
 /**
- * The patch or cover a message answers: the nearest one up its In-Reply-To / References.
+ * The patch or cover a message answers: the nearest one up its In-Reply-To / References. A proposal (a reply
+ * carrying a diff) is not one: what is written under it answers the patch above, as b4 collects trailers.
+ * `parentOf` (the thread tree): where the references name none, the nearest one up the tree (`memo` shared across
+ * calls keeps that linear over an archive).
  * Returns null for messages that answer nothing known.
  */
-export function answeredBy(m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>): string | null {
+export function answeredBy(
+  m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>, parentOf?: ReadonlyMap<string, string | null>, memo?: Map<string, string | null>,
+): string | null {
   // In-Reply-To, then References from the nearest (a loop, not arrays: called for every reply of an archive)
   if (answerable(m.inReplyTo, m, byId)) return m.inReplyTo;
   for (let i = m.references.length - 1; i >= 0; i--) if (answerable(m.references[i], m, byId)) return m.references[i];
+  // mailers that send In-Reply-To without References: up the thread tree, when the caller has one
+  // (`memo`: what the walk found for each id it passed, so that a long discussion is walked once, not once a reply)
+  if (parentOf) {
+    const passed: string[] = [];
+    let found: string | null = null;
+    for (let up = parentOf.get(m.messageId) ?? null; up; up = parentOf.get(up) ?? null) {
+      if (answerable(up, m, byId)) { found = up; break; }
+      const known = memo?.get(up);
+      if (known !== undefined) { found = known; break; }
+      passed.push(up);
+      if (passed.length > 100_000) break;
+    }
+    if (memo) for (const id of passed) memo.set(id, found);
+    return found;
+  }
   return null;
 }
 
 function answerable(up: string | null, m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>): up is string {
   if (!up || up === m.messageId) return false;
   const u = byId.get(up);
-  return !!u && (u.isPatch || u.kind === 'cover');
+  return !!u && ((u.isPatch && u.kind !== 'proposal') || u.kind === 'cover');
 }
 
 /**
@@ -59,7 +79,8 @@ export function findAcceptances(
     const target = answeredBy(m, byId);
     if (target) claims.push({ target: byId.get(target)!, reply: m });
   }
-  const email = (a: Address) => addressKey(a.email);
+  // the person (address, else name: a list-rewritten sender known by name only), not '' for everyone unknown
+  const email = (a: Address) => personKey(a);
   const appliers = new Set([...knownAppliers, ...claims.filter((c) => email(c.reply.from) !== email(c.target.from)).map((c) => email(c.reply.from))]);
   const out = new Map<string, Acceptance>();
   const time = (d: string | null) => (d ? Date.parse(d) : Number.POSITIVE_INFINITY);

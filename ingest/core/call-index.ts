@@ -348,6 +348,32 @@ function aliasMap(renames: KnownRenames): Map<string, string[]> {
 const norm = (s: string) => s.replace(/\s+/g, '');
 
 /**
+ * The functions a patch deletes whole: of `names` (functions it removes a call from, per file), those whose
+ * every line the diff shows on the old side is removed and which no line of the new side is in (the fix rules
+ * tell "removed with its whole function" from "removed from a function that stays" by it).
+ *
+ * @example deletedFunctions(parseDiff(text), [{ file: 'drivers/iommu/amd_iommu.c', function: 'iommu_flush_all' }])
+ */
+export function deletedFunctions(files: DiffFile[], names: { file: string; function: string }[]): { file: string; function: string }[] {
+  const out: { file: string; function: string }[] = [];
+  for (const file of files) {
+    const wanted = names.filter((n) => n.file === file.path || n.file === file.oldPath).map((n) => n.function);
+    if (!wanted.length || !file.hunks.length) continue;
+    const facts = readFile(file);
+    for (const fn of new Set(wanted)) {
+      let removed = false, kept = false;
+      for (const f of facts) {
+        if (f.oldFn?.name === fn) { if (f.op === 'del') removed = true; else kept = true; }
+        if (f.newFn?.name === fn) kept = true;
+        if (kept) break;
+      }
+      if (removed && !kept) out.push({ file: file.path, function: fn });
+    }
+  }
+  return out;
+}
+
+/**
  * Index one patch's own diff: watched calls added/removed per function (net), and order changes.
  * Files no rule covers (under any of their names) are skipped before anything else is done.
  *

@@ -6,9 +6,13 @@
 // - pipermail's `user at host` ids are read back as `user@host`; Message-ID normalised, a synthetic id (a hash of
 //   the bytes) for mail without one; an In-Reply-To that names no id falls back to the last References entry;
 // - the list from List-Id unless the caller names it;
-// - own text: unquoted lines, without attribution lines, up to the diff, a signature or an "Original Message";
-// - kind: cover (0/N), pull (GIT PULL tag or git request-pull's wording outside quotes), patch (a diff that
-//   changes something), reply, other.
+// - the author: From, unless the list rewrote it (DMARC): then the person core/author.ts finds, marked fromRewritten;
+// - own text: unquoted lines, without attribution lines, up to the diff, a signature, an "Original Message" or a
+//   mailing list's footer (Mailman's "____\nfoo mailing list\nfoo@...\nhttps://.../listinfo/foo");
+// - a stable backport's upstream commit ("commit <sha> upstream.", "[ Upstream commit <sha> ]");
+// - kind: cover (0/N, or a first message with a diffstat and no diff), pull (GIT PULL tag or git request-pull's wording outside quotes), patch (a diff that
+//   changes something), proposal (a diff that changes something, in a reply: "Re: [PATCH 3/5]" with a reviewer's
+//   diff; it is a patch for the call index, but belongs to no series), reply, other.
 import { createHash } from 'node:crypto';
 import type { DiffFile, Message, MessageKind, ParsedMail, RawMessage } from './model.ts';
 import { extractDiff, parseDiff } from './diff.ts';
@@ -17,6 +21,7 @@ import { changeIdOf, parseTrailers, supersedesOf } from './trailers.ts';
 import { saysApplied } from './acceptance-text.ts';
 import { readNotice } from './notice.ts';
 import { parseMailDate } from './mail-date.ts';
+import { authorOf } from './author.ts';
 
 export interface InterpretOptions {
   /** list name to record; default: from List-Id, else 'kexec' */
@@ -36,6 +41,12 @@ const DIFF_TYPES = new Set(['text/x-patch', 'text/x-diff', 'text/patch', 'text/d
 export const DIFF_NAME_RE = /\.(?:patch|diff)$/i;
 // git request-pull's wording, "git" or "Git" depending on its version
 const PULL_RE = /are available in the git repository at/gi;
+// git's diffstat summary line
+const DIFFSTAT_RE = /^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))?\s*$/m;
+// a stable backport's first line: "commit <sha> upstream." (stable review), "[ Upstream commit <sha> ]" (AUTOSEL)
+const UPSTREAM_RE = /^(?:commit ([0-9a-f]{12,40}) upstream\.?|\[ *Upstream commit ([0-9a-f]{12,40}) *\])[ \t]*$/im;
+// a stable branch named in a subject's brackets: "5.4", "4.19", "6.1.y" (kernel 3.x onwards; not kexec-tools' 2.0.x)
+const STABLE_BRANCH_RE = /^(?:[3-9]|[1-9]\d)\.\d{1,2}(?:\.y)?$/i;
 // cheap tests before the line-by-line readers run over a whole body
 const CHANGE_ID_RE = /^change-id[ \t]*:/im;
 const SUPERSEDES_RE = /^supersedes[ \t]*:/im;
@@ -71,7 +82,11 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
   if (inReplyTo && !references.includes(inReplyTo)) references.push(inReplyTo);
 
   const subject = parseSubject(mail.subject.trim());
-  const from = mail.from;
+  const sender = authorOf({
+    from: mail.from, replyTo: mail.replyTo ?? [], originalFrom: mail.originalFrom ?? null,
+    listPost: field(head, 'list-post'), listId: field(head, 'list-id'),
+  });
+  const from = sender.author;
   const headerDate = field(head, 'date');
   const parsedDate = headerDate ? parseMailDate(headerDate) : null;
   const sep = raw.separatorDate instanceof Date && !Number.isNaN(raw.separatorDate.getTime()) ? raw.separatorDate : null;
@@ -97,17 +112,22 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
 
   const own = ownTextOf(lines, bodyDiff);
 
-  const isCover = !subject.isReply && subject.index === 0 && subject.total !== null;
+  // a cover letter: "0/N", or (without one) a first message with a diffstat and no diff of its own, which the
+  // series grouping takes for a cover only when its author's patches answer it
+  const isCover = !subject.isReply && ((subject.index === 0 && subject.total !== null) ||
+    (subject.index === null && !inReplyTo && !references.length && !hasDiff && DIFFSTAT_RE.test(own)));
   const isPull =
     !subject.isReply &&
     (subject.tags.includes('GIT PULL') || subject.tags.includes('PULL') || saysUnquoted(body, PULL_RE));
   let kind: MessageKind;
-  if (isCover) kind = 'cover';
+  // a 0/N cover stays a cover though it carries request-pull's wording; a cover by its diffstat alone is no pull
+  if (isCover && subject.index === 0) kind = 'cover';
   else if (isPull) kind = 'pull';
-  else if (hasDiff) kind = 'patch';
+  else if (isCover) kind = 'cover';
+  else if (hasDiff) kind = subject.isReply ? 'proposal' : 'patch';
   else if (subject.isReply || inReplyTo) kind = 'reply';
   else kind = 'other';
-  const isPatch = kind === 'patch';
+  const isPatch = kind === 'patch' || kind === 'proposal';
 
   // For a patch the trailers are in the commit message, above the "---" that starts git's notes; when the
   // patch came as an attachment its commit message is there too.
@@ -121,6 +141,7 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     list: opts.list || listOf(field(head, 'list-id')) || DEFAULT_LIST,
     subject,
     from,
+    ...(sender.rewritten ? { fromRewritten: true } : {}),
     date,
     inReplyTo,
     references,
@@ -135,8 +156,20 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     flowedStripped: mail.flowedStripped,
     changeId: headerToken(field(head, 'x-change-id')) ?? (CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
     supersedes: firstId(field(head, 'supersedes')) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),
+    ...upstreamOf(isPatch, own, subject.tags),
   };
   return { message };
+}
+
+/**
+ * A stable backport's upstream commit, for a patch that names one; '' for one whose subject says it is a stable
+ * backport (AUTOSEL, STABLE, a stable branch such as "5.4" or "4.19.y") without naming the commit.
+ */
+function upstreamOf(isPatch: boolean, own: string, tags: string[]): { upstreamCommit?: string } {
+  if (!isPatch) return {};
+  const m = own.includes('pstream') ? UPSTREAM_RE.exec(own) : null;
+  if (m) return { upstreamCommit: (m[1] ?? m[2]).toLowerCase() };
+  return tags.some((t) => t === 'AUTOSEL' || t === 'STABLE' || STABLE_BRANCH_RE.test(t)) ? { upstreamCommit: '' } : {};
 }
 
 /** Attachments that may carry a patch, as text: patch types and names, and octet-streams that are not binary. */
@@ -190,7 +223,7 @@ const ORIGINAL_MESSAGE_RE = /^-{2,}\s*Original Message\s*-{2,}\s*$/i;
 
 /**
  * The author's own text: unquoted lines, without attribution lines, up to the diff, a `-- ` signature or an
- * Outlook "Original Message" separator (everything below which is quoted without `>`).
+ * Outlook "Original Message" separator (everything below which is quoted without `>`), or a list's footer.
  */
 function ownTextOf(lines: string[], diff: string): string {
   const diffStart = diff ? diff.slice(0, diff.indexOf('\n')) : null;
@@ -207,6 +240,7 @@ function ownTextOf(lines: string[], diff: string): string {
       if (nextContentIsQuoted(lines, i + 1)) continue;
       break;
     }
+    if (line.startsWith('____') && isListFooter(lines, i)) break;
     // every attribution form ends in a colon
     if (line.includes(':') && ATTRIBUTION_RE.test(line) && (line.startsWith('On ') || nextContentIsQuoted(lines, i + 1))) {
       // a two-line "On <date>, <long name>\n<address> wrote:"
@@ -218,6 +252,17 @@ function ownTextOf(lines: string[], diff: string): string {
   while (out.length && out[0].trim() === '') out.shift();
   while (out.length && out[out.length - 1].trim() === '') out.pop();
   return out.join('\n');
+}
+
+// Mailman's footer: a rule of underscores, then "<list> mailing list", the list's address, its listinfo page
+const FOOTER_RULE_RE = /^_{10,}[ \t\r]*$/;
+const FOOTER_LINE_RE = /\bmailing list\b|\/listinfo\/|\/mailman\//i;
+
+/** Does a mailing list's footer start at line `i` (a rule, and a list line within the next three)? */
+function isListFooter(lines: string[], i: number): boolean {
+  if (!FOOTER_RULE_RE.test(lines[i])) return false;
+  for (let j = i + 1; j < lines.length && j <= i + 3; j++) if (FOOTER_LINE_RE.test(lines[j])) return true;
+  return false;
 }
 
 function nextContentIsQuoted(lines: string[], from: number): boolean {

@@ -34,6 +34,9 @@ export interface ParsedMail {
   subject: string;
   /** the author as the From (else Sender) field names them; an empty address when there is none */
   from: Address;
+  /** Reply-To's addresses and X-Original-From's (where a list that rewrites From leaves the author): core/author.ts */
+  replyTo?: Address[];
+  originalFrom?: Address | null;
   /** the text parts, joined */
   text: string;
   /** attachments: text null when the content is binary (a part named *.patch or *.diff is always text) */
@@ -102,7 +105,8 @@ export interface Trailer {
   value: string;
 }
 
-export const MESSAGE_KINDS = ['patch', 'cover', 'reply', 'pull', 'other'] as const;
+/** proposal: a reply that carries a diff (a reviewer's suggestion, an "untested diff"): indexed, in no series */
+export const MESSAGE_KINDS = ['patch', 'cover', 'reply', 'pull', 'other', 'proposal'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** A parsed message: everything the derivations need, nothing of the wire format. */
@@ -113,6 +117,8 @@ export interface Message {
   list: string;
   subject: SubjectInfo;
   from: Address;
+  /** the list rewrote the sender (DMARC): `from` is the author it named in Reply-To / X-Original-From, or by name only (core/author.ts) */
+  fromRewritten?: boolean;
   /** ISO 8601 UTC, null when neither the Date header nor the separator gave one */
   date: string | null;
   inReplyTo: string | null;
@@ -136,6 +142,11 @@ export interface Message {
   changeId: string | null;
   /** Supersedes: pointer to an earlier version, when present */
   supersedes: string | null;
+  /**
+   * a stable backport's upstream commit ("commit <sha> upstream."); '' when the subject says it is a stable
+   * backport (AUTOSEL, STABLE, "[PATCH 5.4 012/100]") without naming it; absent for any other patch
+   */
+  upstreamCommit?: string;
 }
 
 /** A message that could not be parsed at all. */
@@ -206,6 +217,10 @@ export interface PatchFacts {
   orderChanges: OrderChange[];
   /** git renames the patch carries */
   renames: { from: string; to: string }[];
+  /** a reply's diff (kind proposal): in no series; its removals are reported as a proposal's */
+  proposal?: boolean;
+  /** functions the patch deletes whole (every line of them it shows is removed): call-index.ts deletedFunctions */
+  deletedFunctions?: { file: string; function: string }[];
 }
 
 export const FIX_KINDS = ['presence', 'order'] as const;
@@ -275,6 +290,36 @@ export interface Regression {
   resolution: Resolution | null;
   /** patches that add the removed call back anywhere (re-fix candidates) */
   related: string[];
+  /** what was removed, where, in which versions, and how */
+  detail?: RegressionDetail;
+}
+
+/** One call site a removing chain takes out. */
+export interface RemovedSite {
+  messageId: string;
+  file: string;
+  function: string | null;
+  call: string;
+  /** the removed (or reordered) diff lines */
+  lines: string[];
+}
+
+export interface RegressionDetail {
+  /** every call site of the fix the chain removes, across its versions, in date order */
+  sites: RemovedSite[];
+  /** each version of the removing chain that removes it, in date order; taken: a patch of it was accepted */
+  versions: { version: number; series: string; messages: string[]; taken: boolean }[];
+  /** a version of the removing series was taken (accepted) */
+  taken: boolean;
+  /**
+   * how the call went: removed from a function that stays; removed with its whole function (deleted); moved to a
+   * function outside the fix's path class; reordered (order fixes)
+   */
+  how: 'removed' | 'function-deleted' | 'moved-out' | 'reordered';
+  /** moved-out: where the series put the call */
+  movedTo: { file: string; function: string | null; path: string | null } | null;
+  /** every removing message is a proposal (a reply's diff), none a posted patch */
+  proposal: boolean;
 }
 
 // ---- evidence that a patch was taken (evidence.ts) ---------------------------------------------

@@ -1,11 +1,25 @@
 // Series detection: which patches form one posting (cover + N/M), and which postings are versions
 // of one another (v1 → v2 → v3). Pure: message heads in, postings out.
+//
+// As lists post them (hand-written: no library groups mail into b4-style postings over a whole archive):
+// - a posting is a cover plus the patches of the cover's author that answer it; the prefixes are hints (a
+//   "[PATCH v3 0/2]" with "[PATCH v2 1/2]" patches, "00/10" with "01/11"); a patch naming no parent joins a cover
+//   of its author, version and size sent within hours; a first message with a diffstat and no 0/N that the
+//   patches answer is the cover (message.ts makes it kind cover); cover-less patches of one author, version and
+//   size sent together are one posting;
+// - proposals (replies carrying a diff) are in no posting;
+// - a patch of a later version sent into an earlier posting's thread ("[PATCH 5/7 v2]") is a partial resend,
+//   a posting of its own in the earlier one's chain;
+// - chains (see linkVersions) are in date order; stable backports are in no chain.
 import type { Address, Message, SubjectInfo } from './model.ts';
-import { addressKey, sameAddress } from './address.ts';
+import { personKey } from './author.ts';
 
 /** The fields of a message that grouping needs: its head, with the subject taken apart. */
 export type MessageHead = Pick<Message, 'messageId' | 'from' | 'date' | 'inReplyTo' | 'references' | 'kind' | 'isPatch' | 'changeId' | 'supersedes'> &
-  Pick<SubjectInfo, 'title' | 'version' | 'index' | 'total'>;
+  Pick<SubjectInfo, 'title' | 'version' | 'index' | 'total'> & {
+    /** a stable backport (AUTOSEL, "commit <sha> upstream."): never a version of anything */
+    backport?: boolean;
+  };
 
 export interface Posting {
   /** stable anchor: the cover's Message-ID, else the first patch's */
@@ -25,12 +39,18 @@ export interface Posting {
   next: string | null;
   /** anchor of the first version of this chain */
   chain: string;
+  /**
+   * how this posting follows `previous`: a new version, a resend of the same version, a partial resend (a patch
+   * of a later version sent into the thread of an earlier one); 'backport': a stable backport, in no chain
+   */
+  link: 'version' | 'resend' | 'partial' | 'backport' | null;
+  /** for a backport: the anchor of the posting it backports, when it is in the archive */
+  backportOf: string | null;
 }
 
 /**
  * How long after the first patch of a cover-less posting a same-author, same-version, same-total
  * patch may still belong to it (git send-email sends a series within seconds; a resend is hours later).
- * The same window joins a patch that names no parent (no In-Reply-To, no References) to such a cover letter.
  */
 const COVERLESS_WINDOW_MS = 6 * 3600 * 1000;
 
@@ -56,61 +76,85 @@ export function normaliseTitle(title: string): string {
  * @example findSeries([cover0of2, patch1of2, patch2of2])[0].patches // [patch1, patch2]
  */
 export function findSeries(heads: MessageHead[]): Posting[] {
-  const sorted = sortByDateThenId(heads.filter((h) => h.isPatch || h.kind === 'cover'));
+  const sorted = sortByDateThenId(heads.filter((h) => (h.isPatch && h.kind !== 'proposal') || h.kind === 'cover'));
   const byId = new Map(sorted.map((h) => [h.messageId, h]));
-  interface Draft { anchor: string; cover: MessageHead | null; version: number; total: number; author: Address; members: MessageHead[]; first: number }
-  const drafts: Draft[] = [];
-  const draftOf = new Map<string, Draft>();
+  interface Group { anchor: string; cover: MessageHead | null; version: number; total: number; author: Address; members: MessageHead[]; first: number; partialOf: Group | null }
+  const drafts: Group[] = [];
+  const draftOf = new Map<string, Group>();
 
-  const coverlessKey = (h: MessageHead) => `${addressKey(h.from.email)}|${h.version}|${h.total}`;
-  // covers by author, version and total: patches sent without In-Reply-To or References (some mailers, some
-  // archives) find their cover by sender, subject prefix and time, as cover-less postings are grouped
-  const covers = new Map<string, { drafts: Draft[]; start: number }>();
+  // covers by author, version and total: a patch that names no parent (a broken send) joins the one sent with it
+  // (in date order, as the patches come: `start` skips covers too old for every later patch, as below)
+  const coversByShape = new Map<string, { drafts: Group[]; start: number }>();
   for (const h of sorted) {
     if (h.kind !== 'cover') continue;
-    const d: Draft = { anchor: h.messageId, cover: h, version: h.version, total: h.total ?? 0, author: h.from, members: [], first: time(h.date) };
+    const d: Group = { anchor: h.messageId, cover: h, version: h.version, total: h.total ?? 0, author: h.from, members: [], first: time(h.date), partialOf: null };
     drafts.push(d);
     draftOf.set(h.messageId, d);
-    const k = coverlessKey(h);
-    const open = covers.get(k);
-    if (open) open.drafts.push(d); else covers.set(k, { drafts: [d], start: 0 });
+    if (h.total) {
+      const k = `${personKey(h.from)}|${h.version}|${h.total}`;
+      const shape = coversByShape.get(k);
+      if (shape) shape.drafts.push(d); else coversByShape.set(k, { drafts: [d], start: 0 });
+    }
   }
   // cover-less postings by author, version and total, so grouping stays linear
   // Heads come in date order, so a draft that began more than the window before one head began before it for
   // every later head too: `start` skips those (the scan would otherwise grow with the author's history).
-  const coverless = new Map<string, { drafts: Draft[]; start: number }>();
-  const sameAuthor = (a: Address, b: Address) => sameAddress(a.email, b.email);
-  const fits = (d: Draft, h: MessageHead) =>
+  const coverless = new Map<string, { drafts: Group[]; start: number }>();
+  const coverlessKey = (h: MessageHead) => `${personKey(h.from)}|${h.version}|${h.total}`;
+  const sameAuthor = (a: Address, b: Address) => personKey(a) === personKey(b);
+  const fits = (d: Group, h: MessageHead) =>
     d.version === h.version && d.total === h.total && sameAuthor(d.author, h.from) && !d.members.some((m) => m.index === h.index);
+  // A cover's prefixes are hints: a numbered patch of the cover's author that answers it belongs to it when its
+  // position is free and it was sent with it (or says the same version). A later one, of another version, is a
+  // partial resend into the thread (see below).
+  const answersCover = (d: Group, h: MessageHead) =>
+    d.cover !== null && sameAuthor(d.author, h.from) && !d.members.some((m) => m.index === h.index) &&
+    (d.version === h.version || Math.abs(time(h.date) - d.first) <= COVERLESS_WINDOW_MS);
+  // a patch of a higher version sent into an earlier posting's thread, by its author, that the posting does not take
+  const resentInto = (d: Group, h: MessageHead) => d.version < h.version && sameAuthor(d.author, h.from);
 
   for (const h of sorted) {
     if (!h.isPatch || h.kind === 'cover') continue;
-    let draft: Draft | undefined;
+    let draft: Group | undefined;
+    let partialOf: Group | null = null;
     if (h.total && h.index) {
       // nearest referenced cover or sibling of the same version and size (chain-reply-to threads
-      // each patch under the previous one)
+      // each patch under the previous one), or cover of the same author that it answers
       // In-Reply-To, then References from the nearest
       const fitting = (up: string | null) => {
         const d = up ? draftOf.get(up) : undefined;
-        return d && fits(d, h) ? d : undefined;
+        if (d && !partialOf && resentInto(d, h)) partialOf = d;
+        return d && (fits(d, h) || answersCover(d, h)) ? d : undefined;
       };
       draft = fitting(h.inReplyTo);
       for (let i = h.references.length - 1; i >= 0 && !draft; i--) draft = fitting(h.references[i]);
-      const t = time(h.date);
-      const nearby = (open: { drafts: Draft[]; start: number } | undefined) => {
-        if (!open || !Number.isFinite(t)) return undefined;
-        while (open.start < open.drafts.length && open.drafts[open.start].first < t - COVERLESS_WINDOW_MS) open.start++;
-        for (let i = open.start; i < open.drafts.length; i++) {
-          const d = open.drafts[i];
-          if (fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS) return d;
+      if (draft) partialOf = null;
+      if (!draft && !partialOf && !h.inReplyTo && !h.references.length) {
+        const t = time(h.date);
+        const shape = coversByShape.get(coverlessKey(h));
+        if (shape && Number.isFinite(t)) {
+          while (shape.start < shape.drafts.length && shape.drafts[shape.start].first < t - COVERLESS_WINDOW_MS) shape.start++;
+          for (let i = shape.start; i < shape.drafts.length && !draft; i++) {
+            const d = shape.drafts[i];
+            if (d.first > t + COVERLESS_WINDOW_MS) break;
+            if (fits(d, h)) draft = d;
+          }
         }
-        return undefined;
-      };
-      if (!draft && !h.inReplyTo && !h.references.length) draft = nearby(covers.get(coverlessKey(h)));
-      if (!draft) draft = nearby(coverless.get(coverlessKey(h)));
+      }
+      if (!draft) {
+        const t = time(h.date);
+        const open = coverless.get(coverlessKey(h));
+        if (open && Number.isFinite(t)) {
+          while (open.start < open.drafts.length && open.drafts[open.start].first < t - COVERLESS_WINDOW_MS) open.start++;
+          for (let i = open.start; i < open.drafts.length && !draft; i++) {
+            const d = open.drafts[i];
+            if (fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS) draft = d;
+          }
+        }
+      }
     }
     if (!draft) {
-      draft = { anchor: h.messageId, cover: null, version: h.version, total: h.total && h.index ? h.total : 1, author: h.from, members: [], first: time(h.date) };
+      draft = { anchor: h.messageId, cover: null, version: h.version, total: h.total && h.index ? h.total : 1, author: h.from, members: [], first: time(h.date), partialOf };
       drafts.push(draft);
       if (h.total && h.index) {
         const k = coverlessKey(h);
@@ -122,21 +166,24 @@ export function findSeries(heads: MessageHead[]): Posting[] {
     draftOf.set(h.messageId, draft);
   }
 
-  const postings: Posting[] = drafts
-    .filter((d) => d.cover || d.members.length)
+  const postings: Draft[] = drafts
+    // a cover that is one by its diffstat only (no 0/N) makes a posting when its author's patches answer it
+    .filter((d) => d.members.length || (d.cover && d.cover.index !== null))
     .map((d) => {
       const members = [...d.members].sort((a, b) => (a.index ?? 0) - (b.index ?? 0) || byDateThenId(a, b));
       const anchor = d.cover ? d.cover.messageId : members[0].messageId;
       const indices = new Set(members.map((m) => m.index ?? 1));
+      // "00/10" answered by "01/11" .. "11/11": the patches say how many there are
+      const total = d.cover ? Math.max(d.total, ...members.map((m) => m.index ?? 0)) : d.total;
       let complete = members.length > 0;
-      for (let i = 1; i <= d.total; i++) if (!indices.has(i)) complete = false;
+      for (let i = 1; i <= total; i++) if (!indices.has(i)) complete = false;
       const all = d.cover ? [d.cover, ...members] : members;
       const first = [...all].sort(byDateThenId)[0];
       return {
         anchor,
         title: d.cover ? d.cover.title : members[0].title,
         version: d.version,
-        total: d.total,
+        total,
         cover: d.cover?.messageId ?? null,
         patches: members.map((m) => m.messageId),
         complete,
@@ -145,21 +192,39 @@ export function findSeries(heads: MessageHead[]): Posting[] {
         previous: null,
         next: null,
         chain: anchor,
+        link: null,
+        backportOf: null,
+        // a patch or two of a later version sent into an earlier posting's thread
+        partialOf: d.partialOf && !complete ? d.partialOf.anchor : null,
+        backport: all.some((m) => m.backport === true),
       };
     });
   linkVersions(postings, byId);
-  return postings;
+  return postings.map(({ partialOf: _p, backport: _b, ...p }) => p);
 }
 
-/** Link postings that are versions of one another; versions ordered by number, then date. */
-function linkVersions(postings: Posting[], byId: Map<string, MessageHead>): void {
-  const postingOf = new Map<string, Posting>();
+type Draft = Posting & { partialOf: string | null; backport: boolean };
+
+/** Articles and the like: their coming and going between versions is title drift, not a new title. */
+const DRIFT_WORDS = new Set(['a', 'an', 'the', 'of', 'to', 'for', 'in', 'on', 'and', 'from', 'with']);
+const driftless = (title: string) => normaliseTitle(title).split(' ').filter((w) => !DRIFT_WORDS.has(w)).join(' ');
+
+/**
+ * Link postings that are versions of one another, each chain in date order (a "v1" restarted after a v2 comes
+ * after it). Joined: the same change-id; a Supersedes pointer; a later version (or a retitled repost) sent in
+ * reply to an earlier posting of its author; a partial resend into an earlier posting's thread; the same author
+ * (by address, or by name: an address change) with the same title give or take articles and punctuation; a
+ * posting one of whose patches has the title of an earlier, lower-version posting of the author (a v2 with a
+ * cover after a single-patch v1). A posting of the same version number as the one before it is a resend of it.
+ * Stable backports (AUTOSEL, "commit <sha> upstream.") are in no chain: each points at the earliest other posting
+ * with its title (backportOf).
+ */
+function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
+  const postingOf = new Map<string, Draft>();
   for (const p of postings) {
     postingOf.set(p.anchor, p);
     for (const id of p.patches) postingOf.set(id, p);
   }
-  // union-find over postings: same change-id, Supersedes, a vN sent in reply to an earlier version,
-  // or same author and normalised title
   const parent = new Map<string, string>(postings.map((p) => [p.anchor, p.anchor]));
   const find = (x: string) => {
     let r = x;
@@ -171,34 +236,85 @@ function linkVersions(postings: Posting[], byId: Map<string, MessageHead>): void
     const ra = find(a), rb = find(b);
     if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
   };
-  const byKey = new Map<string, string>();
+  const byKey = new Map<string, Draft>();
+  const byPatchTitle = new Map<string, Draft[]>();
   const head = (p: Posting) => byId.get(p.cover ?? p.patches[0])!;
-  for (const p of postings) {
+  // one id per person: an address and a name seen together are the same person (an address change keeps the name)
+  const personOf = new Map<string, string>();
+  const who = (a: Address) => {
+    const byAddress = personKey(a);
+    const byName = a.email && a.name.trim() ? `name:${a.name.toLowerCase().replace(/\s+/g, ' ').trim()}` : null;
+    const id = personOf.get(byAddress) ?? (byName ? personOf.get(byName) : undefined) ?? byAddress;
+    personOf.set(byAddress, id);
+    if (byName && !personOf.has(byName)) personOf.set(byName, id);
+    return id;
+  };
+  const inOrder = [...postings].sort((a, b) => time(a.date) - time(b.date) || (a.anchor < b.anchor ? -1 : 1));
+  for (const p of inOrder) {
+    if (p.backport) continue;
     const h = head(p);
-    const keys = [`t:${addressKey(p.author.email)}:${normaliseTitle(p.title)}`];
+    const person = who(p.author);
+    const keys = [`t:${person}:${driftless(p.title)}`];
     const changeId = h.changeId ?? p.patches.map((id) => byId.get(id)!.changeId).find(Boolean);
     if (changeId) keys.push(`c:${changeId}`);
     for (const k of keys) {
       const other = byKey.get(k);
-      if (other) union(other, p.anchor); else byKey.set(k, p.anchor);
+      if (other) union(other.anchor, p.anchor); else byKey.set(k, p);
+    }
+    // patches titled as those of an earlier, lower version of the author's: the same work, when they are at least
+    // half of the smaller posting (one patch of two unrelated series may share a title)
+    const patchKeys = new Set(p.patches.map((id) => `${person}\n${driftless(byId.get(id)!.title)}`));
+    const shared = new Map<Draft, number>();
+    for (const k of patchKeys) {
+      for (const other of byPatchTitle.get(k) ?? []) if (other.version < p.version) shared.set(other, (shared.get(other) ?? 0) + 1);
+    }
+    for (const [other, n] of shared) if (2 * n >= Math.min(other.patches.length, p.patches.length)) union(other.anchor, p.anchor);
+    for (const k of patchKeys) {
+      const list = byPatchTitle.get(k);
+      if (!list) byPatchTitle.set(k, [p]); else if (list.length < 8 && !list.includes(p)) list.push(p);
     }
     if (h.supersedes && postingOf.has(h.supersedes)) union(postingOf.get(h.supersedes)!.anchor, p.anchor);
-    // a later version sent in reply to the earlier one (cover to cover, or v2 patch to v1 patch)
+    if (p.partialOf) union(p.partialOf, p.anchor);
+    // a later version, or a retitled repost, sent in reply to an earlier posting of the author (cover to cover,
+    // or patch to patch)
     const up = h.inReplyTo ? postingOf.get(h.inReplyTo) : undefined;
-    if (up && up !== p && up.version < p.version && sameAddress(up.author.email, p.author.email)) union(up.anchor, p.anchor);
+    if (up && up !== p && !up.backport && time(up.date) <= time(p.date) && personKey(up.author) === personKey(p.author)) union(up.anchor, p.anchor);
   }
-  const chains = new Map<string, Posting[]>();
+  // a repost with another title, in reply to the posting before it: its next version, whatever number it says
+  const retitledRepost = (p: Draft, prev: Draft) => {
+    const up = head(p).inReplyTo;
+    return !!up && postingOf.get(up) === prev && driftless(p.title) !== driftless(prev.title);
+  };
+  const chains = new Map<string, Draft[]>();
   for (const p of postings) {
+    if (p.backport) continue;
     const r = find(p.anchor);
     const chain = chains.get(r);
     if (chain) chain.push(p); else chains.set(r, [p]);
   }
   for (const chain of chains.values()) {
-    chain.sort((a, b) => a.version - b.version || time(a.date) - time(b.date) || (a.anchor < b.anchor ? -1 : 1));
+    chain.sort((a, b) => time(a.date) - time(b.date) || a.version - b.version || (a.anchor < b.anchor ? -1 : 1));
     for (let i = 0; i < chain.length; i++) {
-      chain[i].chain = chain[0].anchor;
-      chain[i].previous = i > 0 ? chain[i - 1].anchor : null;
-      chain[i].next = i + 1 < chain.length ? chain[i + 1].anchor : null;
+      const p = chain[i];
+      p.chain = chain[0].anchor;
+      p.previous = i > 0 ? chain[i - 1].anchor : null;
+      p.next = i + 1 < chain.length ? chain[i + 1].anchor : null;
+      p.link = i === 0 ? null : p.partialOf ? 'partial' : p.version === chain[i - 1].version && !retitledRepost(p, chain[i - 1]) ? 'resend' : 'version';
     }
+  }
+  // backports: to the earliest posting (not a backport) with the title of the backport's first patch
+  const backports = postings.filter((p) => p.backport);
+  if (!backports.length) return;
+  const original = new Map<string, string | null>(backports.map((p) => [driftless(byId.get(p.patches[0] ?? p.anchor)!.title), null]));
+  for (const p of inOrder) {
+    if (p.backport) continue;
+    for (const t of [p.title, ...p.patches.map((id) => byId.get(id)!.title)]) {
+      const k = driftless(t);
+      if (original.get(k) === null) original.set(k, p.anchor);
+    }
+  }
+  for (const p of backports) {
+    p.link = 'backport';
+    p.backportOf = original.get(driftless(byId.get(p.patches[0] ?? p.anchor)!.title)) ?? null;
   }
 }

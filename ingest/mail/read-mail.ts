@@ -22,7 +22,9 @@
 //   mailparser, on every text part however deep (RelabellingParser below), so no part is decoded twice.
 //   Raw 8-bit bytes in the header block get the same treatment before parsing;
 // - a text/plain part named *.patch or *.diff is an attachment (a diff carrier), not body text;
-// - pipermail's `user at host (Name)` senders are read back as addresses.
+// - pipermail's `user at host (Name)` senders are read back as addresses;
+// - Reply-To and X-Original-From are read as From is, for core/author.ts to see through a list's rewritten
+//   sender (DMARC).
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
@@ -98,10 +100,13 @@ async function parsedMail(mime: Mime, flowedStripped: boolean): Promise<ParsedMa
   // a sender without an address (pipermail's `user at host`) is parsed again, by mailparser
   if (!mailparser && !parsedSender(mime)?.address?.includes('@')) await loadMailparser();
   const fields = fieldsOf(mime.headerLines);
+  const { replyTo, originalFrom } = await otherSenders(mime.headerLines);
   return {
     fields,
     subject: mime.subject,
     from: senderOf(mime, fields),
+    replyTo,
+    originalFrom,
     text: mime.text,
     attachments: mime.attachments.map((a) => ({
       contentType: a.contentType,
@@ -743,6 +748,24 @@ function senderOf(mime: Mime, head: Fields): Address {
   const deobfuscated = value.replace(/([^\s<>()",@]+)[ \t]+at[ \t]+([^\s<>()",@]+\.[^\s<>()",@]+)/i, '$1@$2');
   const again = firstAddress(mailparser!.parseAddressHeader(deobfuscated) as unknown as AddressObject);
   return again ? address(again) : { name: '', email: '' };
+}
+
+/**
+ * Reply-To and X-Original-From, where a list that rewrites From (DMARC) leaves the author (core/author.ts
+ * decides): the first field of each, read as From is.
+ */
+async function otherSenders(lines: HeaderLines): Promise<{ replyTo: Address[]; originalFrom: Address | null }> {
+  const replyLine = lines.find((l) => l.key === 'reply-to')?.line;
+  const originalLine = lines.find((l) => l.key === 'x-original-from')?.line;
+  if (!replyLine && !originalLine) return { replyTo: [], originalFrom: null };
+  const read = async (line: string | undefined): Promise<Address[]> => {
+    if (!line) return [];
+    const obj = simpleAddress(line) ?? ((await loadMailparser()).parseAddressHeader(headerValue(line)) as unknown as AddressObject);
+    const out: Address[] = [];
+    for (const v of obj?.value ?? []) for (const a of v.group ?? [v]) if (a.address?.includes('@')) out.push(address(a));
+    return out;
+  };
+  return { replyTo: await read(replyLine), originalFrom: (await read(originalLine))[0] ?? null };
 }
 
 function firstAddress(obj: AddressObject | undefined): EmailAddress | undefined {

@@ -11,15 +11,18 @@ import { answeredBy, findAcceptances, type ReplyHead } from '../core/acceptance.
 import { detectRegressions } from '../core/fix-rules.ts';
 import { addressKey } from '../core/address.ts';
 import { deriveEvidence } from './derive-evidence.ts';
+import { deletedFunctions } from '../core/call-index.ts';
+import { parseDiff } from '../core/diff.ts';
 
 const NO_STRINGS: string[] = [];
 
 // read as arrays (better-sqlite3's raw mode): at 100k rows, naming every column of every row costs more than
 // the query. Only patches and covers need their title (series are grouped by it).
 const HEAD_COLUMNS = `message_id, CASE WHEN is_patch = 1 OR kind = 'cover' THEN title ELSE '' END, version, idx, total, from_name,
-  from_email, date, in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes`;
+  from_email, date, in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes,
+  upstream_commit IS NOT NULL`;
 type Row = [string, string, number, number | null, number | null, string, string, string | null, string | null, string,
-  MessageKind, number, number, string | null, string | null];
+  MessageKind, number, number, string | null, string | null, number];
 
 const strings = (json: string): string[] => (json === '[]' ? NO_STRINGS : (JSON.parse(json) as string[]));
 
@@ -27,7 +30,7 @@ type Head = MessageHead & ReplyHead & { subject: string };
 
 /**
  * The head of every message (or of `ids`), read row by row (a 100k archive must not hold two copies in
- * memory). Senders and kinds repeat across an archive: each is held once.
+ * memory). Senders, kinds and Message-IDs (named again in References) repeat across an archive: each is held once.
  */
 function readHeads(db: Db, ids?: Iterable<string>): Head[] {
   const heads: Head[] = [];
@@ -37,15 +40,25 @@ function readHeads(db: Db, ids?: Iterable<string>): Head[] {
     : (db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages`).raw(true).iterate() as Iterable<Row>);
   const senders = new Map<string, Head['from']>();
   const kinds = new Map<string, MessageKind>();
-  for (const [messageId, title, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes] of rows) {
+  // a thread's root and upper messages are named in every reply's References: each id is held once
+  const seenIds = new Map<string, string>();
+  const intern = (id: string) => {
+    const known = seenIds.get(id);
+    if (known !== undefined) return known;
+    seenIds.set(id, id);
+    return id;
+  };
+  for (const [messageId, title, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes, backport] of rows) {
     const key = `${name}\n${email}`;
     let from = senders.get(key);
     if (!from) senders.set(key, (from = { name, email }));
     let k = kinds.get(kind);
     if (!k) kinds.set(kind, (k = kind));
+    const references = strings(refs);
+    for (let i = 0; i < references.length; i++) references[i] = intern(references[i]);
     heads.push({
-      messageId, title, version, index, total, from, date, inReplyTo,
-      references: strings(refs), kind: k, isPatch: !!isPatch, saysApplied: !!saysApplied, changeId, supersedes,
+      messageId: intern(messageId), title, version, index, total, from, date, inReplyTo: inReplyTo === null ? null : intern(inReplyTo),
+      references, kind: k, isPatch: !!isPatch, saysApplied: !!saysApplied, changeId, supersedes, backport: !!backport,
       subject: '', // the threader does not join by subject; thread subjects are read for roots only
     });
   }
@@ -107,7 +120,9 @@ function finishDerivation(db: Db, store: Store, declared: DeclaredFix[], structu
  *
  * The scope: the threads the new messages join (through their references, the replies that waited for
  * them, and placeholders they share), every patch and cover of the authors posting in those threads (series
- * and versions are grouped per author), and those patches' threads (their acceptance replies). Threads
+ * and versions are grouped per author; an author's other addresses with the same name too), and those patches'
+ * threads (their acceptance replies); for a new stable backport, the threads of patches with its title (its
+ * original). A backport re-derived without its original in the scope keeps the original it had. Threads
  * are whole components, so threading them alone gives what threading the archive gives; other authors'
  * patches read along keep their series and acceptance.
  */
@@ -185,7 +200,11 @@ function scopeOf(db: Db, fresh: string[]): DeriveScope {
     const email = postingHead.get(id) as string | undefined;
     if (email !== undefined) authors.add(addressKey(email));
   }
+  // versions are joined across an author's change of address (same name): their other addresses are read too;
   // letter case aside (COLLATE NOCASE, as addressKey folds; the index messages_from is in that collation)
+  const namesOf = db.prepare("SELECT DISTINCT from_name FROM messages WHERE from_email = ? COLLATE NOCASE AND (is_patch = 1 OR kind = 'cover') AND from_name <> ''").pluck();
+  const addressesOf = db.prepare("SELECT DISTINCT lower(from_email) FROM messages WHERE from_name = ? AND (is_patch = 1 OR kind = 'cover')").pluck();
+  for (const a of [...authors]) for (const name of namesOf.all(a) as string[]) for (const e of addressesOf.all(name) as string[]) authors.add(e);
   const byAuthor = db.prepare("SELECT message_id, thread_id FROM messages WHERE from_email = ? COLLATE NOCASE AND (is_patch = 1 OR kind = 'cover')");
   const more = new Set<number>();
   for (const a of authors) {
@@ -196,6 +215,17 @@ function scopeOf(db: Db, fresh: string[]): DeriveScope {
   }
   addThreads(more);
   for (const t of more) threadIds.add(t);
+  // a new stable backport points at its original (series.backportOf): the originals' threads are read along
+  const backportTitle = db.prepare("SELECT title FROM messages WHERE message_id = ? AND is_patch = 1 AND upstream_commit IS NOT NULL").pluck();
+  const originalThreads = db.prepare(`SELECT DISTINCT thread_id FROM messages WHERE title = ? AND kind = 'patch'
+    AND upstream_commit IS NULL AND thread_id IS NOT NULL`).pluck();
+  const originals = new Set<number>();
+  for (const id of fresh) {
+    const title = backportTitle.get(id) as string | undefined;
+    if (title) for (const t of originalThreads.all(title) as number[]) if (!threadIds.has(t)) originals.add(t);
+  }
+  addThreads(originals);
+  for (const t of originals) threadIds.add(t);
   const keep = new Set<string>();
   for (const id of messages) {
     const email = postingHead.get(id) as string | undefined;
@@ -244,7 +274,9 @@ function conclude(db: Db, scope?: DeriveScope) {
   });
   const replyHeads: ReplyHead[] = heads;
   const answers = new Map<string, string | null>();
-  for (const h of replyHeads) if (!h.isPatch && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, headById));
+  // replies, and proposals (replies with a diff): the patch they answer
+  const walked = new Map<string, string | null>();
+  for (const h of replyHeads) if ((!h.isPatch || h.kind === 'proposal') && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, headById, parentOf, walked));
   const all = findSeries(heads as MessageHead[]);
   // in a scope, only the authors read in full get their series rewritten
   const postings = scope ? all.filter((p) => scope.authors.has(addressKey(p.author.email))) : all;
@@ -264,7 +296,7 @@ export function detectAll(db: Db, store = new Store(db), declared: DeclaredFix[]
 export function patchFacts(db: Db): PatchFacts[] {
   const patches = db.prepare(`WITH watched AS (SELECT message_id FROM call_changes UNION SELECT message_id FROM order_changes)
     SELECT m.message_id, m.subject, m.date, m.from_name, m.from_email, m.series_id, m.version, m.idx, m.tags,
-      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, s.chain_id, s.version AS series_version,
+      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, m.kind, s.chain_id, s.version AS series_version,
       s.anchor AS series_anchor, c.anchor AS chain_anchor
     FROM messages m LEFT JOIN series s ON s.id = m.series_id LEFT JOIN series c ON c.id = s.chain_id
     WHERE m.is_patch = 1 AND (m.message_id IN (SELECT message_id FROM watched)
@@ -276,7 +308,8 @@ export function patchFacts(db: Db): PatchFacts[] {
   const calls = db.prepare('SELECT * FROM call_changes WHERE message_id = ? ORDER BY seq');
   const orders = db.prepare('SELECT * FROM order_changes WHERE message_id = ? ORDER BY seq');
   const renames = db.prepare("SELECT old_path AS \"from\", path AS \"to\" FROM patch_files WHERE message_id = ? AND status = 'renamed' AND old_path IS NOT NULL");
-  return patches.map((p: Record<string, never>) => ({
+  const diffOf = db.prepare('SELECT b.diff_text FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ?').pluck();
+  return patches.map((p: Record<string, never>) => withRemovalFacts(p.kind === 'proposal', (id) => diffOf.get(id) as string | undefined, {
     messageId: p.message_id,
     subject: p.subject,
     date: p.date,
@@ -299,4 +332,16 @@ export function patchFacts(db: Db): PatchFacts[] {
     })),
     renames: renames.all(p.message_id) as { from: string; to: string }[],
   }));
+}
+
+/**
+ * What the rules need about a removing patch beyond its call changes: whether it is a proposal, and which of the
+ * functions it removes a watched call from it deletes whole (read from its diff: removing patches only).
+ */
+function withRemovalFacts(proposal: boolean, diffText: (id: string) => string | undefined, f: PatchFacts): PatchFacts {
+  const removedFrom = f.callChanges.filter((c) => c.op === 'removed' && c.function !== null).map((c) => ({ file: c.file, function: c.function! }));
+  const out: PatchFacts = proposal ? { ...f, proposal: true } : f;
+  if (!removedFrom.length) return out;
+  const deleted = deletedFunctions(parseDiff(diffText(f.messageId) ?? ''), removedFrom);
+  return deleted.length ? { ...out, deletedFunctions: deleted } : out;
 }

@@ -69,8 +69,8 @@ export class Store {
       // positional: binding 25 named parameters from an object costs more than the insert
       insertMessage: db.prepare(`INSERT OR IGNORE INTO messages (message_id, synthetic, list, subject, title, tags, version,
         idx, total, is_reply, from_name, from_email, date, in_reply_to, refs, kind, is_patch,
-        says_applied, flowed_stripped, change_id, supersedes, source, offset, size, ingested_at, notice)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        says_applied, flowed_stripped, change_id, supersedes, source, offset, size, ingested_at, notice, from_rewritten, upstream_commit)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertBody: db.prepare('INSERT OR REPLACE INTO message_bodies (id, own_text, diff_text, raw) VALUES (?, ?, ?, ?)'),
       insertFile: db.prepare(`INSERT OR REPLACE INTO patch_files (message_id, seq, path, old_path, status, additions, deletions, hunks)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -151,7 +151,7 @@ export class Store {
       m.messageId, m.synthetic ? 1 : 0, m.list, m.subject.raw, m.subject.title, jsonList(m.subject.tags), m.subject.version,
       m.subject.index, m.subject.total, m.subject.isReply ? 1 : 0, m.from.name, m.from.email, m.date, m.inReplyTo,
       jsonList(m.references), m.kind, m.isPatch ? 1 : 0, m.saysApplied ? 1 : 0, m.flowedStripped ? 1 : 0, m.changeId,
-      m.supersedes, s.raw.source, s.raw.offset, s.raw.bytes.length, at, m.notice ? JSON.stringify(m.notice) : null,
+      m.supersedes, s.raw.source, s.raw.offset, s.raw.bytes.length, at, m.notice ? JSON.stringify(m.notice) : null, m.fromRewritten ? 1 : 0, m.upstreamCommit ?? null,
     );
     if (r.changes === 0) {
       const stored = this.stmts.storedIdentity.get(m.messageId) as MessageIdentity | undefined;
@@ -286,7 +286,8 @@ export class Store {
     // series
     type SeriesRow = { id: number; anchor: string; title: string; version: number; total: number; cover: string | null; author_name: string;
       author_email: string; date: string | null; complete: number; chain_id: number | null; previous_id: number | null; next_id: number | null;
-      accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null };
+      accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null;
+      link: string | null; backport_of: string | null };
     const seriesByAuthor = db.prepare('SELECT * FROM series WHERE author_email = ? COLLATE NOCASE');
     const seriesByAnchor = db.prepare('SELECT * FROM series WHERE anchor = ?');
     const oldSeriesRows = scope
@@ -298,11 +299,11 @@ export class Store {
     let nextId = (db.prepare('SELECT coalesce(max(id), 0) FROM series').pluck().get() as number) + 1;
     for (const p of d.postings) ids.set(p.anchor, oldSeries.get(p.anchor)?.id ?? nextId++);
     const insSeries = db.prepare(`INSERT INTO series (anchor, title, version, total, cover, author_name, author_email, date,
-      complete, chain_id, previous_id, next_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date, id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      complete, chain_id, previous_id, next_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date, link, backport_of, id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const updSeries = db.prepare(`UPDATE series SET title = ?, version = ?, total = ?, cover = ?, author_name = ?, author_email = ?, date = ?,
       complete = ?, chain_id = ?, previous_id = ?, next_id = ?, accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?,
-      accepted_date = ? WHERE id = ?`);
+      accepted_date = ?, link = ?, backport_of = ? WHERE id = ?`);
     const seriesOf = new Map<string, number>();
     for (const p of d.postings) {
       const id = ids.get(p.anchor)!;
@@ -311,12 +312,14 @@ export class Store {
         (p.patches.length && p.patches.every((x) => d.acceptances.has(x)) ? d.acceptances.get(p.patches[p.patches.length - 1]) : undefined);
       const want = [p.title, p.version, p.total, p.cover, p.author.name, p.author.email, p.date, p.complete ? 1 : 0,
         ids.get(p.chain) ?? null, p.previous ? ids.get(p.previous)! : null, p.next ? ids.get(p.next)! : null,
-        acc?.messageId ?? null, acc?.by.name ?? null, acc?.by.email ?? null, acc?.date ?? null];
+        acc?.messageId ?? null, acc?.by.name ?? null, acc?.by.email ?? null, acc?.date ?? null, p.link ?? null, p.backportOf ?? null];
       const o = oldSeries.get(p.anchor);
+      // a backport re-derived in a scope that did not read its original keeps the original it had
+      if (scope && p.link === 'backport' && p.backportOf === null && o?.backport_of) want[want.length - 1] = o.backport_of;
       if (!o) insSeries.run(p.anchor, ...want, id);
       else {
         const have = [o.title, o.version, o.total, o.cover, o.author_name, o.author_email, o.date, o.complete, o.chain_id, o.previous_id,
-          o.next_id, o.accepted_message, o.accepted_by_name, o.accepted_by_email, o.accepted_date];
+          o.next_id, o.accepted_message, o.accepted_by_name, o.accepted_by_email, o.accepted_date, o.link, o.backport_of];
         if (want.some((v, i) => v !== have[i])) updSeries.run(...want, id);
       }
       if (p.cover) seriesOf.set(p.cover, id);
@@ -396,11 +399,11 @@ export class Store {
       ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, file = excluded.file, function = excluded.function, path = excluded.path,
       call = excluded.call, before = excluded.before, introduced_by = excluded.introduced_by, declared = excluded.declared,
       moved_from = excluded.moved_from, moved_to = excluded.moved_to, status = excluded.status, history = excluded.history, live = 1`);
-    const upReg = this.db.prepare(`INSERT INTO regressions (key, fix_key, fix_message, removed_by, evidence, first_seen, status, resolved_by, resolution, related, live)
-      VALUES (@key, @fixKey, @fixMessage, @removedBy, @evidence, @firstSeen, @status, @resolvedBy, @resolution, @related, 1)
+    const upReg = this.db.prepare(`INSERT INTO regressions (key, fix_key, fix_message, removed_by, evidence, first_seen, status, resolved_by, resolution, related, detail, live)
+      VALUES (@key, @fixKey, @fixMessage, @removedBy, @evidence, @firstSeen, @status, @resolvedBy, @resolution, @related, @detail, 1)
       ON CONFLICT(key) DO UPDATE SET fix_key = excluded.fix_key, fix_message = excluded.fix_message, removed_by = excluded.removed_by,
       evidence = excluded.evidence, first_seen = excluded.first_seen, status = excluded.status, resolved_by = excluded.resolved_by,
-      resolution = excluded.resolution, related = excluded.related, live = 1`);
+      resolution = excluded.resolution, related = excluded.related, detail = excluded.detail, live = 1`);
     let opened = 0, resolved = 0, fixesKnown = 0;
     this.db.prepare('UPDATE fixes SET live = 0').run();
     this.db.prepare('UPDATE regressions SET live = 0').run();
@@ -409,7 +412,7 @@ export class Store {
       if (!fixesBefore.has(f.key)) { fixesKnown++; this.event('fix.known', f.key, { call: f.call, function: f.function, file: f.file, introducedBy: f.introducedBy }); }
     }
     for (const r of regressions) {
-      upReg.run({ ...r, removedBy: JSON.stringify(r.removedBy), evidence: JSON.stringify(r.evidence), related: JSON.stringify(r.related) });
+      upReg.run({ ...r, removedBy: JSON.stringify(r.removedBy), evidence: JSON.stringify(r.evidence), related: JSON.stringify(r.related), detail: JSON.stringify(r.detail ?? {}) });
       const was = before.get(r.key);
       if (was === undefined) { opened++; this.event('regression.opened', r.key, { fix: r.fixKey, removedBy: r.removedBy }); }
       if (r.status === 'resolved' && was !== 'resolved') { resolved++; this.event('regression.resolved', r.key, { resolvedBy: r.resolvedBy, resolution: r.resolution }); }

@@ -1,7 +1,7 @@
 // HTML building for the dashboard: one escape function, and a tagged template that escapes every
 // interpolated value unless it is already-built markup (a SafeHtml). Mail content (subjects, names,
 // diff lines) only ever reaches a page through these.
-import { bareMessageId } from '../data/links.ts';
+import { bareMessageId, loreLink } from '../data/links.ts';
 
 /** Markup that has been built (and escaped) by `html` — interpolating it does not escape it again. */
 export class SafeHtml {
@@ -65,6 +65,8 @@ export const hrefThread = (id: number | string, current?: string) =>
 export const hrefRegression = (id: number | string) => `/regressions/${encodeURIComponent(String(id))}`;
 export const hrefFunction = (file: string, fn: string) => `/functions/${encodeURIComponent(file)}/${encodeURIComponent(fn)}`;
 export const hrefRaw = (messageId: string) => `/api/messages/${encodeURIComponent(bareMessageId(messageId))}/raw`;
+/** the message on lore, in its own list's inbox or under its configured archive URL (else lore's /r/ redirect) */
+export const hrefLore = (messageId: string, list?: string | null, base?: string | null) => loreLink(list, messageId, base);
 
 // ---- dates --------------------------------------------------------------------------------------
 

@@ -134,7 +134,7 @@ export function loadRegression(db: Db, id: number): RegressionPageData | null {
           .map((c): Highlight => ({ file: c.file, op: c.op, line: c.line, note: `${c.op === 'removed' ? 'removes' : 'moves'} ${f.call}()` })),
         ...evidenceHighlights(reg.evidence, note),
       ];
-      return { removal, threadId: m?.threadId ?? null, diffText: getPatchDiff(db, removal.messageId) ?? '', highlights, files: [] };
+      return { removal, threadId: m?.threadId ?? null, list: m?.list, diffText: getPatchDiff(db, removal.messageId) ?? '', highlights, files: [] };
     });
     const fixMessage = messageInfo(db, reg.fixMessage?.messageId);
     return {
@@ -183,6 +183,8 @@ export function loadPatch(db: Db, messageId: string): PatchPageData | null {
         previous: otherVersion(db, s.previousVersion, s.patches.indexOf(m.messageId)),
         next: otherVersion(db, s.nextVersion, s.patches.indexOf(m.messageId)),
       } : null,
+      backports: getMessages(db, p?.backports ?? []).map((x) => ({ messageId: x.messageId, subject: x.subject })),
+      backportOf: s?.backportOf != null ? otherVersion(db, s.backportOf, -1) : null,
       regressions: roles.flatMap((r) => {
         const reg = getRegression(db, r.id);
         return reg ? [{ id: reg.id, headline: regressionHeadline(reg), status: reg.status, role: r.role }] : [];

@@ -216,14 +216,14 @@ export interface RegressionFilters {
 interface RegressionRow {
   id: number; key: string; fix_key: string; fix_message: string | null; removed_by: string; evidence: string;
   first_seen: string | null; status: 'open' | 'resolved'; resolved_by: string | null; resolution: 'refixed' | 'dropped' | null;
-  related: string; ack_reason: string | null; ack_by: string | null; ack_at: string | null;
+  related: string; detail: string; ack_reason: string | null; ack_by: string | null; ack_at: string | null;
   f_id: number | null; f_kind: 'presence' | 'order' | null; f_file: string | null; f_function: string | null; f_path: string | null;
   f_call: string | null; f_before: string | null; f_introduced_by: string | null;
 }
 
 const REGRESSION_FROM = `FROM regressions r LEFT JOIN acknowledgements a ON a.regression_key = r.key LEFT JOIN fixes f ON f.key = r.fix_key`;
 const REGRESSION_COLS = `r.id, r.key, r.fix_key, r.fix_message, r.removed_by, r.evidence, r.first_seen, r.status, r.resolved_by,
-  r.resolution, r.related, a.reason AS ack_reason, a.by AS ack_by, a.at AS ack_at, f.id AS f_id, f.kind AS f_kind, f.file AS f_file,
+  r.resolution, r.related, r.detail, a.reason AS ack_reason, a.by AS ack_by, a.at AS ack_at, f.id AS f_id, f.kind AS f_kind, f.file AS f_file,
   f.function AS f_function, f.path AS f_path, f.call AS f_call, f.before AS f_before, f.introduced_by AS f_introduced_by`;
 
 function removal(db: Db, messageId: string): Removal {
@@ -245,6 +245,12 @@ function removal(db: Db, messageId: string): Removal {
 /** Resolved wins over acknowledged; an acknowledged open regression reads 'acknowledged'. */
 export const regressionStatus = (status: 'open' | 'resolved', acknowledged: boolean): RegressionStatus =>
   status === 'open' && acknowledged ? 'acknowledged' : status;
+
+/** The stored detail (sites, versions, how), when derivation wrote one. */
+function detailOf(json: string): { detail?: Regression['detail'] } {
+  const d = parseJson<Partial<NonNullable<Regression['detail']>>>(json, {});
+  return d && Array.isArray(d.sites) ? { detail: d as NonNullable<Regression['detail']> } : {};
+}
 
 function toRegression(db: Db, r: RegressionRow): Regression {
   const removedBy = parseJson<string[]>(r.removed_by, []).map((id) => removal(db, id));
@@ -271,6 +277,7 @@ function toRegression(db: Db, r: RegressionRow): Regression {
     resolvedBy: r.resolved_by,
     resolution: r.resolution,
     related: parseJson<string[]>(r.related, []),
+    ...detailOf(r.detail),
     acknowledged: r.ack_at !== null ? { reason: r.ack_reason ?? '', by: r.ack_by, at: r.ack_at } : null,
   };
 }

@@ -137,7 +137,10 @@ export interface WeekDigest {
   start: string;
   /** next Monday 00:00 UTC, exclusive */
   end: string;
+  /** the configured list name (digest.list) */
   list: string;
+  /** the lists the digest's messages were posted to (from their List-Id), sorted; the subject names these */
+  lists?: string[];
   /** set when the digest was narrowed to one recipient's file patterns */
   recipient?: { email: string; files: string[] } | null;
   newRegressions: NewRegression[];

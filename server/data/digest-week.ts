@@ -2,7 +2,7 @@
 // Status is judged as of the end of the week, so an old week's digest reads the same later on
 // (except for things that only exist later, such as an acknowledgement made today for an old week).
 import type { Db } from '../../ingest/store/db.ts';
-import { bareMessageId as bare, loreLink } from './links.ts';
+import { bareMessageId as bare, listArchiveUrl, loreLink } from './links.ts';
 import { getFix, listCallChanges, listFixes, listRegressions, listSeries, type Page, type PageRequest } from './index.ts';
 import { snapshot } from './common.ts';
 import type { Evidence, Fix, Regression } from '../schemas.ts';
@@ -48,7 +48,7 @@ const byDateThen = <T>(date: (x: T) => string | null, key: (x: T) => string | nu
 };
 const uniqSorted = (xs: string[]) => [...new Set(xs.filter(Boolean))].sort();
 
-interface MessageRow { message_id: string; subject: string; from_name: string; from_email: string; date: string | null; version: number }
+interface MessageRow { message_id: string; list: string; subject: string; from_name: string; from_email: string; date: string | null; version: number }
 
 /** Every item of a paged list (the shared queries page by keyset). */
 function everything<T>(list: (page: PageRequest) => Page<T>): T[] {
@@ -69,23 +69,27 @@ function everything<T>(list: (page: PageRequest) => Page<T>): T[] {
 export class WeekQueries {
   private msg;
   private fixCache = new Map<string, FixRef>();
+  /** the lists of the messages the digest names */
+  private lists = new Set<string>();
 
-  constructor(private db: Db, private list: string, private archiveUrl?: string) {
-    this.msg = db.prepare(`SELECT m.message_id, m.subject, m.from_name, m.from_email, m.date, coalesce(s.version, m.version) AS version
+  constructor(private db: Db, private list: string, private inboxes?: readonly { url: string; list: string }[]) {
+    this.msg = db.prepare(`SELECT m.message_id, m.list, m.subject, m.from_name, m.from_email, m.date, coalesce(s.version, m.version) AS version
       FROM messages m LEFT JOIN series s ON s.id = m.series_id WHERE m.message_id IN (?, ?)`);
   }
 
   message(id: string): MessageRef {
     const b = bare(id);
     const r = this.msg.get(b, `<${b}>`) as MessageRow | undefined;
-    if (!r) return { messageId: b, subject: '(message not in the archive)', author: { name: '', email: '' }, date: null, version: 1, link: loreLink(this.list, b, this.archiveUrl) };
+    // not in the archive: its list is not known
+    if (!r) return { messageId: b, subject: '(message not in the archive)', author: { name: '', email: '' }, date: null, version: 1, link: loreLink(null, b) };
+    this.lists.add(r.list);
     return {
       messageId: b,
       subject: r.subject,
       author: { name: r.from_name, email: r.from_email },
       date: r.date,
       version: r.version,
-      link: loreLink(this.list, b, this.archiveUrl),
+      link: loreLink(r.list, b, listArchiveUrl(this.inboxes, r.list)),
     };
   }
 
@@ -93,7 +97,7 @@ export class WeekQueries {
     const commitLink = e.url ?? (e.commit && e.state === 'merged' ? `https://git.kernel.org/torvalds/c/${e.commit}` : null);
     return {
       kind: e.kind, state: e.state, by: e.by ? { name: e.by.name, email: e.by.email } : null, date: e.date, tree: e.tree, branch: e.branch,
-      commit: e.commit, link: commitLink ?? (e.messageId && e.kind !== 'declared' ? loreLink(this.list, e.messageId, this.archiveUrl) : null),
+      commit: e.commit, link: commitLink ?? (e.messageId && e.kind !== 'declared' ? loreLink(this.list, e.messageId, listArchiveUrl(this.inboxes, this.list)) : null),
     };
   }
 
@@ -200,18 +204,23 @@ export class WeekQueries {
     resolved.sort(byDateThen((r) => r.resolvedBy.date, (r) => r.key));
     acknowledged.sort(byDateThen((r) => r.acknowledged.at, (r) => r.key));
 
+    const fixesKnown = this.fixesKnown(w);
+    const series = this.series(w);
+    // the lists the digest covers: its messages', else (nothing named) the archive's
+    const lists = this.lists.size ? [...this.lists] : (this.db.prepare('SELECT DISTINCT list FROM messages').pluck().all() as string[]);
     return {
       week: w.label,
       start: w.start.toISOString(),
       end: w.end.toISOString(),
       list: this.list,
+      lists: lists.filter(Boolean).sort(),
       recipient: null,
       newRegressions,
       stillOpen,
       resolved,
       acknowledged,
-      fixesKnown: this.fixesKnown(w),
-      series: this.series(w),
+      fixesKnown,
+      series,
     };
   }
 
@@ -276,6 +285,7 @@ export class WeekQueries {
 }
 
 /** The digest data of one week. */
-export function gatherWeek(db: Db, w: DigestWeek, list: string, archiveUrl?: string): WeekDigest {
-  return new WeekQueries(db, list, archiveUrl).week(w);
+/** `inboxes`: config's, for links under a list's configured archive URL (listArchiveUrl). */
+export function gatherWeek(db: Db, w: DigestWeek, list: string, inboxes?: readonly { url: string; list: string }[]): WeekDigest {
+  return new WeekQueries(db, list, inboxes).week(w);
 }

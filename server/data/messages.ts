@@ -11,10 +11,11 @@ export interface MessageRow {
   message_id: string; list: string; subject: string; title: string; from_name: string; from_email: string;
   date: string | null; in_reply_to: string | null; refs: string; parent: string | null; thread_id: number | null;
   is_patch: number; kind: MessageKind; series_id: number | null; answers: string | null; synthetic: number;
+  from_rewritten?: number;
 }
 
 const MESSAGE_COLS = `m.message_id, m.list, m.subject, m.title, m.from_name, m.from_email, m.date, m.in_reply_to, m.refs,
-  m.parent, m.thread_id, m.is_patch, m.kind, m.series_id, m.answers, m.synthetic`;
+  m.parent, m.thread_id, m.is_patch, m.kind, m.series_id, m.answers, m.synthetic, m.from_rewritten`;
 
 export function toMessage(r: MessageRow): Message {
   return {
@@ -33,6 +34,7 @@ export function toMessage(r: MessageRow): Message {
     seriesId: r.series_id,
     answers: r.answers,
     synthetic: !!r.synthetic,
+    ...(r.from_rewritten ? { fromRewritten: true } : {}),
   };
 }
 

@@ -89,12 +89,14 @@ interface TrailerRow { name: string; value: string; source: string }
 
 /**
  * The patch's own trailers, then those of replies that answer it or its series' cover letter (a cover-level
- * Acked-by applies to every patch, as b4 has it): each once, replies in date order.
+ * Acked-by applies to every patch, as b4 has it): each once, replies in date order. A proposal (a reply with a diff)
+ * answering it gives its review trailers only: its Signed-off-by is the proposal's own.
  */
 export function patchTrailers(db: Db, messageId: string, cover: string | null): Trailer[] {
   const own = stmt(db, 'SELECT name, value, message_id AS source FROM trailers WHERE message_id = ? ORDER BY seq').all(messageId) as TrailerRow[];
   const replies = stmt(db, `SELECT t.name, t.value, m.message_id AS source FROM messages m JOIN trailers t ON t.message_id = m.message_id
-    WHERE m.answers IN (?, ?) AND +m.is_patch = 0 AND m.message_id <> ?
+    WHERE m.answers IN (?, ?) AND (+m.is_patch = 0 OR (m.kind = 'proposal' AND t.name IN ('Reviewed-by', 'Acked-by', 'Tested-by')))
+      AND m.message_id <> ?
     ORDER BY m.date IS NULL, m.date, m.message_id, t.seq`).all(messageId, cover ?? messageId, messageId) as TrailerRow[];
   const seen = new Set<string>();
   const out: Trailer[] = [];
@@ -119,8 +121,18 @@ export function getPatch(db: Db, messageId: string): Patch | null {
       path: f.path, oldPath: f.old_path, status: f.status, additions: f.additions, deletions: f.deletions,
       hunks: parseJson<Hunk[]>(f.hunks, []),
     }));
-    return { ...toSummary(db, r), trailers: patchTrailers(db, id, r.cover), files };
+    return { ...toSummary(db, r), trailers: patchTrailers(db, id, r.cover), files, backports: backportsOf(db, id) };
   });
+}
+
+/**
+ * The stable backports of a patch: patches of backport series that name its posting as their original, with its
+ * title (the original's other patches have backports of their own).
+ */
+export function backportsOf(db: Db, messageId: string): string[] {
+  return (stmt(db, `SELECT b.message_id FROM messages p JOIN series o ON o.id = p.series_id
+    JOIN series s ON s.backport_of = o.anchor JOIN messages b ON b.series_id = s.id AND b.is_patch = 1 AND b.title = p.title
+    WHERE p.message_id = ? ORDER BY b.date IS NULL, b.date, b.message_id`).all(messageId) as { message_id: string }[]).map((r) => r.message_id);
 }
 
 /** The unified diff a patch carries, as text, or null when there is no such patch. */
@@ -135,10 +147,12 @@ interface SeriesRow {
   id: number; title: string; version: number; total: number; complete: number; cover: string | null;
   author_name: string; author_email: string; date: string | null; previous_id: number | null; next_id: number | null;
   accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null;
+  link: string | null; backport_of_id: number | null;
 }
 
 const SERIES_COLS = `s.id, s.title, s.version, s.total, s.complete, s.cover, s.author_name, s.author_email, s.date, s.previous_id,
-  s.next_id, s.accepted_message, s.accepted_by_name, s.accepted_by_email, s.accepted_date`;
+  s.next_id, s.accepted_message, s.accepted_by_name, s.accepted_by_email, s.accepted_date, s.link,
+  (SELECT o.id FROM series o WHERE o.anchor = s.backport_of) AS backport_of_id`;
 
 function toSeries(db: Db, r: SeriesRow): Series {
   const patches = (stmt(db, `SELECT message_id FROM messages WHERE series_id = ? AND is_patch = 1
@@ -157,6 +171,8 @@ function toSeries(db: Db, r: SeriesRow): Series {
     nextVersion: r.next_id,
     accepted: accepted(r.accepted_message, r.accepted_by_name, r.accepted_by_email, r.accepted_date),
     ...seriesEvidence(db, r.cover, patches, r.next_id !== null),
+    link: (r.link as Series['link']) ?? null,
+    backportOf: r.backport_of_id,
   };
 }
 

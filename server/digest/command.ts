@@ -1,7 +1,6 @@
 // `relapse digest [--week 2010-W13] [--db PATH] [--out FILE.eml | --send] [--to ADDR...] [--force]`
 // Without --out or --send, prints the text part (a preview). --out writes the full digest (To: every
 // recipient, items not narrowed); --send delivers each recipient their own digest, narrowed to their file patterns.
-import { listArchiveUrl } from '../data/links.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDb } from '../../ingest/store/db.ts';
@@ -46,7 +45,7 @@ export async function runDigestCommand(o: DigestCommandOptions): Promise<void> {
 
   const db = openDb(settings.db);
   try {
-    const data = gatherWeek(db, week, settings.digest.list, listArchiveUrl(settings.inboxes, settings.digest.list));
+    const data = gatherWeek(db, week, settings.digest.list, settings.inboxes);
     if (o.out || !o.send) {
       const composed = composeDigest(data);
       if (o.out) {

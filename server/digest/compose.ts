@@ -41,8 +41,11 @@ export function isEmptyDigest(d: WeekDigest): boolean {
   return !d.newRegressions.length && !d.resolved.length && !d.acknowledged.length && !d.fixesKnown.length && !d.series.length;
 }
 
+/** The lists a digest covers: its messages' lists, else the configured one. */
+const listNames = (d: WeekDigest) => (d.lists?.length ? d.lists.join(', ') : d.list);
+
 export function digestSubject(d: WeekDigest): string {
-  const head = `[relapse] ${d.list}:`;
+  const head = `[relapse] ${listNames(d)}:`;
   if (isEmptyDigest(d)) return `${head} nothing changed — week ${d.week}`;
   const parts = [plural(d.newRegressions.length, 'new regression'), `${d.resolved.length} resolved`];
   if (d.acknowledged.length) parts.push(`${d.acknowledged.length} acknowledged`);
@@ -261,10 +264,10 @@ function buildDoc(d: WeekDigest): Doc {
     })),
   });
   return {
-    heading: `relapse digest for ${d.list} — week ${d.week} (${d.start.slice(0, 10)} to ${lastDay}, UTC)`,
+    heading: `relapse digest for ${listNames(d)} — week ${d.week} (${d.start.slice(0, 10)} to ${lastDay}, UTC)`,
     intro,
     sections,
-    footer: `relapse · weekly digest of the ${d.list} list · week ${d.week}`,
+    footer: `relapse · weekly digest of the ${listNames(d)} ${d.lists && d.lists.length > 1 ? 'lists' : 'list'} · week ${d.week}`,
   };
 }
 

@@ -2,7 +2,6 @@
 // GET /api/digest/:week.eml  the digest as an RFC 5322 message (message/rfc822)
 // `?for=ADDR` narrows it to a configured recipient's file patterns. A malformed week is a 400 (through the error
 // handler, as every route's).
-import { listArchiveUrl } from '../data/links.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import type {} from '@fastify/swagger'; // schema.tags / summary / description
@@ -37,7 +36,7 @@ export default async function digestRoutes(app: FastifyInstance, opts: { ctx: Ap
     } catch (e) {
       throw badRequest('week', (e as Error).message);
     }
-    let data = gatherWeek(ctx.db, week, ctx.settings.digest.list, listArchiveUrl(ctx.settings.inboxes, ctx.settings.digest.list));
+    let data = gatherWeek(ctx.db, week, ctx.settings.digest.list, ctx.settings.inboxes);
     let to: string[] = [];
     if (req.query.for) {
       const want = req.query.for.trim().toLowerCase();

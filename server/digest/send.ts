@@ -4,7 +4,6 @@
 // Failures are retried in-process with back-off, then recorded in digest_failures with the time of the next
 // attempt (the schedule retries them), counted in /api/health (digest.failures; digestHealth() adds the latest
 // error). The ledger's SQL is server/data/digests.ts; the policy (stale claims, back-off) is here.
-import { listArchiveUrl } from '../data/links.ts';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../../ingest/store/db.ts';
 import type { DigestRecipient, Settings } from '../../config/settings.ts';
@@ -125,7 +124,7 @@ export async function sendDigest(db: Db, settings: Settings, week: IsoWeek, reci
           continue;
         }
       }
-      data ??= gatherWeek(db, week, settings.digest.list, listArchiveUrl(settings.inboxes, settings.digest.list));
+      data ??= gatherWeek(db, week, settings.digest.list, settings.inboxes);
       const mine = filterForRecipient(data, { email: r.email, files: r.files ?? [] });
       if (isEmptyDigest(mine) && !settings.digest.sendEmpty) {
         results.push({ recipient: email, status: 'empty' });

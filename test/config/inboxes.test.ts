@@ -48,15 +48,16 @@ describe('inboxes and sync in the config', () => {
   it('builds lore links on the configured inbox URL of the list; other lists stay on lore', () => {
     const inboxes = [{ name: 'k', url: 'https://lore.example.org/kexec-mirror', list: 'kexec' }, { name: 'l', url: '/srv/local', list: 'local' }];
     expect(listArchiveUrl(inboxes, 'kexec')).toBe('https://lore.example.org/kexec-mirror');
-    expect(listArchiveUrl(inboxes, 'local')).toBe('https://lore.kernel.org/local'); // a path is not browsable
-    expect(listArchiveUrl(inboxes, 'linux-mm')).toBe('https://lore.kernel.org/linux-mm');
+    expect(listArchiveUrl(inboxes, 'local')).toBeNull(); // a path is not browsable: loreLink finds lore's inbox
+    expect(listArchiveUrl(inboxes, 'linux-mm')).toBeNull();
+    expect(loreLink('linux-mm', 'a@b', listArchiveUrl(inboxes, 'linux-mm'))).toBe('https://lore.kernel.org/linux-mm/a@b/');
     expect(loreLink('kexec', '<a/b@x>', listArchiveUrl(inboxes, 'kexec'))).toBe('https://lore.example.org/kexec-mirror/a%2Fb@x/');
   });
 
   it("the digest's message links use the list's configured URL", async () => {
     const { db } = await corpusDb();
     const base = 'https://lore.example.org/kexec-mirror';
-    const week = gatherWeek(db, parseIsoWeek("2010-W13"), 'kexec', base);
+    const week = gatherWeek(db, parseIsoWeek("2010-W13"), 'kexec', [{ url: base, list: 'kexec' }]);
     const links = JSON.stringify(week).match(/"link":"[^"]+"/g) ?? [];
     expect(links.length).toBeGreaterThan(0);
     for (const l of links) expect(l).toMatch(new RegExp(`^"link":"${base}/`));

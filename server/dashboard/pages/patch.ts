@@ -14,7 +14,7 @@ export interface PatchPageData {
   date: string | null;
   list: string;
   /** where the list is browsed (config inboxes); default lore */
-  archiveUrl?: string;
+  archiveUrl?: string | null;
   kind: string;
   isPatch: boolean;
   threadId: number | null;
@@ -33,6 +33,9 @@ export interface PatchPageData {
     previous: { version: number; messageId: string; subject: string } | null;
     next: { version: number; messageId: string; subject: string } | null;
   } | null;
+  /** stable backports of this patch; for a backport, the posting it backports */
+  backports?: { messageId: string; subject: string }[];
+  backportOf?: { messageId: string; subject: string } | null;
   /** regressions this message removes a fix in, or re-establishes */
   regressions: { id: number; headline: string; status: string; role: string }[];
 }
@@ -54,6 +57,8 @@ ${d.series && (d.series.patches.length > 1 || d.series.previous || d.series.next
 ${d.series.patches.length > 1 ? html`<ul class="versions plain small">${d.series.patches.map((p) => html`<li>${p.messageId === d.messageId ? html`<strong aria-current="true">${p.subject}</strong>` : html`<a href="${hrefPatch(p.messageId)}">${p.subject}</a>`}</li>`)}</ul>` : ''}
 ${d.series.previous ? html`<div class="small">Previous version: <a href="${hrefPatch(d.series.previous.messageId)}">v${d.series.previous.version}: ${d.series.previous.subject}</a></div>` : ''}
 ${d.series.next ? html`<div class="small">Next version: <a href="${hrefPatch(d.series.next.messageId)}">v${d.series.next.version}: ${d.series.next.subject}</a></div>` : ''}</dd>` : ''}
+${d.backportOf ? html`<dt>Backport of</dt><dd><a href="${hrefPatch(d.backportOf.messageId)}">${d.backportOf.subject}</a></dd>` : ''}
+${d.backports?.length ? html`<dt>Backports</dt><dd><ul class="versions plain small">${d.backports.map((b) => html`<li><a href="${hrefPatch(b.messageId)}">${b.subject}</a></li>`)}</ul></dd>` : ''}
 </dl>
 <ul class="links">
 ${d.threadId !== null ? html`<li><a href="${hrefThread(d.threadId, d.messageId)}">thread</a></li>` : ''}

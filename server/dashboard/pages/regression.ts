@@ -8,6 +8,13 @@ import { loreLink } from '../../data/links.ts';
 import { layout } from '../layout.ts';
 import { threadTreeHtml } from './thread.ts';
 
+const HOW: Record<NonNullable<Regression['detail']>['how'], string> = {
+  removed: 'removed from a function that stays',
+  'function-deleted': 'removed with its whole function (the function is deleted)',
+  'moved-out': 'moved to a function outside the path class',
+  reordered: 'reordered',
+};
+
 export interface MessageInfo {
   messageId: string;
   subject: string;
@@ -21,6 +28,8 @@ export interface MessageInfo {
 export interface RemovalView {
   removal: Removal;
   threadId: number | null;
+  /** the list the removing message was posted to (its lore link) */
+  list?: string;
   diffText: string;
   highlights: Highlight[];
   /** watched-call files of the fix, to show first (others collapsed) */
@@ -41,7 +50,7 @@ export interface RegressionPageData {
   resolvedBy: MessageInfo | null;
   now?: number;
   /** where a list is browsed (config inboxes); default lore */
-  archiveUrl?: (list: string) => string;
+  archiveUrl?: (list: string) => string | null;
 }
 
 /** Evidence lines as highlights: a leading +/- says the side; otherwise match either side. */
@@ -55,12 +64,12 @@ export function evidenceHighlights(evidence: string[], note: string): Highlight[
   return out;
 }
 
-function messageLinks(messageId: string, threadId: number | null, list = 'kexec', archiveUrl?: (list: string) => string): SafeHtml {
+function messageLinks(messageId: string, threadId: number | null, list?: string | null, archiveUrl?: (list: string) => string | null): SafeHtml {
   return html`<ul class="links small">
 <li><a href="${hrefPatch(messageId)}">patch page</a></li>
 ${threadId !== null ? html`<li><a href="${hrefThread(threadId, messageId)}">thread</a></li>` : ''}
 <li><a href="${hrefRaw(messageId)}">raw message</a></li>
-<li><a href="${loreLink(list, messageId, archiveUrl?.(list))}" rel="noopener noreferrer">lore</a></li>
+<li><a href="${loreLink(list, messageId, list ? archiveUrl?.(list) : null)}" rel="noopener noreferrer">lore</a></li>
 </ul>`;
 }
 
@@ -128,7 +137,7 @@ ${d.removals.map((x) => html`<article class="panel removal" aria-label="${x.remo
 <h3><a href="${hrefPatch(x.removal.messageId)}">${x.removal.subject}</a></h3>
 <p class="meta"><span>v${x.removal.version}</span><span>${person(x.removal.author)}</span><span>${timeEl(x.removal.date)}</span>${x.removal.state ? html`<span>${stateBadge(x.removal.state)}</span>` : ''}</p>
 ${x.removal.evidence?.length ? evidenceList(x.removal.evidence) : ''}
-${messageLinks(x.removal.messageId, x.threadId, undefined, d.archiveUrl)}
+${messageLinks(x.removal.messageId, x.threadId, x.list, d.archiveUrl)}
 ${renderDiffText(x.diffText, { highlights: x.highlights, files: x.files.length ? x.files : undefined, label: x.removal.subject })}
 </article>`)}
 </section>
@@ -140,6 +149,10 @@ ${renderDiffText(x.diffText, { highlights: x.highlights, files: x.files.length ?
 <dt>Status</dt><dd id="reg-status-text">${r.status}</dd>
 <dt>First seen</dt><dd>${timeEl(r.firstSeen)} <span class="muted small">(${age(r.firstSeen, now)} ago)</span></dd>
 <dt>Removal taken</dt><dd id="reg-removal-taken">${removalTaken(r.removedBy)}</dd>
+${r.detail ? html`<dt>How</dt><dd>${HOW[r.detail.how]}${r.detail.movedTo ? html` (to ${r.detail.movedTo.function ? html`<code>${r.detail.movedTo.function}()</code>` : 'top level'}, ${r.detail.movedTo.path ?? 'no'} path)` : ''}${r.detail.proposal ? html` <span class="badge pending">a reviewer's proposal</span>` : ''}</dd>
+<dt>Taken</dt><dd>${r.detail.taken ? 'yes: a version of the removing series was accepted' : 'no (as far as the list says)'}</dd>
+<dt>Call sites</dt><dd><ul class="plain small">${r.detail.sites.map((x) => html`<li><code>${x.call}()</code> in ${x.function ? html`<code>${x.function}()</code>` : 'an unknown function'} <span class="muted">(${x.file})</span> by <a href="${hrefPatch(x.messageId)}">${x.messageId}</a></li>`)}</ul></dd>
+<dt>Versions</dt><dd>${r.detail.versions.map((v, i) => html`${i ? ', ' : ''}v${v.version}${v.taken ? ' (taken)' : ''}`)}</dd>` : ''}
 ${r.status === 'resolved' ? html`<dt>Resolution</dt><dd>${r.resolution === 'dropped' ? 'a later version no longer removes it' : 're-fixed'}${d.resolvedBy ? html`<br>${messageLine(d.resolvedBy)}` : r.resolvedBy ? html`<br><a href="${hrefPatch(r.resolvedBy)}">${r.resolvedBy}</a>` : ''}</dd>` : ''}
 <dt>Acknowledged</dt><dd id="reg-ack">${r.acknowledged ? html`${r.acknowledged.reason} <span class="muted small">${r.acknowledged.by ? `by ${r.acknowledged.by}, ` : ''}${dateTime(r.acknowledged.at)}</span>` : 'no'}</dd>
 <dt>Key</dt><dd class="mono small">${r.key}</dd>

@@ -38,7 +38,7 @@ function renderNodes(nodes: Node[], current: string | null | undefined, depth: n
     const m = n.m;
     return html`<li><div class="node${m.messageId === current ? ' current' : ''}">
 <a href="${hrefPatch(m.messageId)}"${m.messageId === current ? html` aria-current="true"` : ''}>${m.subject || '(no subject)'}</a>
-${m.isPatch ? html`<span class="badge path">patch</span>` : m.kind === 'cover' ? html`<span class="badge pending">cover</span>` : ''}
+${m.kind === 'proposal' ? html`<span class="badge path">proposed diff</span>` : m.isPatch ? html`<span class="badge path">patch</span>` : m.kind === 'cover' ? html`<span class="badge pending">cover</span>` : ''}
 <span class="meta"><span>${person(m.from)}</span><span>${timeEl(m.date, day(m.date))}</span></span>
 </div>${kids}</li>`;
   })}`;

@@ -40,3 +40,35 @@ describe('findAcceptances', () => {
     expect([...findAcceptances([cover, ok, chat]).keys()]).toEqual(['c']);
   });
 });
+
+describe('issue 15: rewritten senders and proposals', () => {
+  it('tells two people known by name only apart (list-rewritten senders without an address)', () => {
+    const patch = m('p', { isPatch: true, kind: 'patch', from: { name: 'Ada Bauer', email: '' } });
+    const reply = m('r', { from: { name: 'Jo Roedel', email: '' }, inReplyTo: 'p', references: ['p'], saysApplied: true });
+    expect(findAcceptances([patch, reply]).get('p')?.messageId).toBe('r');
+  });
+
+  it('a reply under a proposal answers the patch above it; without references, through the thread tree', () => {
+    const patch = m('p', { isPatch: true, kind: 'patch' });
+    const proposal = m('q', { isPatch: true, kind: 'proposal', inReplyTo: 'p', references: ['p'] });
+    const review = m('r', { inReplyTo: 'q', references: ['p', 'q'] });
+    const bare = m('s', { inReplyTo: 'r', references: [] });
+    const byId = new Map([patch, proposal, review, bare].map((x) => [x.messageId, x]));
+    expect(answeredBy(review, byId)).toBe('p');
+    expect(answeredBy(bare, byId)).toBe(null);
+    expect(answeredBy(bare, byId, new Map([['s', 'r'], ['r', 'q'], ['q', 'p'], ['p', null]]))).toBe('p');
+  });
+});
+
+describe('answeredBy over a thread tree', () => {
+  it('walks a long discussion without a patch once, not once per reply', () => {
+    const n = 30_000;
+    const heads = Array.from({ length: n }, (_, i) => m(`d${i}`, { inReplyTo: i ? `d${i - 1}` : null }));
+    const byId = new Map(heads.map((h) => [h.messageId, h]));
+    const parentOf = new Map(heads.map((h, i) => [h.messageId, i ? `d${i - 1}` : null]));
+    const memo = new Map<string, string | null>();
+    const started = performance.now();
+    for (const h of heads) expect(answeredBy({ ...h, inReplyTo: null }, byId, parentOf, memo)).toBe(null);
+    expect(performance.now() - started).toBeLessThan(2000); // quadratic would be 450M steps
+  });
+});

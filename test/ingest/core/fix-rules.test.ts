@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { detectRegressions } from '../../../ingest/core/fix-rules.ts';
+import { detectRegressions, presenceKey } from '../../../ingest/core/fix-rules.ts';
 import { indexCalls } from '../../../ingest/core/call-index.ts';
 import type { CallChange, DeclaredFix, OrderChange, PatchFacts } from '../../../ingest/core/model.ts';
 import { DEFAULT_RULES, fixtureFiles } from '../../detection/helpers.ts';
@@ -77,10 +77,14 @@ describe('regressions: presence fixes', () => {
       patch('rm', { date: '2009-11-08T10:18:44Z', calls: [['removed', INIT_FN, 'init', DEV]] }),
     ]);
     const devFix = fixes.find((f) => f.call === DEV)!;
-    expect(regressions).toEqual([{
+    expect(regressions.map(({ detail: _d, ...r }) => r)).toEqual([{
       key: `${devFix.key}|rm`, fixKey: devFix.key, fixMessage: 'fix-1', removedBy: ['rm'], evidence: [`-\t${DEV}();`],
       firstSeen: '2009-11-08T10:18:44Z', status: 'open', resolvedBy: null, resolution: null, related: [],
     }]);
+    expect(regressions[0].detail).toEqual({
+      sites: [{ messageId: 'rm', file: A, function: INIT_FN, call: DEV, lines: [`-\t${DEV}();`] }],
+      versions: [{ version: 1, series: 'rm', messages: ['rm'], taken: false }], taken: false, how: 'removed', movedTo: null, proposal: false,
+    });
     expect(devFix.status).toBe('active'); // not accepted: the code still has it
   });
 
@@ -296,5 +300,56 @@ describe('determinism', () => {
     fc.assert(fc.property(fc.shuffledSubarray(story(), { minLength: story().length }), (shuffled) => {
       expect(detectRegressions(shuffled)).toEqual(expected);
     }), { numRuns: 50 });
+  });
+});
+
+describe('regressions per fix and removing chain (issue 15)', () => {
+  it('one chain removing several call sites of one fix is one regression listing every site and version', () => {
+    const { regressions } = detectRegressions([
+      fix1(),
+      patch('v1', { date: '2010-01-01T00:00:00Z', chain: 'v1', calls: [['removed', INIT_FN, 'init', DEV]] }),
+      patch('v2', { date: '2010-02-01T00:00:00Z', chain: 'v1', version: 2, accepted: true, calls: [['removed', INIT_FN, 'init', DEV], ['removed', INIT_FN, 'init', DOM]] }),
+    ]);
+    expect(regressions).toHaveLength(1);
+    const [r] = regressions;
+    expect(r.removedBy).toEqual(['v1', 'v2']);
+    expect(r.detail!.sites.map((x) => [x.messageId, x.function, x.call])).toEqual([['v1', INIT_FN, DEV], ['v2', INIT_FN, DEV], ['v2', INIT_FN, DOM]]);
+    expect(r.detail!.versions).toEqual([
+      { version: 1, series: 'v1', messages: ['v1'], taken: false },
+      { version: 2, series: 'v2', messages: ['v2'], taken: true },
+    ]);
+    expect(r.detail!.taken).toBe(true);
+  });
+
+  it('says whether the call went with its whole function', () => {
+    const rm = patch('rm', { date: '2010-01-01T00:00:00Z', calls: [['removed', INIT_FN, 'init', DEV]] });
+    const { regressions } = detectRegressions([fix1(), { ...rm, deletedFunctions: [{ file: A, function: INIT_FN }] }]);
+    expect(regressions[0].detail).toMatchObject({ how: 'function-deleted', movedTo: null });
+  });
+
+  it('says where the call went when the series moved it outside the path class', () => {
+    const { regressions } = detectRegressions([
+      fix1(),
+      patch('mv', { date: '2010-01-01T00:00:00Z', calls: [['removed', INIT_FN, 'init', DEV], ['added', 'amd_iommu_shutdown', 'shutdown', DEV]] }),
+    ]);
+    expect(regressions[0].detail).toMatchObject({ how: 'moved-out', movedTo: { file: A, function: 'amd_iommu_shutdown', path: 'shutdown' } });
+  });
+
+  it('marks a regression whose every removal is a proposal (a reply\'s diff)', () => {
+    const rm = patch('prop', { date: '2010-01-01T00:00:00Z', calls: [['removed', INIT_FN, 'init', DEV]] });
+    const { regressions } = detectRegressions([fix1(), { ...rm, proposal: true }]);
+    expect(regressions[0].detail!.proposal).toBe(true);
+  });
+
+  it('keeps its key whatever the input order', () => {
+    const input = [
+      fix1(),
+      patch('v1', { date: '2010-01-01T00:00:00Z', chain: 'v1', calls: [['removed', INIT_FN, 'init', DOM]] }),
+      patch('v2', { date: '2010-02-01T00:00:00Z', chain: 'v1', version: 2, calls: [['removed', INIT_FN, 'init', DEV], ['removed', INIT_FN, 'init', DOM]] }),
+    ];
+    const a = detectRegressions(input).regressions;
+    const b = detectRegressions([...input].reverse()).regressions;
+    expect(a).toEqual(b);
+    expect(a.map((r) => r.key)).toEqual([`${presenceKey(A, INIT_FN, 'init', DOM, 'fix-1')}|v1`]);
   });
 });

@@ -291,10 +291,10 @@ describe('parseMessage: kinds', () => {
     expect(m.references).toEqual(['b64-1@sous.example', 'b64-2@sous.example']);
   });
 
-  it('a reply with its own unquoted diff is a patch', async () => {
+  it('a reply with its own unquoted diff is a proposal: a patch for the call index, in no series (issue 15)', async () => {
     const m = await parsed('reply-own-diff.eml');
     expect(m.subject.isReply).toBe(true);
-    expect(m.kind).toBe('patch');
+    expect(m.kind).toBe('proposal');
     expect(m.isPatch).toBe(true);
     expect(m.diff[0]).toMatchObject({ path: 'arch/x86/kernel/crash.c', additions: 1, deletions: 1 });
     expect(m.ownText).toBe('That hides real errors. How about this instead:');
