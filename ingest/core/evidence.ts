@@ -41,6 +41,8 @@ export interface NoticeHead {
   date: string | null;
   inReplyTo: string | null;
   references: string[];
+  /** the patch or cover the message answers, as threading placed it (derivation's `answers`), when known */
+  answers?: string | null;
   notice: Notice;
 }
 
@@ -235,19 +237,23 @@ function newest(candidates: PostedHead[], before: string | null, fits: ((p: Post
   const limit = time(before);
   let best: PostedHead | undefined;
   for (const p of candidates) {
-    if (!p.isPatch || p.copy || time(p.date) > limit || (fits && !fits(p))) continue;
+    if (!p.isPatch || p.copy || p.kind === 'proposal' || time(p.date) > limit || (fits && !fits(p))) continue;
     if (!best || time(p.date) > time(best.date) || (time(p.date) === time(best.date) && p.messageId > best.messageId)) best = p;
   }
   return best;
 }
 
-/** The patch or cover a notice answers: the nearest one up its In-Reply-To, then References. */
+/**
+ * The patch or cover a notice answers: the one threading placed it under, else the nearest one up its In-Reply-To,
+ * then References (a proposal, a reviewer's
+ * diff in a reply, is passed over: what answers it answers the patch above).
+ */
 function answered(n: NoticeHead, look: EvidenceLookup): PostedHead | null {
-  const ups = [n.inReplyTo, ...[...n.references].reverse()];
+  const ups = [n.answers ?? null, n.inReplyTo, ...[...n.references].reverse()];
   for (const id of ups) {
     if (!id || id === n.messageId) continue;
     const h = look.head(id);
-    if (h && ((h.isPatch && !h.copy) || h.kind === 'cover')) return h;
+    if (h && ((h.isPatch && !h.copy && h.kind !== 'proposal') || h.kind === 'cover')) return h;
   }
   return null;
 }

@@ -37,10 +37,10 @@ export function backfillNotices(db: Db): number {
 
 /** Every message's notice, with what is needed to place it. */
 export function readNotices(db: Db): NoticeHead[] {
-  const rows = db.prepare(`SELECT message_id, from_name, from_email, date, in_reply_to, refs, notice FROM messages
-    WHERE notice IS NOT NULL`).raw(true).all() as [string, string, string, string | null, string | null, string, string][];
-  return rows.map(([messageId, name, email, date, inReplyTo, refs, notice]) => ({
-    messageId, from: { name, email }, date, inReplyTo, references: strings(refs), notice: JSON.parse(notice) as Notice,
+  const rows = db.prepare(`SELECT message_id, from_name, from_email, date, in_reply_to, refs, answers, notice FROM messages
+    WHERE notice IS NOT NULL`).raw(true).all() as [string, string, string, string | null, string | null, string, string | null, string][];
+  return rows.map(([messageId, name, email, date, inReplyTo, refs, answers, notice]) => ({
+    messageId, from: { name, email }, date, inReplyTo, references: strings(refs), answers, notice: JSON.parse(notice) as Notice,
   }));
 }
 

@@ -52,6 +52,18 @@ describe("a maintainer's reply", () => {
     expect(targets(findEvidence([notice('r', said(), { inReplyTo: 'c', references: ['c'] })], lookup(series)))).toEqual(['c', 'p1', 'p2', 'p3']);
   });
 
+  it("accepts the patch above a reviewer's proposal it answers, not the proposal", () => {
+    const heads = [...series, patch('prop', { kind: 'proposal', from: other, title: 'Re: iommu/amd: two' })];
+    const ev = findEvidence([notice('r', said(), { inReplyTo: 'prop', references: ['c', 'p2', 'prop'] })], lookup(heads));
+    expect(targets(ev)).toEqual(['p2']);
+  });
+
+  it('accepts the patch threading placed the reply under when its own headers name only a reply', () => {
+    const heads = [...series, patch('q', { kind: 'reply', isPatch: false, from: other, title: 'Re: iommu/amd: three' })];
+    const ev = findEvidence([notice('r', said(), { inReplyTo: 'q', references: ['q'], answers: 'p3' })], lookup(heads));
+    expect(targets(ev)).toEqual(['p3']);
+  });
+
   it('accepts only the patches named, or the series minus those excepted', () => {
     expect(targets(findEvidence([notice('r', said({ indexes: [1, 3] }), { inReplyTo: 'c' })], lookup(series)))).toEqual(['p1', 'p3']);
     expect(targets(findEvidence([notice('r', said({ series: true, except: [2] }), { inReplyTo: 'p1' })], lookup(series)))).toEqual(['p1', 'p3']);
