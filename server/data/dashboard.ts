@@ -8,6 +8,7 @@ import {
 } from './common.ts';
 import type { Address, CallChange, Evidence } from '../schemas.ts';
 import { evidenceOf } from './evidence.ts';
+import { toCallChange, type CallRow as DetectionCallRow } from './detection.ts';
 
 /** A call change with its patch's author and whether the patch was accepted (the dashboard's call index). */
 export interface CallChangeRow extends CallChange {
@@ -109,9 +110,7 @@ function callSource(f: CallFilters): { from: string; where: Where } {
 /** Newest first: the patch's date (undated last), its Message-ID, the position in the patch. */
 const NEWEST: SortKey[] = [{ expr: 'm.date', nullable: true }, { expr: 'm.message_id' }, { expr: 'c.seq' }];
 
-interface CallRow {
-  message_id: string; seq: number; series_id: number | null; subject: string | null; date: string | null; file: string;
-  function: string | null; path: string | null; call: string; op: 'added' | 'removed'; line: string; rule: string;
+interface CallRow extends Omit<DetectionCallRow, 'id'> {
   from_name: string | null; from_email: string | null; accepted: number;
 }
 
@@ -132,11 +131,7 @@ export function listCallRows(db: Db, f: CallFilters, limit: number, cursor?: str
   return paginate(
     rows,
     limit,
-    (r): CallChangeRow => ({
-      messageId: r.message_id, seriesId: r.series_id, subject: r.subject ?? '', date: r.date, file: r.file, function: r.function,
-      path: r.path, call: r.call, op: r.op, line: r.line, rule: r.rule,
-      author: { name: r.from_name ?? '', email: r.from_email ?? '' }, accepted: !!r.accepted,
-    }),
+    (r): CallChangeRow => ({ ...toCallChange(r), author: { name: r.from_name ?? '', email: r.from_email ?? '' }, accepted: !!r.accepted }),
     (r) => encodeCursor('dc', [r.date, r.message_id, r.seq]),
   );
 }

@@ -29,9 +29,18 @@ export interface CallChangeFilters {
   messageId?: string;
 }
 
-interface CallRow {
+/** A call_changes row joined with its message's series, subject and date. */
+export interface CallRow {
   id: number; message_id: string; seq: number; series_id: number | null; subject: string | null; date: string | null; file: string;
   function: string | null; path: string | null; call: string; op: 'added' | 'removed'; line: string; rule: string;
+}
+
+/** The one mapping of a call-change row to the API's CallChange. */
+export function toCallChange(r: Omit<CallRow, 'id'>): CallChange {
+  return {
+    messageId: r.message_id, seriesId: r.series_id, subject: r.subject ?? '', date: r.date, file: r.file, function: r.function,
+    path: r.path, call: r.call, op: r.op, line: r.line, rule: r.rule,
+  };
 }
 
 /**
@@ -59,10 +68,7 @@ export function listCallChanges(db: Db, f: CallChangeFilters = {}, page: PageReq
   return paginate(
     rows,
     limit,
-    (r): CallChange => ({
-      messageId: r.message_id, seriesId: r.series_id, subject: r.subject ?? '', date: r.date, file: r.file, function: r.function,
-      path: r.path, call: r.call, op: r.op, line: r.line, rule: r.rule,
-    }),
+    toCallChange,
     (r) => encodeCursor('c', [r.id]),
   );
 }
