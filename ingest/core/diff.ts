@@ -65,7 +65,7 @@ export function extractDiff(body: string): string {
         i++;
         continue;
       }
-      out.push(...section);
+      for (const l of section) out.push(l); // no spread: a section may have a million lines
       inDiff = true;
       i = j;
       continue;
@@ -76,7 +76,7 @@ export function extractDiff(body: string): string {
       if (end > i + 2) {
         const index = indexLineBefore(lines, i);
         if (index !== null) out.push(index);
-        out.push(...section);
+        for (const l of section) out.push(l);
         inDiff = true;
         i = end;
         continue;
@@ -138,7 +138,7 @@ function readHunks(lines: string[], start: number, into: string[]): number {
       body[0] = rewriteCounts(body);
     }
     while (k < lines.length && lines[k].startsWith('\\')) body.push(lines[k++]);
-    into.push(...body);
+    for (const l of body) into.push(l);
     j = k;
   }
 }
@@ -172,7 +172,7 @@ function readCombinedHunk(lines: string[], start: number, into: string[]): numbe
   while (k < lines.length && lines[k].startsWith('\\')) body.push(lines[k++]);
   if (!body.some((l, n) => n > 0 && (l[0] === '+' || l[0] === '-'))) return start;
   body[0] = rewriteCounts(body);
-  into.push(...body);
+  for (const l of body) into.push(l);
   return k;
 }
 
@@ -185,14 +185,15 @@ function rewriteCounts(body: string[]): string {
   return `@@ -${m[1]},${o} +${m[3]},${n} @@${m[5] ? ' ' + m[5] : ''}`;
 }
 
-/** Split extracted diff text into one section per file. */
-function fileSections(diff: string): string[] {
-  const lines = diff.split('\n');
-  const sections: string[][] = [];
+/** Split extracted diff text (as its lines) into one section per file: [first line, end) of each. */
+function fileSections(lines: string[]): [number, number][] {
+  const sections: [number, number][] = [];
   // lines still due in the current hunk: a removed "-- x" followed by an added "++ y" reads as
   // "--- x" / "+++ y" and must not start a new file section
   let oldLeft = 0;
   let newLeft = 0;
+  // whether the current section was begun by a `diff --git` or `Index:` line and has not had its `--- ` line yet
+  let headed = false;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (oldLeft > 0 || newLeft > 0) {
@@ -200,25 +201,26 @@ function fileSections(diff: string): string[] {
       if (c === ' ') { oldLeft--; newLeft--; }
       else if (c === '-') oldLeft--;
       else if (c === '+') newLeft--;
-      if (sections.length) sections[sections.length - 1].push(l);
+      if (headed && c === '-' && l.startsWith('--- ')) headed = false;
       continue;
     }
     const hunk = HUNK_RE.exec(l);
     if (hunk) {
       oldLeft = hunk[2] === undefined ? 1 : Number(hunk[2]);
       newLeft = hunk[4] === undefined ? 1 : Number(hunk[4]);
-      if (sections.length) sections[sections.length - 1].push(l);
       continue;
     }
     const startsGit = SECTION_HEAD_RE.test(l);
     // the ---/+++ pair of a section a `diff --git` or `Index:` line began
-    const current = sections.length ? sections[sections.length - 1] : null;
-    const headed = !!current && SECTION_HEAD_RE.test(current[0]) && !current.some((x) => x.startsWith('--- '));
     const startsPlain = l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ') && !headed;
-    if (startsGit || startsPlain) sections.push([l]);
-    else if (sections.length) sections[sections.length - 1].push(l);
+    if (startsGit || startsPlain) {
+      if (sections.length) sections[sections.length - 1][1] = i;
+      sections.push([i, lines.length]);
+      headed = startsGit;
+    }
+    if (headed && l.startsWith('--- ') && !startsGit) headed = false;
   }
-  return sections.map((s) => s.join('\n').replace(/\n*$/, '\n'));
+  return sections;
 }
 
 /**
@@ -239,34 +241,29 @@ function headerPath(line: string | undefined, git: boolean): string | undefined 
   return slash > 0 && slash < p.length - 1 ? p.slice(slash + 1) : p;
 }
 
+export interface ParseDiffOptions {
+  /**
+   * Which files' lines are wanted (by the names in their ---/+++ or rename lines, either of which may say yes):
+   * the others come with their hunks' headers and counts and their additions and deletions, but no lines. All
+   * files' lines when not given. The call index reads only watched files: a generated file of a million lines
+   * need not become a million objects.
+   */
+  linesOf?: (names: string[]) => boolean;
+}
+
 /**
  * Parse extracted diff text into files with hunks and lines.
  *
  * @example parseDiff(extractDiff(body))[0].hunks[0].header // 'static void enable_iommus(void)'
  */
-export function parseDiff(diff: string): DiffFile[] {
+export function parseDiff(diff: string, opts: ParseDiffOptions = {}): DiffFile[] {
   if (!diff) return [];
   const files: DiffFile[] = [];
-  for (const section of fileSections(diff)) {
-    const head = section.split('\n');
+  const all = diff.split('\n');
+  for (const [start, end] of fileSections(all)) {
+    const head = all.slice(start, end);
     const git = GIT_HEADER_RE.exec(head[0]);
     const ext = (name: string) => head.find((l) => l.startsWith(name + ' '))?.slice(name.length + 1);
-    const parsed = parseDiffLib(section)[0];
-    const hunks: DiffHunk[] = (parsed?.chunks ?? []).map((c) => {
-      const m = HUNK_RE.exec(c.content);
-      return {
-        header: (m?.[5] ?? '').trim(),
-        oldStart: c.oldStart,
-        oldLines: c.oldLines,
-        newStart: c.newStart,
-        newLines: c.newLines,
-        // parse-diff repeats the line before a `\ No newline at end of file` marker as the marker: not a line
-        lines: c.changes.filter((ch) => !ch.content.startsWith('\\')).map((ch): DiffLine => ({
-          op: ch.type === 'normal' ? 'context' : ch.type,
-          text: ch.content.slice(1),
-        })),
-      };
-    });
     const renameFrom = ext('rename from');
     const renameTo = ext('rename to');
     const firstHunk = head.findIndex((l) => l.startsWith('@@ '));
@@ -280,6 +277,9 @@ export function parseDiff(diff: string): DiffFile[] {
     const isDeleted = head.some((l) => l.startsWith('deleted file mode')) || to === '/dev/null';
     if (from === '/dev/null') from = to;
     if (to === '/dev/null') to = from;
+    const names = [to, from].filter((n): n is string => !!n);
+    const counted = opts.linesOf && !opts.linesOf(names) ? countedHunks(head) : null;
+    const hunks = counted ? counted.hunks : hunksOf(head.join('\n').replace(/\n*$/, '\n'));
     const binary = head.some((l) => l.startsWith('Binary files ') || l === 'GIT binary patch');
     const modeOnly = !hunks.length && head.some((l) => l.startsWith('old mode'));
     let status: FileStatus = 'modified';
@@ -294,10 +294,78 @@ export function parseDiff(diff: string): DiffFile[] {
       path,
       oldPath: status === 'renamed' && from !== path ? from ?? null : null,
       status,
-      additions: hunks.reduce((n, h) => n + h.lines.filter((l) => l.op === 'add').length, 0),
-      deletions: hunks.reduce((n, h) => n + h.lines.filter((l) => l.op === 'del').length, 0),
+      additions: counted ? counted.additions : hunks.reduce((n, h) => n + h.lines.filter((l) => l.op === 'add').length, 0),
+      deletions: counted ? counted.deletions : hunks.reduce((n, h) => n + h.lines.filter((l) => l.op === 'del').length, 0),
       hunks,
     });
   }
   return files;
+}
+
+/** A file section's hunks with their lines, as parse-diff reads them. */
+function hunksOf(section: string): DiffHunk[] {
+  const parsed = parseDiffLib(section)[0];
+  return (parsed?.chunks ?? []).map((c) => {
+    const m = HUNK_RE.exec(c.content);
+    return {
+      header: (m?.[5] ?? '').trim(),
+      oldStart: c.oldStart,
+      oldLines: c.oldLines,
+      newStart: c.newStart,
+      newLines: c.newLines,
+      // parse-diff repeats the line before a `\ No newline at end of file` marker as the marker: not a line
+      lines: c.changes.filter((ch) => !ch.content.startsWith('\\')).map((ch): DiffLine => ({
+        op: ch.type === 'normal' ? 'context' : ch.type,
+        text: ch.content.slice(1),
+      })),
+    };
+  });
+}
+
+// parse-diff's own patterns (0.11), for countedHunks
+const PD_CHUNK_RE = /^@@\s+-(\d+),?(\d+)?\s+\+(\d+),?(\d+)?\s@@/;
+const PD_EOF = '\\ No newline at end of file';
+const PD_RESTART_RE = /^(?:new file mode \d+$|deleted file mode \d+$|old mode \d+$|new mode \d+$|index\s[\da-zA-Z]+\.\.[\da-zA-Z]+(?:\s(?:\d+))?$|---\s|\+\+\+\s)/;
+
+/**
+ * What hunksOf gives for a section, without its lines: hunks with empty `lines`, and the additions and deletions.
+ * parse-diff's reading of the section (the first file of it) step by step, counting where it makes a change: a
+ * test holds the two to one result.
+ */
+function countedHunks(section: string[]): { hunks: DiffHunk[]; additions: number; deletions: number } {
+  const hunks: DiffHunk[] = [];
+  let additions = 0;
+  let deletions = 0;
+  let started = false;
+  let oldLeft = 0;
+  let newLeft = 0;
+  let inHunk = false;
+  for (const line of section) {
+    if (inHunk) {
+      if (line === PD_EOF) { /* a repeat of the line before, dropped */ }
+      else if (line[0] === '-') { deletions++; oldLeft--; }
+      else if (line[0] === '+') { additions++; newLeft--; }
+      else if (/^\s/.test(line)) { oldLeft--; newLeft--; }
+      if (oldLeft === 0 && newLeft === 0) inHunk = false;
+      continue;
+    }
+    // parse-diff's header patterns, first match wins: a second file ends the first (the one read here)
+    if (/^diff\s/.test(line)) {
+      if (started) break;
+      started = true;
+    } else if (PD_RESTART_RE.test(line)) {
+      if (started && hunks.length) break;
+      started = true;
+    } else {
+      const m = PD_CHUNK_RE.exec(line);
+      if (!m) continue;
+      started = true;
+      const h = HUNK_RE.exec(line);
+      oldLeft = +(m[2] || 1);
+      newLeft = +(m[4] || 1);
+      hunks.push({ header: (h?.[5] ?? '').trim(), oldStart: +m[1], oldLines: oldLeft, newStart: +m[3], newLines: newLeft, lines: [] });
+      inHunk = true;
+    }
+  }
+  return { hunks, additions, deletions };
 }
