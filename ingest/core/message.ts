@@ -20,6 +20,8 @@ import { parseMailDate } from './mail-date.ts';
 export interface InterpretOptions {
   /** list name to record; default: from List-Id, else 'kexec' */
   list?: string;
+  /** which files' diff lines are wanted (parseDiff's linesOf): all when not given */
+  diffLinesOf?: (names: string[]) => boolean;
 }
 
 export type ParseResult = { message: Message } | { quarantine: string };
@@ -77,7 +79,6 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
   const date = (parsedDate ?? sep)?.toISOString() ?? null;
 
   // the body: own text, diff, trailers
-  const lines = body.split('\n');
   const bodyDiff = extractDiff(body);
   let diffText = bodyDiff;
   const attachmentNotes: string[] = [];
@@ -91,10 +92,10 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     }
     diffText = found.join('');
   }
-  const diff = parseDiff(diffText);
+  const diff = parseDiff(diffText, { linesOf: opts.diffLinesOf });
   const hasDiff = diff.some(carriesChange);
 
-  const own = ownTextOf(lines, bodyDiff);
+  const own = ownTextOf(body.split('\n'), bodyDiff); // split here: a big body's lines need not live beside its diff's
 
   const isCover = !subject.isReply && subject.index === 0 && subject.total !== null;
   const isPull =

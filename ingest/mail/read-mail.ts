@@ -133,8 +133,11 @@ function field(head: Fields, name: string): string | undefined {
   return head.get(name)?.[0];
 }
 
+// how much of an attachment looksBinary reads
+const BINARY_SNIFF = 8192;
+
 function looksBinary(buf: Buffer): boolean {
-  const end = Math.min(buf.length, 8192);
+  const end = Math.min(buf.length, BINARY_SNIFF);
   for (let i = 0; i < end; i++) if (buf[i] === 0) return true;
   return false;
 }
@@ -350,6 +353,9 @@ class SniffDecoder extends Transform {
   }
 }
 
+// the size of the pieces MailParser is handed
+const MIME_CHUNK = 1 << 16;
+
 /** Run mailparser over one mail: headers, the text, and the attachments' content. */
 async function readMime(bytes: Buffer, sniff: boolean): Promise<Mime> {
   await loadMailparser();
@@ -385,14 +391,31 @@ async function readMime(bytes: Buffer, sniff: boolean): Promise<Mime> {
       pending++;
       const ctype = data.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
       const chunks: Buffer[] = [];
-      data.content.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      // a binary attachment (parsedMail reads no text from it) is kept as the head looksBinary reads, not whole
+      let binary = false;
+      let sniffedHead = DIFF_NAME_RE.test(data.filename || ''); // a *.patch or *.diff is read as text regardless
+      const filename = data.filename || '';
+      data.content.on('data', (c: Buffer) => {
+        if (binary) return;
+        chunks.push(c);
+        size += c.length;
+        if (!sniffedHead && size >= BINARY_SNIFF) {
+          sniffedHead = true;
+          const head = Buffer.concat(chunks).subarray(0, BINARY_SNIFF);
+          if (looksBinary(head)) {
+            binary = true;
+            chunks.splice(0, chunks.length, Buffer.from(head));
+          }
+        }
+      });
       data.content.on('error', fail);
       data.content.on('end', () => {
         mime.attachments.push({
           contentType: (ctype?.value || data.contentType || '').toLowerCase(),
-          filename: data.filename || '',
+          filename,
           charset: ctype?.params?.charset || '',
-          content: Buffer.concat(chunks),
+          content: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
         });
         data.release?.();
         pending--;
@@ -403,7 +426,10 @@ async function readMime(bytes: Buffer, sniff: boolean): Promise<Mime> {
       ended = true;
       settle();
     });
-    parser.end(bytes);
+    // in pieces: mailsplit reads a chunk at a time, and one chunk of a whole big mail makes it hold several
+    // copies of it at once (a 60 MB base64 attachment took 440 MB as one chunk). The pieces are views, not copies.
+    for (let at = 0; at < bytes.length; at += MIME_CHUNK) parser.write(bytes.subarray(at, at + MIME_CHUNK));
+    parser.end();
   });
 }
 
