@@ -180,9 +180,8 @@ function prepare(bytes: Buffer | undefined): Prepared | string {
   }
   // In an all-ASCII mail without base64 or quoted-printable every text part decodes to ASCII, which reads
   // the same whatever the label: nothing to sniff (most patch mail; it saves a stream per part).
-  const text = ascii ? out.toString('latin1') : undefined;
-  const sniff = text === undefined || ENCODED_RE.test(text);
-  const flowed = withoutFlowed(out, text);
+  const sniff = !ascii || testInWindows(out, ENCODED_RE);
+  const flowed = withoutFlowed(out);
   return flowed ? { ...flowed, sniff } : { bytes: out, flowed: false, sniff };
 }
 
@@ -210,6 +209,18 @@ function headerEnd(buf: Buffer): number {
  * reflow a diff. Only Content-Type lines and their continuations are touched. Null when there was none.
  * `latin1`: the bytes as a latin-1 string, when the caller has it already.
  */
+/**
+ * Whether a pattern of short matches (under 64 characters) is found in the bytes read as latin-1: a window at a
+ * time, so a big mail is not a string beside its bytes.
+ */
+function testInWindows(bytes: Buffer, re: RegExp): boolean {
+  const WINDOW = 1 << 18; // under Node's size for an external string, which the collector would leave for long
+  for (let at = 0; ; at += WINDOW) {
+    if (re.test(bytes.toString('latin1', at, at + WINDOW + 64))) return true;
+    if (at + WINDOW + 64 >= bytes.length) return false;
+  }
+}
+
 function withoutFlowed(bytes: Buffer, latin1?: string): { bytes: Buffer; flowed: true } | null {
   if (bytes.indexOf('flowed', 0, 'latin1') < 0) return null;
   const lines = (latin1 ?? bytes.toString('latin1')).split('\n');
@@ -727,12 +738,20 @@ function mimeValue(line: string): string {
  * MailParser decodes by the label; the bytes are ASCII, which every label taken here reads as ASCII.)
  */
 function textOf(data: Buffer, charset: string): string | null {
-  if (sniffed(charset)) return isUtf8(data) ? data.toString('utf8') : decodeWindows1252(data);
+  if (sniffed(charset)) return isUtf8(data) ? utf8(data) : decodeWindows1252(data);
   const cs = charset.toLowerCase().replace(/[^a-z0-9]+/g, '');
-  if (cs === 'ascii' || cs === 'usascii' || cs === 'utf8') return data.toString('utf8');
+  if (cs === 'ascii' || cs === 'usascii' || cs === 'utf8') return utf8(data);
   const label = charset.trim().toLowerCase();
   if (LATIN1_CHARSETS.has(label) || SINGLE_BYTE_CHARSET_RE.test(label)) return decodeCharset(data, charset); // libmime's DecodeStream, in one piece
   return null;
+}
+
+/**
+ * UTF-8 bytes as text. All-ASCII bytes (most mail) are read as latin-1, which gives the same string: Buffer's
+ * UTF-8 decoder goes through a two-byte copy of the whole, which for a big mail is twice its size again.
+ */
+function utf8(data: Buffer): string {
+  return data.length > 1 << 20 && isAscii(data) ? data.toString('latin1') : data.toString('utf8');
 }
 
 /** An attachment's text: by its label, unless the bytes should overrule it (see sniffed). */
