@@ -95,7 +95,7 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
   const diff = parseDiff(diffText, { linesOf: opts.diffLinesOf });
   const hasDiff = diff.some(carriesChange);
 
-  const own = ownTextOf(body.split('\n'), bodyDiff); // split here: a big body's lines need not live beside its diff's
+  const own = ownTextOf(linesUpTo(body, bodyDiff ? bodyDiff.slice(0, bodyDiff.indexOf('\n')) : null), bodyDiff);
 
   const isCover = !subject.isReply && subject.index === 0 && subject.total !== null;
   const isPull =
@@ -220,6 +220,19 @@ function nextContentIsQuoted(lines: string[], from: number): boolean {
     return isQuoted(lines[i]);
   }
   return false;
+}
+
+/**
+ * The body's lines up to the first that is `line` (all when none is): what ownTextOf reads, without a line
+ * string for each line of a big diff below it.
+ */
+function linesUpTo(body: string, line: string | null): string[] {
+  if (line === null) return body.split('\n');
+  for (let at = body.indexOf(line); at >= 0; at = body.indexOf(line, at + 1)) {
+    const end = at + line.length;
+    if ((at === 0 || body[at - 1] === '\n') && (end === body.length || body[end] === '\n')) return body.slice(0, end).split('\n');
+  }
+  return body.split('\n');
 }
 
 /** The commit message: own text above git's `---` separator. */
