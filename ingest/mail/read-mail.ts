@@ -23,6 +23,8 @@
 //   Raw 8-bit bytes in the header block get the same treatment before parsing;
 // - a text/plain part named *.patch or *.diff is an attachment (a diff carrier), not body text;
 // - pipermail's `user at host (Name)` senders are read back as addresses.
+// Memory (a mail may be tens of megabytes): no whole-mail string is made beside the bytes, MailParser gets the
+// mail in 64 KiB pieces, and of a binary attachment only the head that shows it binary is kept.
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';

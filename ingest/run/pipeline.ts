@@ -1,6 +1,8 @@
 // Ingest: archives → parsed messages (worker threads) → batched transactions → derivation.
 // Messages are committed in archive order together with the archive's resume offset, so a run killed
 // at any point and started again ends with exactly the messages of an uninterrupted run.
+// Batches are cut by count and by bytes, and the raw bytes in flight (sent, not yet committed) are bounded: a
+// message may be tens of megabytes, and parsing and storing it takes several times its size.
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
