@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { DeclaredFix } from '../ingest/core/model.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, type DeclaredFix } from '../ingest/core/model.ts';
 import { declaredFixOf, DeclareFixBodySchema, FixKindSchema, type DeclareFixBody } from '../server/schemas.ts';
 import { Cron } from 'croner';
 
@@ -186,7 +186,7 @@ export function loadSettings(overrides: Partial<Pick<Settings, 'db' | 'token'>> 
     declaredFixes: declaredFixesOf(file, fromFile.declaredFixes),
     trustProxy: trustProxy(env.RELAPSE_TRUST_PROXY ?? fromFile.trustProxy),
     limits: {
-      maxMessageBytes: positive('RELAPSE_MAX_MESSAGE_BYTES', env.RELAPSE_MAX_MESSAGE_BYTES) ?? fromFile.limits?.maxMessageBytes ?? 64 * 1024 * 1024,
+      maxMessageBytes: positive('RELAPSE_MAX_MESSAGE_BYTES', env.RELAPSE_MAX_MESSAGE_BYTES) ?? fromFile.limits?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       maxGzipRatio: positive('RELAPSE_MAX_GZIP_RATIO', env.RELAPSE_MAX_GZIP_RATIO) ?? fromFile.limits?.maxGzipRatio ?? 100,
     },
     inboxes,

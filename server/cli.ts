@@ -153,7 +153,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--db <path>', 'database file (default ./data/relapse.db, or RELAPSE_DB)')
     .option('--list <name>', 'list name for these messages (default: List-Id, else kexec)')
     .option('--workers <n>', 'parse worker threads (0 = main thread)', intArg('--workers'))
-    .option('--max-message-bytes <n>', 'quarantine a message larger than this, keeping its head (default 64 MiB, or RELAPSE_MAX_MESSAGE_BYTES)', intArg('--max-message-bytes'))
+    .option('--max-message-bytes <n>', 'quarantine a message larger than this, keeping its head (default 16 MiB, or RELAPSE_MAX_MESSAGE_BYTES)', intArg('--max-message-bytes'))
     .action(async (paths: string[], o) => {
       report(await runIngest(paths, o));
     });

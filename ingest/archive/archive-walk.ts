@@ -33,6 +33,7 @@
 // which is then skipped). Maildirs, stdin and single messages ignore it. An epoch resumes after the commit
 // `epochState` gives, and says through `resumeAfter` what to remember after each message.
 
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../core/model.ts';
 import { createReadStream } from 'node:fs';
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -82,8 +83,7 @@ export interface WalkOptions {
   epochState?: (source: string) => EpochState | undefined;
 }
 
-/** Well above real mail (lore's largest kexec messages are a few MB), well below what parsing can hold. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+export { DEFAULT_MAX_MESSAGE_BYTES };
 /** mbox text deflates 3 to 10 times; a gzip bomb, hundreds or thousands (judged past the first 64 MiB inflated). */
 export const DEFAULT_MAX_GZIP_RATIO = 100;
 

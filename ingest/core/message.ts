@@ -26,6 +26,8 @@ import { authorOf } from './author.ts';
 export interface InterpretOptions {
   /** list name to record; default: from List-Id, else 'kexec' */
   list?: string;
+  /** which files' diff lines are wanted (parseDiff's linesOf): all when not given */
+  diffLinesOf?: (names: string[]) => boolean;
 }
 
 export type ParseResult = { message: Message } | { quarantine: string };
@@ -93,7 +95,6 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
   const date = (parsedDate ?? sep)?.toISOString() ?? null;
 
   // the body: own text, diff, trailers
-  const lines = body.split('\n');
   const bodyDiff = extractDiff(body);
   let diffText = bodyDiff;
   const attachmentNotes: string[] = [];
@@ -107,10 +108,10 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     }
     diffText = found.join('');
   }
-  const diff = parseDiff(diffText);
+  const diff = parseDiff(diffText, { linesOf: opts.diffLinesOf });
   const hasDiff = diff.some(carriesChange);
 
-  const own = ownTextOf(lines, bodyDiff);
+  const own = ownTextOf(linesUpTo(body, bodyDiff ? bodyDiff.slice(0, bodyDiff.indexOf('\n')) : null), bodyDiff);
 
   // a cover letter: "0/N", or (without one) a first message with a diffstat and no diff of its own, which the
   // series grouping takes for a cover only when its author's patches answer it
@@ -271,6 +272,19 @@ function nextContentIsQuoted(lines: string[], from: number): boolean {
     return isQuoted(lines[i]);
   }
   return false;
+}
+
+/**
+ * The body's lines up to the first that is `line` (all when none is): what ownTextOf reads, without a line
+ * string for each line of a big diff below it.
+ */
+function linesUpTo(body: string, line: string | null): string[] {
+  if (line === null) return body.split('\n');
+  for (let at = body.indexOf(line); at >= 0; at = body.indexOf(line, at + 1)) {
+    const end = at + line.length;
+    if ((at === 0 || body[at - 1] === '\n') && (end === body.length || body[end] === '\n')) return body.slice(0, end).split('\n');
+  }
+  return body.split('\n');
 }
 
 /** The commit message: own text above git's `---` separator. */

@@ -3,6 +3,14 @@
 // Plain data only: no classes, no I/O handles.
 import type { Notice } from './notice.ts';
 
+/**
+ * The per-message size limit's default (config `limits.maxMessageBytes`): far above real mail (vger and infradead
+ * lists refuse mail past a few hundred KB; lore's largest kexec messages are well under 1 MB), and below what an
+ * ingest can parse and store within its 400 MB memory goal (measured: a 24-26 MiB patch mail peaks near 400 MB;
+ * storing costs about four times the message, as SQLite builds the row with its raw bytes and diff text).
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 /** One message as cut out of an archive, before MIME parsing. */
 export interface RawMessage {
   bytes: Buffer;

@@ -25,6 +25,8 @@
 // - pipermail's `user at host (Name)` senders are read back as addresses;
 // - Reply-To and X-Original-From are read as From is, for core/author.ts to see through a list's rewritten
 //   sender (DMARC).
+// Memory (a mail may be tens of megabytes): no whole-mail string is made beside the bytes, MailParser gets the
+// mail in 64 KiB pieces, and of a binary attachment only the head that shows it binary is kept.
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
@@ -138,8 +140,11 @@ function field(head: Fields, name: string): string | undefined {
   return head.get(name)?.[0];
 }
 
+// how much of an attachment looksBinary reads
+const BINARY_SNIFF = 8192;
+
 function looksBinary(buf: Buffer): boolean {
-  const end = Math.min(buf.length, 8192);
+  const end = Math.min(buf.length, BINARY_SNIFF);
   for (let i = 0; i < end; i++) if (buf[i] === 0) return true;
   return false;
 }
@@ -182,9 +187,8 @@ function prepare(bytes: Buffer | undefined): Prepared | string {
   }
   // In an all-ASCII mail without base64 or quoted-printable every text part decodes to ASCII, which reads
   // the same whatever the label: nothing to sniff (most patch mail; it saves a stream per part).
-  const text = ascii ? out.toString('latin1') : undefined;
-  const sniff = text === undefined || ENCODED_RE.test(text);
-  const flowed = withoutFlowed(out, text);
+  const sniff = !ascii || testInWindows(out, ENCODED_RE);
+  const flowed = withoutFlowed(out);
   return flowed ? { ...flowed, sniff } : { bytes: out, flowed: false, sniff };
 }
 
@@ -212,6 +216,18 @@ function headerEnd(buf: Buffer): number {
  * reflow a diff. Only Content-Type lines and their continuations are touched. Null when there was none.
  * `latin1`: the bytes as a latin-1 string, when the caller has it already.
  */
+/**
+ * Whether a pattern of short matches (under 64 characters) is found in the bytes read as latin-1: a window at a
+ * time, so a big mail is not a string beside its bytes.
+ */
+function testInWindows(bytes: Buffer, re: RegExp): boolean {
+  const WINDOW = 1 << 18; // under Node's size for an external string, which the collector would leave for long
+  for (let at = 0; ; at += WINDOW) {
+    if (re.test(bytes.toString('latin1', at, at + WINDOW + 64))) return true;
+    if (at + WINDOW + 64 >= bytes.length) return false;
+  }
+}
+
 function withoutFlowed(bytes: Buffer, latin1?: string): { bytes: Buffer; flowed: true } | null {
   if (bytes.indexOf('flowed', 0, 'latin1') < 0) return null;
   const lines = (latin1 ?? bytes.toString('latin1')).split('\n');
@@ -355,6 +371,9 @@ class SniffDecoder extends Transform {
   }
 }
 
+// the size of the pieces MailParser is handed
+const MIME_CHUNK = 1 << 16;
+
 /** Run mailparser over one mail: headers, the text, and the attachments' content. */
 async function readMime(bytes: Buffer, sniff: boolean): Promise<Mime> {
   await loadMailparser();
@@ -390,14 +409,31 @@ async function readMime(bytes: Buffer, sniff: boolean): Promise<Mime> {
       pending++;
       const ctype = data.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
       const chunks: Buffer[] = [];
-      data.content.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      // a binary attachment (parsedMail reads no text from it) is kept as the head looksBinary reads, not whole
+      let binary = false;
+      let sniffedHead = DIFF_NAME_RE.test(data.filename || ''); // a *.patch or *.diff is read as text regardless
+      const filename = data.filename || '';
+      data.content.on('data', (c: Buffer) => {
+        if (binary) return;
+        chunks.push(c);
+        size += c.length;
+        if (!sniffedHead && size >= BINARY_SNIFF) {
+          sniffedHead = true;
+          const head = Buffer.concat(chunks).subarray(0, BINARY_SNIFF);
+          if (looksBinary(head)) {
+            binary = true;
+            chunks.splice(0, chunks.length, Buffer.from(head));
+          }
+        }
+      });
       data.content.on('error', fail);
       data.content.on('end', () => {
         mime.attachments.push({
           contentType: (ctype?.value || data.contentType || '').toLowerCase(),
-          filename: data.filename || '',
+          filename,
           charset: ctype?.params?.charset || '',
-          content: Buffer.concat(chunks),
+          content: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
         });
         data.release?.();
         pending--;
@@ -408,7 +444,10 @@ async function readMime(bytes: Buffer, sniff: boolean): Promise<Mime> {
       ended = true;
       settle();
     });
-    parser.end(bytes);
+    // in pieces: mailsplit reads a chunk at a time, and one chunk of a whole big mail makes it hold several
+    // copies of it at once (a 60 MB base64 attachment took 440 MB as one chunk). The pieces are views, not copies.
+    for (let at = 0; at < bytes.length; at += MIME_CHUNK) parser.write(bytes.subarray(at, at + MIME_CHUNK));
+    parser.end();
   });
 }
 
@@ -706,12 +745,20 @@ function mimeValue(line: string): string {
  * MailParser decodes by the label; the bytes are ASCII, which every label taken here reads as ASCII.)
  */
 function textOf(data: Buffer, charset: string): string | null {
-  if (sniffed(charset)) return isUtf8(data) ? data.toString('utf8') : decodeWindows1252(data);
+  if (sniffed(charset)) return isUtf8(data) ? utf8(data) : decodeWindows1252(data);
   const cs = charset.toLowerCase().replace(/[^a-z0-9]+/g, '');
-  if (cs === 'ascii' || cs === 'usascii' || cs === 'utf8') return data.toString('utf8');
+  if (cs === 'ascii' || cs === 'usascii' || cs === 'utf8') return utf8(data);
   const label = charset.trim().toLowerCase();
   if (LATIN1_CHARSETS.has(label) || SINGLE_BYTE_CHARSET_RE.test(label)) return decodeCharset(data, charset); // libmime's DecodeStream, in one piece
   return null;
+}
+
+/**
+ * UTF-8 bytes as text. All-ASCII bytes (most mail) are read as latin-1, which gives the same string: Buffer's
+ * UTF-8 decoder goes through a two-byte copy of the whole, which for a big mail is twice its size again.
+ */
+function utf8(data: Buffer): string {
+  return data.length > 1 << 20 && isAscii(data) ? data.toString('latin1') : data.toString('utf8');
 }
 
 /** An attachment's text: by its label, unless the bytes should overrule it (see sniffed). */

@@ -24,17 +24,12 @@ export type WorkerReply =
   | { type: 'committed'; id: number; counts: BatchCounts }
   | { type: 'error'; message: string };
 
-/** Pack messages of one archive into a job (the job's `bytes` is meant to be transferred). */
+/**
+ * Pack messages of one archive into a job (the job's `bytes` is meant to be transferred: a lone big message's own
+ * buffer is the job's, see ownBuffer).
+ */
 export function packBatch(id: number, raws: RawMessage[], resume: ResumePoint | null): BatchJob {
-  let total = 0;
-  for (const r of raws) total += r.bytes.length;
-  const bytes = new ArrayBuffer(total);
-  const view = new Uint8Array(bytes);
-  let at = 0;
-  for (const r of raws) {
-    view.set(r.bytes, at);
-    at += r.bytes.length;
-  }
+  const bytes = ownBuffer(raws) ?? joined(raws);
   return {
     id, bytes, resume,
     sources: raws.map((r) => r.source),
@@ -45,6 +40,29 @@ export function packBatch(id: number, raws: RawMessage[], resume: ResumePoint | 
     overLimit: raws.flatMap((r, i): [number, number, number][] => (r.overLimit ? [[i, r.overLimit.size, r.overLimit.limit]] : [])),
     purged: raws.flatMap((r, i) => (r.purged ? [i] : [])),
   };
+}
+
+/**
+ * The buffer of a batch of one message whose bytes are the whole of it (a big message: the readers copy each
+ * message out of their own buffers): handed on as it is, not copied, and no longer readable here once transferred.
+ */
+function ownBuffer(raws: RawMessage[]): ArrayBuffer | null {
+  if (raws.length !== 1) return null;
+  const b = raws[0].bytes;
+  return b.buffer instanceof ArrayBuffer && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.byteLength > 1 << 16 ? b.buffer : null;
+}
+
+function joined(raws: RawMessage[]): ArrayBuffer {
+  let total = 0;
+  for (const r of raws) total += r.bytes.length;
+  const bytes = new ArrayBuffer(total);
+  const view = new Uint8Array(bytes);
+  let at = 0;
+  for (const r of raws) {
+    view.set(r.bytes, at);
+    at += r.bytes.length;
+  }
+  return bytes;
 }
 
 /** The messages of a job, as views on its buffer. */

@@ -4,6 +4,7 @@ import type { RawMessage, DiffLine, Parsed } from '../core/model.ts';
 import { parseMessage } from '../mail/message-parse.ts';
 import { indexCalls } from '../core/call-index.ts';
 import type { WatchRule } from '../../config/watch-rules.ts';
+import { compileWatchRule } from '../core/watch.ts';
 
 const NO_LINES: DiffLine[] = [];
 
@@ -15,12 +16,25 @@ export function overLimitReason(raw: RawMessage): string | null {
   return o ? `message of ${o.size} bytes is over the size limit of ${o.limit} bytes; only its first ${raw.bytes.length} bytes are kept` : null;
 }
 
+// The diff lines the call index reads: those of files a rule watches (by any of their names). Files no rule covers
+// keep their hunks' headers and counts only, so a generated file of a million lines is not a million objects.
+const linesWanted = new WeakMap<WatchRule[], (names: string[]) => boolean>();
+function diffLinesOf(rules: WatchRule[]): (names: string[]) => boolean {
+  let f = linesWanted.get(rules);
+  if (!f) {
+    const compiled = rules.map(compileWatchRule);
+    f = (names) => names.some((n) => compiled.some((r) => r.matchesFile(n)));
+    linesWanted.set(rules, f);
+  }
+  return f;
+}
+
 export async function parseOne(raw: RawMessage, rules: WatchRule[], list?: string): Promise<Parsed> {
   const over = overLimitReason(raw);
   if (over) return { ok: false, reason: over };
   let r;
   try {
-    r = await parseMessage(raw, { list });
+    r = await parseMessage(raw, { list, diffLinesOf: diffLinesOf(rules) });
   } catch (e) {
     return { ok: false, reason: `parser failed: ${(e as Error).message}` };
   }

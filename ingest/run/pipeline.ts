@@ -2,6 +2,8 @@
 // Messages are committed in archive order together with the archive's resume offset (a public-inbox epoch's
 // last commit read), so a run killed at any point and started again ends with exactly the messages of an
 // uninterrupted run. A public-inbox deletion removes its message in its turn; derivation is then whole.
+// Batches are cut by count and by bytes, and the raw bytes in flight (sent, not yet committed) are bounded: a
+// message may be tens of megabytes, and parsing and storing it takes several times its size.
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -24,6 +26,13 @@ export interface IngestOptions {
   /** parse worker threads; 0 parses on the main thread */
   workers?: number;
   batchSize?: number;
+  /** a batch is also cut at this many raw bytes, and a message this large is a batch of its own (default 8 MiB) */
+  batchBytes?: number;
+  /**
+   * raw bytes sent to parsing and not yet committed, at most (default 32 MiB): past it the reader waits for the
+   * oldest batch's commit. A batch larger than this (one big message) is alone in flight.
+   */
+  maxBytesInFlight?: number;
   /** skip the derivation step (threads, series, detection) */
   skipDerive?: boolean;
   /** skip the call index (benchmark: detection off) */
@@ -31,7 +40,7 @@ export interface IngestOptions {
   onProgress?: (p: IngestProgress) => void;
   /** an archive at least this large and larger than what is stored is loaded in bulk (default 8 MiB) */
   bulkLoadBytes?: number;
-  /** a message larger than this is quarantined with its head, its source and offset (default 64 MiB) */
+  /** a message larger than this is quarantined with its head, its source and offset (default DEFAULT_MAX_MESSAGE_BYTES, 16 MiB) */
   maxMessageBytes?: number;
   /** a gzip archive inflating past this many times its size is reported unreadable from there (default 100) */
   maxGzipRatio?: number;
@@ -61,6 +70,8 @@ export interface IngestSummary {
   patches: number;
   series: number;
   seconds: number;
+  /** the most raw bytes that were sent to parsing and not yet committed at one time */
+  peakBytesInFlight: number;
   derive: DeriveResult | null;
   /**
    * Paths that could not be read, or not to their end (permission denied, a symlink loop, a dangling link, a
@@ -103,6 +114,10 @@ function inlineRunner(store: Store, rules: WatchRule[], hash: string, opts: Inge
     async close() {},
   };
 }
+
+// defaults of IngestOptions.batchBytes and maxBytesInFlight
+const BATCH_BYTES = 8 * 1024 * 1024;
+const MAX_BYTES_IN_FLIGHT = 32 * 1024 * 1024;
 
 // A worker holds a few batches at a time; its old generation never needs more than this. A young
 // generation of 16 MB keeps each worker about 15 MB smaller than V8's default, at no measured cost in time.
@@ -215,10 +230,13 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   const dbFile = db.memory ? null : db.name;
   const runner = nWorkers > 0 && dbFile ? workerRunner(nWorkers, dbFile, hash, opts) : inlineRunner(store, rules, hash, opts);
   const batchSize = opts.batchSize ?? 256;
+  const batchBytes = opts.batchBytes ?? BATCH_BYTES;
+  const maxInFlight = opts.maxBytesInFlight ?? MAX_BYTES_IN_FLIGHT;
   const summary: IngestSummary = {
     new: 0, duplicate: 0, quarantined: 0, deleted: 0, skippedSources: 0, emptySources: [], rewrittenEpochs: 0, patches: 0, series: 0,
-    seconds: 0, derive: null, unreadable: [],
+    seconds: 0, peakBytesInFlight: 0, derive: null, unreadable: [],
   };
+  let inFlight = 0;
   const unreadable = (path: string, reason: string) => summary.unreadable.push({ path, reason });
   let totalMessages = 0;
   let committed = 0;
@@ -261,9 +279,11 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       // batches in flight while earlier ones are committed: at most `depth` pending. Six a worker: with three, a
       // worker whose parsed batches wait for their turn sat idle about 10% of the time, with six 3-5%
       const depth = Math.max(2, nWorkers * 6);
-      const pending: Promise<BatchCounts>[] = [];
+      const pending: { done: Promise<BatchCounts>; bytes: number }[] = [];
       const commit = async () => {
-        const counts = await pending.shift()!;
+        const { done, bytes } = pending.shift()!;
+        const counts = await done;
+        inFlight -= bytes;
         summary.new += counts.new;
         summary.duplicate += counts.duplicate;
         summary.quarantined += counts.quarantined;
@@ -273,18 +293,24 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         if (nWorkers > 0 && ++committed % CHECKPOINT_EVERY === 0) db.pragma('wal_checkpoint(PASSIVE)');
         opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? 0, messages: totalMessages });
       };
-      const send = (raws: RawMessage[]) => {
+      // Bytes in flight are bounded as well as batches: a message may be tens of megabytes, and parsing and storing
+      // it takes several times its size. Ordinary mail never comes near either bound.
+      const send = async (raws: RawMessage[], bytes: number) => {
+        while (pending.length && inFlight + bytes > maxInFlight) await commit();
         const last = raws[raws.length - 1];
         let resume: ResumePoint | null = null;
         if (archive.kind === 'epoch') {
           const at = archive.resumeAfter(last);
           if (at) resume = { source: src, size: 0, mtimeMs: 0, offset: at.commits, commit: at.commit };
         } else if (stat) resume = { source: src, size: stat.size, mtimeMs: stat.mtimeMs, offset: last.offset + 1 };
-        const p = runner.run(raws, resume);
-        p.catch(() => {}); // awaited in order by commit(); an early failure must not be unhandled meanwhile
-        pending.push(p);
+        const done = runner.run(raws, resume);
+        done.catch(() => {}); // awaited in order by commit(); an early failure must not be unhandled meanwhile
+        pending.push({ done, bytes });
+        inFlight += bytes;
+        summary.peakBytesInFlight = Math.max(summary.peakBytesInFlight, inFlight);
       };
       let batch: RawMessage[] = [];
+      let bytes = 0;
       let read = 0;
       let readFailed = false;
       for await (const raw of untilReadFails(archive.messages, (reason) => {
@@ -292,14 +318,22 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         unreadable(src, reason);
       })) {
         read++;
-        batch.push(raw);
-        if (batch.length >= batchSize) {
-          send(batch);
+        // a big message is a batch of its own
+        if (raw.bytes.length >= batchBytes && batch.length) {
+          await send(batch, bytes);
           batch = [];
+          bytes = 0;
+        }
+        batch.push(raw);
+        bytes += raw.bytes.length;
+        if (batch.length >= batchSize || bytes >= batchBytes) {
+          await send(batch, bytes);
+          batch = [];
+          bytes = 0;
           if (pending.length >= depth) await commit();
         }
       }
-      if (batch.length) send(batch);
+      if (batch.length) await send(batch, bytes);
       while (pending.length) await commit();
       // a resumed file may rightly have nothing after its resume point; a maildir may be empty; an unreadable
       // file is reported as such

@@ -1,7 +1,7 @@
 // Issue 13 item 2: one 100 MB message killed the ingest (heap out of memory, nothing stored, every rerun the same),
 // and a gzip bomb took gigabytes. Now a message over the size limit is yielded as its head and quarantined with its
 // reason, source, offset and size; a gzip archive inflating past the ratio limit is reported and the ingest goes
-// on. The hostile inputs are generated here, at a small limit (the default is 64 MiB).
+// on. The hostile inputs are generated here, at a small limit (the default is 16 MiB).
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
