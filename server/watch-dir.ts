@@ -1,8 +1,8 @@
 // `relapse serve --watch DIR`: archives dropped into (or changed in) a directory are ingested. The directory is
-// polled (fs.watch is unreliable across file systems); a file is handed on once it stood still for one interval,
-// so one being copied in is not read half-way. Names of files still being written (.part, .tmp, ~ ...) and
-// dot-files are skipped; subdirectories are walked 8 deep. Ingest runs on a connection of its own, so the API
-// keeps reading (WAL) while it writes.
+// polled (fs.watch is unreliable across file systems); a non-empty file is handed on once it stood still for one
+// interval, so one being copied in is not read half-way, and again whenever it changes. Names of files still being
+// written (.part, .tmp, ~ ...) and names starting with a dot are skipped; subdirectories are walked 8 deep. Ingest
+// runs on a connection of its own, so the API keeps reading (WAL) while it writes.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
