@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { DEFAULT_MAX_MESSAGE_BYTES, type DeclaredFix } from '../ingest/core/model.ts';
-import { declaredFixOf, DeclareFixBodySchema, FixKindSchema, type DeclareFixBody } from '../server/schemas.ts';
+import { declaredFixOf, DeclareFixBodySchema, FixKindSchema, type DeclareFixBody } from '../server/schemas/index.ts';
 import { Cron } from 'croner';
 
 export const CONFIG_DIR = path.dirname(fileURLToPath(import.meta.url));

@@ -35,7 +35,7 @@ export const LAYERS: [layer: string, prefix: string][] = [
   ['rules-schema', 'config/watch-rules-schema.ts'],
   ['rules', 'config/watch-rules.ts'],
   ['settings', 'config/'],
-  ['api-shapes', 'server/schemas.ts'],
+  ['api-shapes', 'server/schemas/'],
   ['api-shapes', 'server/plugins/errors.ts'],
   ['context', 'server/context.ts'],
   ['data', 'server/data/'],

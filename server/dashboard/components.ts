@@ -1,5 +1,5 @@
 // Pieces several pages share: status badges, a fix described in words, people, regression cards, filter forms.
-import type { Address, Evidence, Regression, RegressionStatus } from '../schemas.ts';
+import type { Address, Evidence, Regression, RegressionStatus } from '../schemas/index.ts';
 import { age, day, hrefFunction, hrefPatch, hrefRegression, html, timeEl, type SafeHtml } from './html.ts';
 import { addressKey } from '../../ingest/core/address.ts';
 

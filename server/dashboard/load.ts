@@ -7,7 +7,7 @@ import {
 } from '../data/index.ts';
 import { snapshot, starMatcher } from '../data/common.ts';
 import { badRequest } from '../plugins/errors.ts';
-import type { Regression } from '../schemas.ts';
+import type { Regression } from '../schemas/index.ts';
 import { CALL_OPS } from '../../ingest/core/model.ts';
 import { regressionHeadline } from './components.ts';
 import type { Highlight } from './diff-view.ts';

@@ -4,7 +4,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../ingest/store/db.ts';
 import { badRequest } from '../plugins/errors.ts';
-import type { Page } from '../schemas.ts';
+import type { Page } from '../schemas/index.ts';
 
 export interface PageRequest {
   /** 1..500; default 50 */

@@ -6,7 +6,7 @@ import {
   decodeCursor, encodeCursor, keysetAfter, matchDates, matchNullable, matchPerson, matchText, orderBy, paginate, stmt, Where,
   type Page, type SortKey,
 } from './common.ts';
-import type { Address, CallChange, Evidence } from '../schemas.ts';
+import type { Address, CallChange, Evidence } from '../schemas/index.ts';
 import { evidenceOf } from './evidence.ts';
 import { toCallChange, type CallRow as DetectionCallRow } from './detection.ts';
 

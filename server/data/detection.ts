@@ -1,6 +1,6 @@
 // The call index (call and order changes) and what the rules made of it (known fixes, regressions).
 import type { Db } from '../../ingest/store/db.ts';
-import type { CallChange, Evidence, Fix, FixEvent, MessageRef, OrderChange, Regression, RegressionStatus, Removal } from '../schemas.ts';
+import type { CallChange, Evidence, Fix, FixEvent, MessageRef, OrderChange, Regression, RegressionStatus, Removal } from '../schemas/index.ts';
 import { evidenceOf, patchStateOf } from './evidence.ts';
 import {
   messageIdParam, decodeCursor, encodeCursor, keysetAfter, matchDates, matchNullable, matchText, orderBy, pageLimit, paginate,

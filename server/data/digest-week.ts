@@ -5,7 +5,7 @@ import type { Db } from '../../ingest/store/db.ts';
 import { bareMessageId as bare, listArchiveUrl, loreLink } from './links.ts';
 import { getFix, listCallChanges, listFixes, listRegressions, listSeries, type Page, type PageRequest } from './index.ts';
 import { snapshot } from './common.ts';
-import type { Evidence, Fix, Regression } from '../schemas.ts';
+import type { Evidence, Fix, Regression } from '../schemas/index.ts';
 import { evidenceOf } from './evidence.ts';
 import { strongest } from '../../ingest/core/evidence.ts';
 import type {

@@ -1,6 +1,6 @@
 // The event feed, the quarantine and the health summary.
 import type { Db } from '../../ingest/store/db.ts';
-import type { Event, Health, Quarantined } from '../schemas.ts';
+import type { Event, Health, Quarantined } from '../schemas/index.ts';
 import { decodeCursor, encodeCursor, matchDates, pageLimit, paginate, parseJson, snapshot, stmt, Where, type Page, type PageRequest } from './common.ts';
 
 export interface EventFilters {

@@ -1,6 +1,6 @@
 // Evidence that patches were taken, and the state it gives patches and series (see ingest/core/evidence.ts).
 import type { Db } from '../../ingest/store/db.ts';
-import type { Evidence } from '../schemas.ts';
+import type { Evidence } from '../schemas/index.ts';
 import { seriesState } from '../../ingest/core/evidence.ts';
 import type { PatchState } from '../../ingest/core/model.ts';
 import { stmt } from './common.ts';

@@ -1,6 +1,6 @@
 // Messages and threads.
 import type { Db } from '../../ingest/store/db.ts';
-import type { Message, MessageKind, Thread, ThreadMessage } from '../schemas.ts';
+import type { Message, MessageKind, Thread, ThreadMessage } from '../schemas/index.ts';
 import {
   messageIdParam, decodeCursor, encodeCursor, keysetAfter, likeEscape, matchDates, matchPerson, orderBy, pageLimit, paginate,
   parseJson, snapshot, stmt, Where, type Page, type PageRequest, type SortKey,

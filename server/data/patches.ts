@@ -1,6 +1,6 @@
 // Patches (with trailers gathered from replies, b4-style) and series.
 import type { Db } from '../../ingest/store/db.ts';
-import type { Accepted, Hunk, Patch, PatchFile, PatchSummary, Series, Trailer } from '../schemas.ts';
+import type { Accepted, Hunk, Patch, PatchFile, PatchSummary, Series, Trailer } from '../schemas/index.ts';
 import {
   messageIdParam, decodeCursor, encodeCursor, keysetAfter, matchDates, matchPerson, matchText, orderBy, pageLimit, paginate,
   parseJson, snapshot, stmt, Where, type Page, type PageRequest, type SortKey,

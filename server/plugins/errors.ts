@@ -4,7 +4,7 @@
 // "Internal Server Error".
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiError } from '../schemas.ts';
+import type { ApiError } from '../schemas/index.ts';
 
 /** Whether an error (SQLite's or the file system's) says the disk (or the database's room to grow) is full. */
 export function isDiskFull(e: unknown): boolean {

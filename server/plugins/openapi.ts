@@ -1,10 +1,10 @@
 // The API's schemas as fastify sees them: the `date-or-time` format ajv checks `since`/`until` with, the shared
-// schemas (server/schemas.ts) added by $id, and the OpenAPI 3.1 document with its UI (/docs, /docs/json).
+// schemas (server/schemas/) added by $id, and the OpenAPI 3.1 document with its UI (/docs, /docs/json).
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Ajv } from 'ajv';
-import { sharedSchemas } from '../schemas.ts';
+import { sharedSchemas } from '../schemas/index.ts';
 import { isDateParam } from '../data/index.ts';
 
 /** Hash of the inline <style> element swagger-ui's bundle adds (allowed by hash, not by 'unsafe-inline'). */

@@ -1,5 +1,5 @@
 // GET /api/call-changes
-import { CallChangePageSchema, CallChangeQuery, ref } from '../schemas.ts';
+import { CallChangePageSchema, CallChangeQuery, ref } from '../schemas/index.ts';
 import { listCallChanges } from '../data/index.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.ts';
-import { ErrorSchema, ref } from '../schemas.ts';
+import { ErrorSchema, ref } from '../schemas/index.ts';
 import { HttpError } from '../plugins/errors.ts';
 
 export type RoutePlugin = FastifyPluginAsyncTypebox<{ ctx: AppContext }>;

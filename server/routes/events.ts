@@ -1,5 +1,5 @@
 // GET /api/events
-import { EventPageSchema, EventQuery, ref } from '../schemas.ts';
+import { EventPageSchema, EventQuery, ref } from '../schemas/index.ts';
 import { listEvents } from '../data/index.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 

@@ -1,6 +1,6 @@
 // GET /api/fixes, /api/fixes/:id; POST /api/fixes (declare one; token)
 import { declareFix } from '../../ingest/run/commands.ts';
-import { declaredFixOf, DeclareFixBodySchema, ErrorSchema, FixPageSchema, FixQuery, FixSchema, IntIdParams, ref } from '../schemas.ts';
+import { declaredFixOf, DeclareFixBodySchema, ErrorSchema, FixPageSchema, FixQuery, FixSchema, IntIdParams, ref } from '../schemas/index.ts';
 import { messageIdParam, findDeclaredFix, getFix, getMessage, listFixes } from '../data/index.ts';
 import { badRequest, errorBody, notFound } from '../plugins/errors.ts';
 import { bearer, readErrors, requireToken, writeErrors, type RoutePlugin } from './common.ts';

@@ -1,5 +1,5 @@
 // GET /api/health
-import { HealthSchema, ref } from '../schemas.ts';
+import { HealthSchema, ref } from '../schemas/index.ts';
 import { health } from '../data/index.ts';
 import type { RoutePlugin } from './common.ts';
 

@@ -1,5 +1,5 @@
 // GET /api/messages, /api/messages/:messageId, .../raw, .../mbox
-import { Binary, MessageIdParams, MessagePageSchema, MessageQuery, MessageSchema, ref } from '../schemas.ts';
+import { Binary, MessageIdParams, MessagePageSchema, MessageQuery, MessageSchema, ref } from '../schemas/index.ts';
 import { getMessage, getRawMessage, listMessages, toMboxrd } from '../data/index.ts';
 import { notFound } from '../plugins/errors.ts';
 import { readErrors, type RoutePlugin } from './common.ts';

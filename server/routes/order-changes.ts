@@ -1,5 +1,5 @@
 // GET /api/order-changes
-import { OrderChangePageSchema, OrderChangeQuery, ref } from '../schemas.ts';
+import { OrderChangePageSchema, OrderChangeQuery, ref } from '../schemas/index.ts';
 import { listOrderChanges } from '../data/index.ts';
 import { readErrors, type RoutePlugin } from './common.ts';
 

@@ -1,6 +1,6 @@
 // GET /api/patches, /api/patches/:messageId, .../diff
 import { Type } from '@sinclair/typebox';
-import { MessageIdParams, PatchPageSchema, PatchQuery, PatchSchema, ref } from '../schemas.ts';
+import { MessageIdParams, PatchPageSchema, PatchQuery, PatchSchema, ref } from '../schemas/index.ts';
 import { getPatch, getPatchDiff, listPatches } from '../data/index.ts';
 import { notFound } from '../plugins/errors.ts';
 import { readErrors, type RoutePlugin } from './common.ts';

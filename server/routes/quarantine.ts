@@ -1,5 +1,5 @@
 // GET /api/quarantine, /api/quarantine/:id, .../raw
-import { Binary, IntIdParams, QuarantinePageSchema, QuarantineQuery, QuarantinedSchema, ref } from '../schemas.ts';
+import { Binary, IntIdParams, QuarantinePageSchema, QuarantineQuery, QuarantinedSchema, ref } from '../schemas/index.ts';
 import { getQuarantineRaw, getQuarantined, listQuarantine } from '../data/index.ts';
 import { notFound } from '../plugins/errors.ts';
 import { readErrors, type RoutePlugin } from './common.ts';

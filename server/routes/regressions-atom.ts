@@ -1,6 +1,6 @@
 // The regressions as an Atom 1.0 feed (GET /api/regressions.atom): one entry per regression, newest first,
 // its text the fix, the status and the removing messages. Pure: regressions and a base URL in, XML out.
-import type { Regression } from '../schemas.ts';
+import type { Regression } from '../schemas/index.ts';
 
 /** Text for XML 1.0: markup characters escaped, characters XML cannot carry dropped. */
 export function xmlText(s: string): string {

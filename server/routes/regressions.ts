@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { acknowledgeRegression } from '../../ingest/run/commands.ts';
 import {
   AcknowledgeBodySchema, AtomQuery, IntIdParams, RegressionPageSchema, RegressionQuery, RegressionSchema, ref,
-} from '../schemas.ts';
+} from '../schemas/index.ts';
 import { getRegression, listRegressions, regressionKey } from '../data/index.ts';
 import { notFound } from '../plugins/errors.ts';
 import { regressionsAtom } from './regressions-atom.ts';

@@ -1,5 +1,5 @@
 // GET /api/series, /api/series/:id
-import { IntIdParams, SeriesPageSchema, SeriesQuery, SeriesSchema, ref } from '../schemas.ts';
+import { IntIdParams, SeriesPageSchema, SeriesQuery, SeriesSchema, ref } from '../schemas/index.ts';
 import { getSeries, listSeries } from '../data/index.ts';
 import { notFound } from '../plugins/errors.ts';
 import { readErrors, type RoutePlugin } from './common.ts';

@@ -1,5 +1,5 @@
 // GET /api/threads/:id
-import { IntIdParams, ThreadSchema, ref } from '../schemas.ts';
+import { IntIdParams, ThreadSchema, ref } from '../schemas/index.ts';
 import { getThread } from '../data/index.ts';
 import { notFound } from '../plugins/errors.ts';
 import { readErrors, type RoutePlugin } from './common.ts';

@@ -9,7 +9,7 @@ import { threadPage, threadTree } from '../../server/dashboard/pages/thread.ts';
 import { functionPage } from '../../server/dashboard/pages/function-history.ts';
 import { timelinePage, chartData, type TimelineData } from '../../server/dashboard/pages/timeline.ts';
 import { callChangesPage } from '../../server/dashboard/pages/call-changes.ts';
-import type { Regression, ThreadMessage } from '../../server/schemas.ts';
+import type { Regression, ThreadMessage } from '../../server/schemas/index.ts';
 
 const EVIL = '<script>alert(1)</script>';
 

@@ -1,7 +1,7 @@
 // `/functions/:file/:function`: every watched call added to or removed from one function, in date order, across
 // file renames (what happened under the old name before an accepted rename shows under the new name too).
 import type { HistoryCall, HistoryRename } from '../../data/dashboard.ts';
-import type { Evidence } from '../../schemas.ts';
+import type { Evidence } from '../../schemas/index.ts';
 import { call, evidenceList, person } from '../components.ts';
 import { day, hrefFunction, hrefPatch, hrefRegression, html, queryString, timeEl, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';

@@ -1,5 +1,5 @@
 // `/`: open regressions first, then the recently resolved and acknowledged ones, and what the database holds.
-import type { Regression } from '../../schemas.ts';
+import type { Regression } from '../../schemas/index.ts';
 import { filterForm, regressionCard, type FieldSpec } from '../components.ts';
 import { dateTime, html, timeEl, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';

@@ -1,6 +1,6 @@
 // `/patches/:messageId`: one message (a patch, usually): its header, text, trailers, the diff with the watched
 // calls highlighted, its series, and links to the raw message and to lore. Non-patch messages render too.
-import type { Address, CallChange, Evidence, Trailer } from '../../schemas.ts';
+import type { Address, CallChange, Evidence, Trailer } from '../../schemas/index.ts';
 import { evidenceList, person, stateBadge, statusBadge } from '../components.ts';
 import { renderDiffText, type Highlight } from '../diff-view.ts';
 import { hrefFunction, hrefPatch, hrefRaw, hrefRegression, hrefThread, html, timeEl, type SafeHtml } from '../html.ts';

@@ -1,6 +1,6 @@
 // `/regressions/:id`: the fix and where it came from, every removing message with its diff (removed lines
 // highlighted), related patches, and the Acknowledge form (which posts to the API with the user's token).
-import type { Address, Evidence, Regression, Removal, Thread } from '../../schemas.ts';
+import type { Address, Evidence, Regression, Removal, Thread } from '../../schemas/index.ts';
 import { call, evidenceList, fixSummary, person, regressionHeadline, stateBadge, statusBadge } from '../components.ts';
 import { renderDiffText, type Highlight } from '../diff-view.ts';
 import { age, dateTime, day, hrefFunction, hrefPatch, hrefRaw, hrefThread, html, timeEl, type SafeHtml } from '../html.ts';

@@ -1,5 +1,5 @@
 // `/threads/:id`: a thread as a tree of nested lists (replies under what they answer).
-import type { Thread, ThreadMessage } from '../../schemas.ts';
+import type { Thread, ThreadMessage } from '../../schemas/index.ts';
 import { person } from '../components.ts';
 import { day, hrefPatch, html, timeEl, type SafeHtml } from '../html.ts';
 import { layout } from '../layout.ts';
