@@ -14,7 +14,7 @@ const COPY_KINDS = new Set(['stable', 'commit-notice']);
 const BACKFILLED = 'evidence.notices';
 
 /**
- * Notices for messages stored before notices were read (a database migrated to 0010 with messages in it; a new
+ * Notices for messages stored before notices were read (a database migrated to 0009 with messages in it; a new
  * one is marked done by the migration): read once from their own text. Only mail whose text names a way of
  * taking a patch is read.
  */

@@ -1,5 +1,5 @@
 // What `relapse sync` keeps in the database besides messages: each inbox's last sync (for /api/health), and
-// the lock that lets one process at a time sync (migration 0012).
+// the lock that lets one process at a time sync (migration 0011).
 //
 // The lock is a row taken in a BEGIN IMMEDIATE transaction (SQLite's write lock makes the check and the take
 // one step for every process on the database). Its holder refreshes `heartbeat_at`; a lock whose heartbeat is
