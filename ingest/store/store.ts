@@ -5,6 +5,7 @@ import type { Db } from './db.ts';
 import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, Parsed, RawMessage, Regression } from '../core/model.ts';
 import type { Posting } from '../core/series.ts';
 import type { Acceptance } from '../core/acceptance.ts';
+import { patchAcceptances, seriesAcceptance } from '../core/series-acceptance.ts';
 import { addressKey } from '../core/address.ts';
 import { sameMessage, type MessageIdentity } from '../core/same-message.ts';
 
@@ -307,9 +308,7 @@ export class Store {
     const seriesOf = new Map<string, number>();
     for (const p of d.postings) {
       const id = ids.get(p.anchor)!;
-      // a series is accepted when its cover was, or when every patch was
-      const acc = (p.cover && d.acceptances.get(p.cover)) ||
-        (p.patches.length && p.patches.every((x) => d.acceptances.has(x)) ? d.acceptances.get(p.patches[p.patches.length - 1]) : undefined);
+      const acc = seriesAcceptance(p, d.acceptances);
       const want = [p.title, p.version, p.total, p.cover, p.author.name, p.author.email, p.date, p.complete ? 1 : 0,
         ids.get(p.chain) ?? null, p.previous ? ids.get(p.previous)! : null, p.next ? ids.get(p.next)! : null,
         acc?.messageId ?? null, acc?.by.name ?? null, acc?.by.email ?? null, acc?.date ?? null, p.link ?? null, p.backportOf ?? null];
@@ -326,15 +325,7 @@ export class Store {
       for (const m of p.patches) seriesOf.set(m, id);
     }
 
-    // a patch is accepted by a reply to it, or to its series' cover
-    const acceptedOf = new Map<string, Acceptance>();
-    for (const p of d.postings) {
-      const seriesAcc = p.cover ? d.acceptances.get(p.cover) : undefined;
-      for (const id of p.patches) {
-        const acc = d.acceptances.get(id) ?? seriesAcc;
-        if (acc) acceptedOf.set(id, acc);
-      }
-    }
+    const acceptedOf = patchAcceptances(d.postings, d.acceptances);
 
     // messages: one pass, only the rows that change
     // [id, message_id, then the derived columns in updMsg's order]
