@@ -1,21 +1,19 @@
 // Ingest's writer: messages, the call index, threads, series, acceptances, fixes, regressions, events. (db.ts
 // writes too: migrations and the bulk-load index rebuild; and server/data/digests.ts the digest's delivery ledger.)
 import crypto from 'node:crypto';
-import type { Db } from './db.ts';
+import { dropIndexes, type Db } from './db.ts';
 import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, Parsed, RawMessage, Regression } from '../core/model.ts';
 import type { Posting } from '../core/series.ts';
 import type { Acceptance } from '../core/acceptance.ts';
 import { patchAcceptances, seriesAcceptance } from '../core/series-acceptance.ts';
 import { addressKey } from '../core/address.ts';
 import { sameMessage, type MessageIdentity } from '../core/same-message.ts';
+import { INSERT_MESSAGE, messageRow } from './message-row.ts';
 
 export const now = () => new Date().toISOString();
 
 /** Quarantine reason of a message whose Message-ID is stored with a different message. */
 export const REUSED_ID = 'Message-ID reused with different content';
-
-/** A list of strings as JSON; most lists (tags, references) are empty. */
-const jsonList = (xs: string[]): string => (xs.length ? JSON.stringify(xs) : '[]');
 
 
 export interface StoredMessage {
@@ -67,11 +65,7 @@ export class Store {
 
   constructor(readonly db: Db) {
     this.stmts = {
-      // positional: binding 25 named parameters from an object costs more than the insert
-      insertMessage: db.prepare(`INSERT OR IGNORE INTO messages (message_id, synthetic, list, subject, title, tags, version,
-        idx, total, is_reply, from_name, from_email, date, in_reply_to, refs, kind, is_patch,
-        says_applied, flowed_stripped, change_id, supersedes, source, offset, size, ingested_at, notice, from_rewritten, upstream_commit)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertMessage: db.prepare(INSERT_MESSAGE),
       insertBody: db.prepare('INSERT OR REPLACE INTO message_bodies (id, own_text, diff_text, raw) VALUES (?, ?, ?, ?)'),
       insertFile: db.prepare(`INSERT OR REPLACE INTO patch_files (message_id, seq, path, old_path, status, additions, deletions, hunks)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -148,12 +142,7 @@ export class Store {
    */
   addMessage(s: StoredMessage, rulesHash: string, at = now()): 'new' | 'duplicate' | 'reused' {
     const m = s.message;
-    const r = this.stmts.insertMessage.run(
-      m.messageId, m.synthetic ? 1 : 0, m.list, m.subject.raw, m.subject.title, jsonList(m.subject.tags), m.subject.version,
-      m.subject.index, m.subject.total, m.subject.isReply ? 1 : 0, m.from.name, m.from.email, m.date, m.inReplyTo,
-      jsonList(m.references), m.kind, m.isPatch ? 1 : 0, m.saysApplied ? 1 : 0, m.flowedStripped ? 1 : 0, m.changeId,
-      m.supersedes, s.raw.source, s.raw.offset, s.raw.bytes.length, at, m.notice ? JSON.stringify(m.notice) : null, m.fromRewritten ? 1 : 0, m.upstreamCommit ?? null,
-    );
+    const r = this.stmts.insertMessage.run(messageRow(m, s.raw, at));
     if (r.changes === 0) {
       const stored = this.stmts.storedIdentity.get(m.messageId) as MessageIdentity | undefined;
       return !stored || sameMessage(stored, { fromEmail: m.from.email, date: m.date, title: m.subject.title }) ? 'duplicate' : 'reused';
@@ -357,9 +346,7 @@ export class Store {
       // The whole archive, a chunk of rows at a time (a connection cannot write while it is still reading,
       // and 100k pending updates at once would be the largest thing a first derivation holds). Rewriting
       // most of it: the indexes over derived columns are cheaper built once, sorted, than updated row by row.
-      const indexSql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck();
-      const rebuild = threadOf.size > 10_000 ? DERIVED_INDEXES.map((name) => indexSql.get(name) as string | undefined).filter((x): x is string => !!x) : [];
-      for (const name of rebuild.length ? DERIVED_INDEXES : []) db.exec(`DROP INDEX IF EXISTS ${name}`);
+      const rebuild = threadOf.size > 10_000 ? dropIndexes(db, DERIVED_INDEXES) : [];
       const chunk = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE id > ? ORDER BY id LIMIT 5000`).raw(true);
       for (let after = 0; ;) {
         const rows = chunk.all(after) as MsgRow[];
