@@ -4,7 +4,8 @@
 // the Store. Running it twice gives the same result, and the result does not depend on the order messages were ingested in.
 import type { Db } from '../store/db.ts';
 import type { DeclaredFix, PatchFacts } from '../core/model.ts';
-import { Store, type DeriveScope } from '../store/store.ts';
+import { Store } from '../store/store.ts';
+import type { DeriveScope } from '../store/derived-writer.ts';
 import { threadMessages } from '../core/threader.ts';
 import { findSeries, type MessageHead } from '../core/series.ts';
 import {
