@@ -9,10 +9,10 @@ import type { DeriveScope } from '../store/derived-writer.ts';
 import { threadMessages } from '../core/threader.ts';
 import { findSeries, type MessageHead } from '../core/series.ts';
 import {
-  diffReader, knownAppliers, readHeads, scopeReaders, storedDetectionCounts, subjectReader, touchesWatched, unthreadedIds, unthreadedShare,
+  diffReader, readHeads, scopeReaders, storedDetectionCounts, subjectReader, touchesWatched, unthreadedIds, unthreadedShare,
   watchedPatchFacts,
 } from '../store/derive-readers.ts';
-import { answeredBy, findAcceptances, type ReplyHead } from '../core/acceptance.ts';
+import { answeredBy, type ReplyHead } from '../core/acceptance.ts';
 import { detectRegressions } from '../core/fix-rules.ts';
 import { addressKey } from '../core/address.ts';
 import { deriveEvidence } from './derive-evidence.ts';
@@ -22,7 +22,6 @@ import { parseDiff } from '../core/diff.ts';
 export interface DeriveResult {
   threads: number;
   series: number;
-  accepted: number;
   fixes: number;
   regressions: number;
   opened: number;
@@ -47,7 +46,7 @@ export async function deriveAllBeside(db: Db, meanwhile: Promise<void>, declared
   );
 }
 
-/** Everything derived from the message table (threads, series, acceptance), then detection. */
+/** Everything derived from the message table (threads, series, acceptance and its evidence), then detection. */
 export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
   const store = new Store(db);
   return store.transaction(() => finishDerivation(db, store, declared, () => deriveStructure(db, store)));
@@ -78,7 +77,7 @@ function finishDerivation(db: Db, store: Store, declared: DeclaredFix[], structu
  * threads (their acceptance replies); for a new stable backport, the threads of patches with its title (its
  * original). A backport re-derived without its original in the scope keeps the original it had. Threads
  * are whole components, so threading them alone gives what threading the archive gives; other authors'
- * patches read along keep their series and acceptance.
+ * patches read along keep their series (acceptance is the evidence step's, over the whole archive).
  */
 export function deriveNew(db: Db, declared: DeclaredFix[] = [], maxShare = 0.2): DeriveResult {
   if (derivesWhole(db, maxShare)) return deriveAll(db, declared);
@@ -87,7 +86,7 @@ export function deriveNew(db: Db, declared: DeclaredFix[] = [], maxShare = 0.2):
   return store.transaction(() => {
     store.setMeta('derive.dirty', '1');
     const scope = fresh.length ? scopeOf(db, fresh) : null;
-    const structure = scope ? deriveStructure(db, store, scope) : { threads: 0, series: 0, accepted: 0 };
+    const structure = scope ? deriveStructure(db, store, scope) : { threads: 0, series: 0 };
     const reaccepted = deriveEvidence(db); // a pull request or a bot may name patches outside the scope
     // the rules read watched patches, their series and acceptance, and the declared fixes: when the scope
     // holds no watched patch and the declarations stand, their conclusions stand too
@@ -167,21 +166,21 @@ function scopeOf(db: Db, fresh: string[]): DeriveScope {
   return { messages, threadIds: [...threadIds], authors, keep };
 }
 
-/** Threads, answers, series and acceptance, computed from the message heads (all, or a scope's) and written. */
+/** Threads, answers and series, computed from the message heads (all, or a scope's) and written. */
 function deriveStructure(db: Db, store: Store, scope?: DeriveScope): StructureCounts {
   return writeConcluded(store, conclude(db, scope), scope);
 }
 
-type StructureCounts = { threads: number; series: number; accepted: number };
+type StructureCounts = { threads: number; series: number };
 type Concluded = ReturnType<typeof conclude>;
 
 function writeConcluded(store: Store, d: Concluded, scope?: DeriveScope): StructureCounts {
   store.writeDerived(d, scope);
-  return { threads: d.threads.length, series: d.postings.length, accepted: d.acceptances.size };
+  return { threads: d.threads.length, series: d.postings.length };
 }
 
 /**
- * Threads, answers, series and acceptance from the heads. A function of its own so that the heads (the
+ * Threads, answers and series from the heads. A function of its own so that the heads (the
  * largest thing a first derivation holds) can be collected before the writing starts.
  */
 function conclude(db: Db, scope?: DeriveScope) {
@@ -207,8 +206,7 @@ function conclude(db: Db, scope?: DeriveScope) {
   const all = findSeries(heads as MessageHead[]);
   // in a scope, only the authors read in full get their series rewritten
   const postings = scope ? all.filter((p) => scope.authors.has(addressKey(p.author.email))) : all;
-  const acceptances = findAcceptances(replyHeads, scope ? knownAppliers(db) : undefined, headById);
-  return { threads, postings, acceptances, answers };
+  return { threads, postings, answers };
 }
 
 /** Re-run the fix and regression rules over the call index (small: watched files only). */

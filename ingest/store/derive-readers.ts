@@ -132,12 +132,6 @@ export function scopeReaders(db: Db) {
   };
 }
 
-/** People who applied somebody else's patch, as the stored answers say. */
-export function knownAppliers(db: Db): Set<string> {
-  return new Set((db.prepare(`SELECT DISTINCT lower(r.from_email) FROM messages r JOIN messages t ON t.message_id = r.answers
-    WHERE r.says_applied = 1 AND r.is_patch = 0 AND lower(r.from_email) <> lower(t.from_email)`).pluck().all() as string[]));
-}
-
 /**
  * The facts the rules need, as stored, for every patch with an indexed call, an order change or a rename, with
  * whether it is a proposal (derive.ts adds what its diff says, read through `diffReader`).

@@ -1,10 +1,9 @@
-// The writer of derived state: threads, series and, per message, its thread, parent, series, the patch it answers
-// and its acceptance, as derivation (ingest/run/derive.ts) concluded them. Only rows that differ are written.
+// The writer of derived state: threads, series and, per message, its thread, parent, series and the patch it
+// answers, as derivation (ingest/run/derive.ts) concluded them. Only rows that differ are written. (Acceptance is
+// written by derivation's evidence step: evidence-store.ts.)
 import { dropIndexes, type Db } from './db.ts';
 import type { Posting } from '../core/series.ts';
-import type { Acceptance } from '../core/acceptance.ts';
 import { addressKey } from '../core/address.ts';
-import { patchAcceptances, seriesAcceptance } from '../core/series-acceptance.ts';
 
 /** The part of the archive a re-derivation covers (see derive.ts). */
 export interface DeriveScope {
@@ -14,7 +13,7 @@ export interface DeriveScope {
   threadIds: number[];
   /** authors (lower-case) whose every patch and cover was read, and whose series are rewritten */
   authors: Set<string>;
-  /** patches and covers read whose author is not among them: their series and acceptance stay */
+  /** patches and covers read whose author is not among them: their series stay */
   keep: Set<string>;
 }
 
@@ -22,7 +21,6 @@ export interface DeriveScope {
 export interface Derived {
   threads: { root: string; subject: string; members: { messageId: string; parent: string | null }[]; lastDate: string | null }[];
   postings: Posting[];
-  acceptances: Map<string, Acceptance>;
   answers: Map<string, string | null>;
 }
 
@@ -31,7 +29,7 @@ export const DERIVED_INDEXES = ['messages_thread', 'messages_series', 'messages_
 
 /**
  * Write what derivation concluded: threads, series (ids stable by anchor), and per message its thread,
- * parent, series, the patch it answers and its acceptance. Only rows that differ are written, so a
+ * parent, series and the patch it answers. Only rows that differ are written, so a
  * re-derivation after a small ingest costs reads, not a rewrite of the archive.
  */
 export function writeDerived(db: Db, d: Derived, scope?: DeriveScope): void {
@@ -66,7 +64,6 @@ export function writeDerived(db: Db, d: Derived, scope?: DeriveScope): void {
   // series
   type SeriesRow = { id: number; anchor: string; title: string; version: number; total: number; cover: string | null; author_name: string;
     author_email: string; date: string | null; complete: number; chain_id: number | null; previous_id: number | null; next_id: number | null;
-    accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null;
     link: string | null; backport_of: string | null };
   const seriesByAuthor = db.prepare('SELECT * FROM series WHERE author_email = ? COLLATE NOCASE');
   const seriesByAnchor = db.prepare('SELECT * FROM series WHERE anchor = ?');
@@ -79,39 +76,34 @@ export function writeDerived(db: Db, d: Derived, scope?: DeriveScope): void {
   let nextId = (db.prepare('SELECT coalesce(max(id), 0) FROM series').pluck().get() as number) + 1;
   for (const p of d.postings) ids.set(p.anchor, oldSeries.get(p.anchor)?.id ?? nextId++);
   const insSeries = db.prepare(`INSERT INTO series (anchor, title, version, total, cover, author_name, author_email, date,
-    complete, chain_id, previous_id, next_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date, link, backport_of, id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    complete, chain_id, previous_id, next_id, link, backport_of, id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const updSeries = db.prepare(`UPDATE series SET title = ?, version = ?, total = ?, cover = ?, author_name = ?, author_email = ?, date = ?,
-    complete = ?, chain_id = ?, previous_id = ?, next_id = ?, accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?,
-    accepted_date = ?, link = ?, backport_of = ? WHERE id = ?`);
+    complete = ?, chain_id = ?, previous_id = ?, next_id = ?, link = ?, backport_of = ? WHERE id = ?`);
   const seriesOf = new Map<string, number>();
   for (const p of d.postings) {
     const id = ids.get(p.anchor)!;
-    const acc = seriesAcceptance(p, d.acceptances);
     const want = [p.title, p.version, p.total, p.cover, p.author.name, p.author.email, p.date, p.complete ? 1 : 0,
       ids.get(p.chain) ?? null, p.previous ? ids.get(p.previous)! : null, p.next ? ids.get(p.next)! : null,
-      acc?.messageId ?? null, acc?.by.name ?? null, acc?.by.email ?? null, acc?.date ?? null, p.link ?? null, p.backportOf ?? null];
+      p.link ?? null, p.backportOf ?? null];
     const o = oldSeries.get(p.anchor);
     // a backport re-derived in a scope that did not read its original keeps the original it had
     if (scope && p.link === 'backport' && p.backportOf === null && o?.backport_of) want[want.length - 1] = o.backport_of;
     if (!o) insSeries.run(p.anchor, ...want, id);
     else {
       const have = [o.title, o.version, o.total, o.cover, o.author_name, o.author_email, o.date, o.complete, o.chain_id, o.previous_id,
-        o.next_id, o.accepted_message, o.accepted_by_name, o.accepted_by_email, o.accepted_date, o.link, o.backport_of];
+        o.next_id, o.link, o.backport_of];
       if (want.some((v, i) => v !== have[i])) updSeries.run(...want, id);
     }
     if (p.cover) seriesOf.set(p.cover, id);
     for (const m of p.patches) seriesOf.set(m, id);
   }
 
-  const acceptedOf = patchAcceptances(d.postings, d.acceptances);
-
   // messages: one pass, only the rows that change
   // [id, message_id, then the derived columns in updMsg's order]
   type MsgRow = [number, string, ...(string | number | null)[]];
-  const updMsg = db.prepare(`UPDATE messages SET thread_id = ?, parent = ?, thread_pos = ?, answers = ?, series_id = ?, accepted_message = ?,
-    accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE id = ?`);
-  const COLUMNS = 'id, message_id, thread_id, parent, thread_pos, answers, series_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date';
+  const updMsg = db.prepare('UPDATE messages SET thread_id = ?, parent = ?, thread_pos = ?, answers = ?, series_id = ? WHERE id = ?');
+  const COLUMNS = 'id, message_id, thread_id, parent, thread_pos, answers, series_id';
   const one = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE message_id = ?`).raw(true);
   const changesIn = (rows: Iterable<MsgRow>) => {
     const changes: (string | number | null)[][] = [];
@@ -119,12 +111,10 @@ export function writeDerived(db: Db, d: Derived, scope?: DeriveScope): void {
       const [rowId, messageId] = r;
       const have = r.slice(2);
       const t = threadOf.get(messageId);
-      const a = acceptedOf.get(messageId);
-      // a patch of an author outside the scope keeps its series and acceptance: only part of that author's work was read
+      // a patch of an author outside the scope keeps its series: only part of that author's work was read
       const keep = scope?.keep.has(messageId);
       const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(messageId) ?? null,
-        ...(keep ? have.slice(4) : [seriesOf.get(messageId) ?? null, a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null]),
-        rowId];
+        keep ? have[4] : seriesOf.get(messageId) ?? null, rowId];
       if (have.some((v, i) => v !== want[i])) changes.push(want);
     }
     return changes;
