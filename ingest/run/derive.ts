@@ -1,7 +1,8 @@
 // Derivation: threads, series, acceptance and its evidence (derive-evidence.ts), then known fixes and regressions,
 // from what is stored.
 // Reads through the store's readers (../store/derive-readers.ts), decides through the pure modules, writes through
-// the Store. Running it twice gives the same result, and the result does not depend on the order messages were ingested in.
+// the Store (the evidence step through ../store/evidence-store.ts). Running it twice gives the same result, and the
+// result does not depend on the order messages were ingested in.
 import type { Db } from '../store/db.ts';
 import type { DeclaredFix, PatchFacts } from '../core/model.ts';
 import { Store } from '../store/store.ts';
