@@ -9,11 +9,14 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { deferIndexes, deferredIndexBuilds, restoreIndexes, type Db } from '../store/db.ts';
 import type { DeclaredFix, RawMessage } from '../core/model.ts';
-import { DERIVED_INDEXES, Store, type BatchCounts, type ResumePoint } from '../store/store.ts';
+import { Store, type BatchCounts, type ResumePoint } from '../store/store.ts';
+import { DERIVED_INDEXES } from '../store/derived-writer.ts';
 import { packBatch, type WorkerReply } from './batch-transfer.ts';
 import { walkArchives } from '../archive/archive-walk.ts';
 import { parseOne } from './parse-one.ts';
 import { checkpointElsewhere, execElsewhere } from '../store/sql-elsewhere.ts';
+import { seriesCount, storedBytes as storedMessageBytes } from '../store/readers.ts';
+import { checkpointPassive, holdAutocheckpoint } from '../store/wal.ts';
 import { validateWatchRules, type WatchRule } from '../../config/watch-rules.ts';
 import { deriveAll, deriveAllBeside, deriveNew, derivesWhole, type DeriveResult } from './derive.ts';
 import { rulesHash } from '../core/watch.ts';
@@ -241,7 +244,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
   let totalMessages = 0;
   let committed = 0;
   // An archive larger than what is stored is a bulk load: its indexes are built once at the end
-  let storedBytes = (db.prepare('SELECT coalesce(sum(size), 0) FROM messages').pluck().get() as number);
+  let storedBytes = storedMessageBytes(db);
   let deferred = false;
   let closed = false;
   const wantsDerive = () => !opts.skipDerive && (summary.new > 0 || summary.deleted > 0 || store.getMeta('derive.dirty') !== '0');
@@ -290,7 +293,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         summary.patches += counts.patches;
         summary.deleted += counts.deleted;
         totalMessages += counts.new + counts.duplicate + counts.quarantined;
-        if (nWorkers > 0 && ++committed % CHECKPOINT_EVERY === 0) db.pragma('wal_checkpoint(PASSIVE)');
+        if (nWorkers > 0 && ++committed % CHECKPOINT_EVERY === 0) checkpointPassive(db);
         opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? 0, messages: totalMessages });
       };
       // Bytes in flight are bounded as well as batches: a message may be tens of megabytes, and parsing and storing
@@ -351,8 +354,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
     // this thread builds the indexes, another copies the derivation's pages from the log into the database:
     // left to this thread's own commits, that copy would come after them, in series.
     if (deferred && wantsDerive() && derivesWhole(db)) {
-      const autocheckpoint = db.pragma('wal_autocheckpoint', { simple: true }) as number;
-      db.pragma('wal_autocheckpoint = 0');
+      const restoreAutocheckpoint = holdAutocheckpoint(db);
       try {
         // the indexes over columns derivation does not write are built meanwhile, by another connection (should
         // that fail, restoreIndexes builds them below)
@@ -365,7 +367,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
         deferred = false;
         await copied;
       } finally {
-        db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+        restoreAutocheckpoint();
       }
     }
   } finally {
@@ -377,7 +379,7 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
     summary.derive = mustDeriveWhole() ? deriveAll(db, opts.declared ?? []) : deriveNew(db, opts.declared ?? []);
     store.setMeta('derive.whole', '0');
   }
-  summary.series = (db.prepare('SELECT count(*) AS n FROM series').get() as { n: number }).n;
+  summary.series = seriesCount(db);
   summary.seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return summary;
 }

@@ -1,5 +1,5 @@
 // Opens the SQLite file (WAL) and applies migrations/NNNN-*.sql in order, one transaction each,
-// tracked by PRAGMA user_version.
+// tracked by PRAGMA user_version. Also the one place indexes are dropped and built again (bulk loads, derivation).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,16 +48,25 @@ const DEFERRED_KEY = 'bulk.deferred-indexes';
  */
 export function deferIndexes(db: Db): void {
   db.transaction(() => {
-    const have = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name = ?");
-    const kept = deferredIndexes(db);
-    for (const name of BULK_INDEXES) {
-      const r = have.get(name) as { name: string; sql: string } | undefined;
-      if (!r) continue;
-      kept.push(r.sql);
-      db.exec(`DROP INDEX ${name}`);
-    }
+    const kept = [...deferredIndexes(db), ...dropIndexes(db, BULK_INDEXES)];
     db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(DEFERRED_KEY, JSON.stringify(kept));
   })();
+}
+
+/**
+ * Drop those of the indexes `names` that exist; the statements that build them again, in `names`' order. The one
+ * place indexes are dropped to be built again (a bulk load's, and a whole derivation's rewrite of derived columns).
+ */
+export function dropIndexes(db: Db, names: readonly string[]): string[] {
+  const have = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck();
+  const dropped: string[] = [];
+  for (const name of names) {
+    const sql = have.get(name) as string | undefined;
+    if (!sql) continue;
+    dropped.push(sql);
+    db.exec(`DROP INDEX ${name}`);
+  }
+  return dropped;
 }
 
 /** Build the indexes a bulk load dropped; how many were built. */

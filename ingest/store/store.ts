@@ -1,20 +1,20 @@
-// Ingest's writer: messages, the call index, threads, series, acceptances, fixes, regressions, events. (db.ts
-// writes too: migrations and the bulk-load index rebuild; and server/data/digests.ts the digest's delivery ledger.)
+// Ingest's writer, the one handle ingest/run writes through: messages (their row: message-row.ts), the call index,
+// quarantine, sources and epochs read so far, meta, events; and, through its sibling writers, derived state
+// (derived-writer.ts), detection (detection-writer.ts) and user state (user-state.ts). (db.ts writes too:
+// migrations and index rebuilds; evidence-store.ts and sync-state.ts their own tables; and server/data/digests.ts
+// the digest's delivery ledger.)
 import crypto from 'node:crypto';
 import type { Db } from './db.ts';
 import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, Parsed, RawMessage, Regression } from '../core/model.ts';
-import type { Posting } from '../core/series.ts';
-import type { Acceptance } from '../core/acceptance.ts';
-import { addressKey } from '../core/address.ts';
 import { sameMessage, type MessageIdentity } from '../core/same-message.ts';
-
-export const now = () => new Date().toISOString();
+import { INSERT_MESSAGE, messageRow } from './message-row.ts';
+import { now } from './clock.ts';
+import { writeDerived, type Derived, type DeriveScope } from './derived-writer.ts';
+import { writeDetection } from './detection-writer.ts';
+import { acknowledge, declareFix, declaredFixes } from './user-state.ts';
 
 /** Quarantine reason of a message whose Message-ID is stored with a different message. */
 export const REUSED_ID = 'Message-ID reused with different content';
-
-/** A list of strings as JSON; most lists (tags, references) are empty. */
-const jsonList = (xs: string[]): string => (xs.length ? JSON.stringify(xs) : '[]');
 
 
 export interface StoredMessage {
@@ -46,31 +46,12 @@ export interface BatchCounts {
   deleted: number;
 }
 
-/** The part of the archive a re-derivation covers (see derive.ts). */
-export interface DeriveScope {
-  /** every message read: whole threads */
-  messages: Set<string>;
-  /** the threads those messages were in before */
-  threadIds: number[];
-  /** authors (lower-case) whose every patch and cover was read, and whose series are rewritten */
-  authors: Set<string>;
-  /** patches and covers read whose author is not among them: their series and acceptance stay */
-  keep: Set<string>;
-}
-
-/** Indexes over the messages columns derivation writes. */
-export const DERIVED_INDEXES = ['messages_thread', 'messages_series', 'messages_answers'];
-
 export class Store {
   private stmts;
 
   constructor(readonly db: Db) {
     this.stmts = {
-      // positional: binding 25 named parameters from an object costs more than the insert
-      insertMessage: db.prepare(`INSERT OR IGNORE INTO messages (message_id, synthetic, list, subject, title, tags, version,
-        idx, total, is_reply, from_name, from_email, date, in_reply_to, refs, kind, is_patch,
-        says_applied, flowed_stripped, change_id, supersedes, source, offset, size, ingested_at, notice, from_rewritten, upstream_commit)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertMessage: db.prepare(INSERT_MESSAGE),
       insertBody: db.prepare('INSERT OR REPLACE INTO message_bodies (id, own_text, diff_text, raw) VALUES (?, ?, ?, ?)'),
       insertFile: db.prepare(`INSERT OR REPLACE INTO patch_files (message_id, seq, path, old_path, status, additions, deletions, hunks)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -147,12 +128,7 @@ export class Store {
    */
   addMessage(s: StoredMessage, rulesHash: string, at = now()): 'new' | 'duplicate' | 'reused' {
     const m = s.message;
-    const r = this.stmts.insertMessage.run(
-      m.messageId, m.synthetic ? 1 : 0, m.list, m.subject.raw, m.subject.title, jsonList(m.subject.tags), m.subject.version,
-      m.subject.index, m.subject.total, m.subject.isReply ? 1 : 0, m.from.name, m.from.email, m.date, m.inReplyTo,
-      jsonList(m.references), m.kind, m.isPatch ? 1 : 0, m.saysApplied ? 1 : 0, m.flowedStripped ? 1 : 0, m.changeId,
-      m.supersedes, s.raw.source, s.raw.offset, s.raw.bytes.length, at, m.notice ? JSON.stringify(m.notice) : null, m.fromRewritten ? 1 : 0, m.upstreamCommit ?? null,
-    );
+    const r = this.stmts.insertMessage.run(messageRow(m, s.raw, at));
     if (r.changes === 0) {
       const stored = this.stmts.storedIdentity.get(m.messageId) as MessageIdentity | undefined;
       return !stored || sameMessage(stored, { fromEmail: m.from.email, date: m.date, title: m.subject.title }) ? 'duplicate' : 'reused';
@@ -241,217 +217,30 @@ export class Store {
     this.stmts.event.run(now(), type, ref, JSON.stringify(data));
   }
 
-  // ---- derived state ------------------------------------------------------------------------
+  // ---- derived state (derived-writer.ts, detection-writer.ts) -------------------------------
 
-  /**
-   * Write what derivation concluded: threads, series (ids stable by anchor), and per message its thread,
-   * parent, series, the patch it answers and its acceptance. Only rows that differ are written, so a
-   * re-derivation after a small ingest costs reads, not a rewrite of the archive.
-   */
-  writeDerived(d: {
-    threads: { root: string; subject: string; members: { messageId: string; parent: string | null }[]; lastDate: string | null }[];
-    postings: Posting[];
-    acceptances: Map<string, Acceptance>;
-    answers: Map<string, string | null>;
-  }, scope?: DeriveScope): void {
-    const db = this.db;
-    // threads
-    type ThreadRow = { id: number; root: string; subject: string; size: number; last_date: string | null };
-    // in a scope, only the threads it had and the roots it produces: the rest of the archive is not read
-    const threadById = db.prepare('SELECT id, root, subject, size, last_date FROM threads WHERE id = ?');
-    const threadByRoot = db.prepare('SELECT id, root, subject, size, last_date FROM threads WHERE root = ?');
-    const oldThreadRows = scope
-      ? [...scope.threadIds.map((id) => threadById.get(id)), ...d.threads.map((t) => threadByRoot.get(t.root))].filter((r): r is ThreadRow => !!r)
-      : (db.prepare('SELECT id, root, subject, size, last_date FROM threads').all() as ThreadRow[]);
-    const oldThreads = new Map(oldThreadRows.map((t) => [t.root, t]));
-    const insThread = db.prepare('INSERT INTO threads (root, subject, size, last_date) VALUES (?, ?, ?, ?)');
-    const updThread = db.prepare('UPDATE threads SET subject = ?, size = ?, last_date = ? WHERE id = ?');
-    const threadOf = new Map<string, { id: number; parent: string | null; pos: number }>();
-    const liveThreads = new Set<number>();
-    for (const t of d.threads) {
-      const old = oldThreads.get(t.root);
-      let id: number;
-      if (!old) id = Number(insThread.run(t.root, t.subject, t.members.length, t.lastDate).lastInsertRowid);
-      else {
-        id = old.id;
-        if (old.subject !== t.subject || old.size !== t.members.length || old.last_date !== t.lastDate) updThread.run(t.subject, t.members.length, t.lastDate, id);
-      }
-      liveThreads.add(id);
-      t.members.forEach((m, i) => threadOf.set(m.messageId, { id, parent: m.parent, pos: i }));
-    }
-    const delThread = db.prepare('DELETE FROM threads WHERE id = ?');
-    const scopeThreads = scope ? new Set(scope.threadIds) : null;
-    for (const t of oldThreads.values()) if (!liveThreads.has(t.id) && (!scopeThreads || scopeThreads.has(t.id))) delThread.run(t.id);
-
-    // series
-    type SeriesRow = { id: number; anchor: string; title: string; version: number; total: number; cover: string | null; author_name: string;
-      author_email: string; date: string | null; complete: number; chain_id: number | null; previous_id: number | null; next_id: number | null;
-      accepted_message: string | null; accepted_by_name: string | null; accepted_by_email: string | null; accepted_date: string | null;
-      link: string | null; backport_of: string | null };
-    const seriesByAuthor = db.prepare('SELECT * FROM series WHERE author_email = ? COLLATE NOCASE');
-    const seriesByAnchor = db.prepare('SELECT * FROM series WHERE anchor = ?');
-    const oldSeriesRows = scope
-      ? [...[...scope.authors].flatMap((a) => seriesByAuthor.all(a)), ...d.postings.map((p) => seriesByAnchor.get(p.anchor))].filter((r): r is SeriesRow => !!r)
-      : (db.prepare('SELECT * FROM series').all() as SeriesRow[]);
-    const oldSeries = new Map(oldSeriesRows.map((r) => [r.anchor, r]));
-    // new series get their ids up front (as SQLite would give them), so that each is written once, links included
-    const ids = new Map<string, number>();
-    let nextId = (db.prepare('SELECT coalesce(max(id), 0) FROM series').pluck().get() as number) + 1;
-    for (const p of d.postings) ids.set(p.anchor, oldSeries.get(p.anchor)?.id ?? nextId++);
-    const insSeries = db.prepare(`INSERT INTO series (anchor, title, version, total, cover, author_name, author_email, date,
-      complete, chain_id, previous_id, next_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date, link, backport_of, id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const updSeries = db.prepare(`UPDATE series SET title = ?, version = ?, total = ?, cover = ?, author_name = ?, author_email = ?, date = ?,
-      complete = ?, chain_id = ?, previous_id = ?, next_id = ?, accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?,
-      accepted_date = ?, link = ?, backport_of = ? WHERE id = ?`);
-    const seriesOf = new Map<string, number>();
-    for (const p of d.postings) {
-      const id = ids.get(p.anchor)!;
-      // a series is accepted when its cover was, or when every patch was
-      const acc = (p.cover && d.acceptances.get(p.cover)) ||
-        (p.patches.length && p.patches.every((x) => d.acceptances.has(x)) ? d.acceptances.get(p.patches[p.patches.length - 1]) : undefined);
-      const want = [p.title, p.version, p.total, p.cover, p.author.name, p.author.email, p.date, p.complete ? 1 : 0,
-        ids.get(p.chain) ?? null, p.previous ? ids.get(p.previous)! : null, p.next ? ids.get(p.next)! : null,
-        acc?.messageId ?? null, acc?.by.name ?? null, acc?.by.email ?? null, acc?.date ?? null, p.link ?? null, p.backportOf ?? null];
-      const o = oldSeries.get(p.anchor);
-      // a backport re-derived in a scope that did not read its original keeps the original it had
-      if (scope && p.link === 'backport' && p.backportOf === null && o?.backport_of) want[want.length - 1] = o.backport_of;
-      if (!o) insSeries.run(p.anchor, ...want, id);
-      else {
-        const have = [o.title, o.version, o.total, o.cover, o.author_name, o.author_email, o.date, o.complete, o.chain_id, o.previous_id,
-          o.next_id, o.accepted_message, o.accepted_by_name, o.accepted_by_email, o.accepted_date, o.link, o.backport_of];
-        if (want.some((v, i) => v !== have[i])) updSeries.run(...want, id);
-      }
-      if (p.cover) seriesOf.set(p.cover, id);
-      for (const m of p.patches) seriesOf.set(m, id);
-    }
-
-    // a patch is accepted by a reply to it, or to its series' cover
-    const acceptedOf = new Map<string, Acceptance>();
-    for (const p of d.postings) {
-      const seriesAcc = p.cover ? d.acceptances.get(p.cover) : undefined;
-      for (const id of p.patches) {
-        const acc = d.acceptances.get(id) ?? seriesAcc;
-        if (acc) acceptedOf.set(id, acc);
-      }
-    }
-
-    // messages: one pass, only the rows that change
-    // [id, message_id, then the derived columns in updMsg's order]
-    type MsgRow = [number, string, ...(string | number | null)[]];
-    const updMsg = db.prepare(`UPDATE messages SET thread_id = ?, parent = ?, thread_pos = ?, answers = ?, series_id = ?, accepted_message = ?,
-      accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE id = ?`);
-    const COLUMNS = 'id, message_id, thread_id, parent, thread_pos, answers, series_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date';
-    const one = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE message_id = ?`).raw(true);
-    const changesIn = (rows: Iterable<MsgRow>) => {
-      const changes: (string | number | null)[][] = [];
-      for (const r of rows) {
-        const [rowId, messageId] = r;
-        const have = r.slice(2);
-        const t = threadOf.get(messageId);
-        const a = acceptedOf.get(messageId);
-        // a patch of an author outside the scope keeps its series and acceptance: only part of that author's work was read
-        const keep = scope?.keep.has(messageId);
-        const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(messageId) ?? null,
-          ...(keep ? have.slice(4) : [seriesOf.get(messageId) ?? null, a?.messageId ?? null, a?.by.name ?? null, a?.by.email ?? null, a?.date ?? null]),
-          rowId];
-        if (have.some((v, i) => v !== want[i])) changes.push(want);
-      }
-      return changes;
-    };
-    if (scope) {
-      const rows = [...scope.messages].map((id) => one.get(id) as MsgRow | undefined).filter((r): r is MsgRow => !!r);
-      for (const c of changesIn(rows)) updMsg.run(...c);
-    } else {
-      // The whole archive, a chunk of rows at a time (a connection cannot write while it is still reading,
-      // and 100k pending updates at once would be the largest thing a first derivation holds). Rewriting
-      // most of it: the indexes over derived columns are cheaper built once, sorted, than updated row by row.
-      const indexSql = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck();
-      const rebuild = threadOf.size > 10_000 ? DERIVED_INDEXES.map((name) => indexSql.get(name) as string | undefined).filter((x): x is string => !!x) : [];
-      for (const name of rebuild.length ? DERIVED_INDEXES : []) db.exec(`DROP INDEX IF EXISTS ${name}`);
-      const chunk = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE id > ? ORDER BY id LIMIT 5000`).raw(true);
-      for (let after = 0; ;) {
-        const rows = chunk.all(after) as MsgRow[];
-        if (!rows.length) break;
-        after = rows[rows.length - 1][0];
-        for (const c of changesIn(rows)) updMsg.run(...c);
-      }
-      for (const sql of rebuild) db.exec(sql);
-    }
-    const delSeries = db.prepare('DELETE FROM series WHERE id = ?');
-    const live = new Set(ids.values());
-    for (const o of oldSeries.values()) {
-      if (!live.has(o.id) && (!scope || scope.authors.has(addressKey(o.author_email)))) delSeries.run(o.id);
-    }
+  /** Write what derivation concluded (see {@link writeDerived}). */
+  writeDerived(d: Derived, scope?: DeriveScope): void {
+    writeDerived(this.db, d, scope);
   }
 
-  /**
-   * Replace fixes and regressions with what the rules concluded; ids stay stable by key. Emits events
-   * for what changed (fix known, regression opened or resolved).
-   */
+  /** Replace fixes and regressions with what the rules concluded (see {@link writeDetection}). */
   writeDetection(fixes: KnownFix[], regressions: Regression[]): { opened: number; resolved: number; fixesKnown: number } {
-    const before = new Map(
-      (this.db.prepare('SELECT key, status FROM regressions').all() as { key: string; status: string }[]).map((r) => [r.key, r.status]),
-    );
-    const fixesBefore = new Set((this.db.prepare('SELECT key FROM fixes').all() as { key: string }[]).map((r) => r.key));
-    const upFix = this.db.prepare(`INSERT INTO fixes (key, kind, file, function, path, call, before, introduced_by, declared, moved_from, moved_to, status, history, live)
-      VALUES (@key, @kind, @file, @function, @path, @call, @before, @introducedBy, @declared, @movedFrom, @movedTo, @status, @history, 1)
-      ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, file = excluded.file, function = excluded.function, path = excluded.path,
-      call = excluded.call, before = excluded.before, introduced_by = excluded.introduced_by, declared = excluded.declared,
-      moved_from = excluded.moved_from, moved_to = excluded.moved_to, status = excluded.status, history = excluded.history, live = 1`);
-    const upReg = this.db.prepare(`INSERT INTO regressions (key, fix_key, fix_message, removed_by, evidence, first_seen, status, resolved_by, resolution, related, detail, live)
-      VALUES (@key, @fixKey, @fixMessage, @removedBy, @evidence, @firstSeen, @status, @resolvedBy, @resolution, @related, @detail, 1)
-      ON CONFLICT(key) DO UPDATE SET fix_key = excluded.fix_key, fix_message = excluded.fix_message, removed_by = excluded.removed_by,
-      evidence = excluded.evidence, first_seen = excluded.first_seen, status = excluded.status, resolved_by = excluded.resolved_by,
-      resolution = excluded.resolution, related = excluded.related, detail = excluded.detail, live = 1`);
-    let opened = 0, resolved = 0, fixesKnown = 0;
-    this.db.prepare('UPDATE fixes SET live = 0').run();
-    this.db.prepare('UPDATE regressions SET live = 0').run();
-    for (const f of fixes) {
-      upFix.run({ ...f, before: JSON.stringify(f.before), declared: f.declared ? 1 : 0, history: JSON.stringify(f.history) });
-      if (!fixesBefore.has(f.key)) { fixesKnown++; this.event('fix.known', f.key, { call: f.call, function: f.function, file: f.file, introducedBy: f.introducedBy }); }
-    }
-    for (const r of regressions) {
-      upReg.run({ ...r, removedBy: JSON.stringify(r.removedBy), evidence: JSON.stringify(r.evidence), related: JSON.stringify(r.related), detail: JSON.stringify(r.detail ?? {}) });
-      const was = before.get(r.key);
-      if (was === undefined) { opened++; this.event('regression.opened', r.key, { fix: r.fixKey, removedBy: r.removedBy }); }
-      if (r.status === 'resolved' && was !== 'resolved') { resolved++; this.event('regression.resolved', r.key, { resolvedBy: r.resolvedBy, resolution: r.resolution }); }
-    }
-    // a regression no longer detected (its fix or its removal is gone: other rules, a withdrawn fix) is closed in
-    // the event log too, so that feeds never keep an opened regression that silently vanished
-    for (const key of this.db.prepare("SELECT key FROM regressions WHERE live = 0 AND status != 'resolved'").pluck().all() as string[]) {
-      resolved++;
-      this.event('regression.resolved', key, { resolvedBy: null, resolution: 'withdrawn', reason: 'no longer detected' });
-    }
-    this.db.prepare('DELETE FROM fixes WHERE live = 0').run();
-    this.db.prepare('DELETE FROM regressions WHERE live = 0').run();
-    return { opened, resolved, fixesKnown };
+    return writeDetection(this.db, (type, ref, data) => this.event(type, ref, data), fixes, regressions);
   }
 
-  // ---- user state ---------------------------------------------------------------------------
+  // ---- user state (user-state.ts) -----------------------------------------------------------
 
   acknowledge(regressionKey: string, reason: string, by: string | null): void {
-    this.db.prepare('INSERT OR REPLACE INTO acknowledgements (regression_key, reason, by, at) VALUES (?, ?, ?, ?)').run(regressionKey, reason, by, now());
+    acknowledge(this.db, regressionKey, reason, by);
     this.event('regression.acknowledged', regressionKey, { reason });
   }
 
   declareFix(f: DeclaredFix): number {
-    const r = this.db.prepare(`INSERT INTO declared_fixes (kind, file, function, path, call, before, introduced_by, note, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET note = excluded.note RETURNING id`)
-      .get(f.kind, f.file, f.function, f.path, f.call, JSON.stringify(f.before), f.introducedBy, f.note ?? null, now()) as { id: number };
-    return r.id;
+    return declareFix(this.db, f);
   }
 
   declaredFixes(): DeclaredFix[] {
-    return (this.db.prepare('SELECT * FROM declared_fixes ORDER BY id').all() as Record<string, unknown>[]).map((r) => ({
-      kind: r.kind as DeclaredFix['kind'],
-      file: r.file as string,
-      function: (r.function as string) ?? null,
-      path: (r.path as string) ?? null,
-      call: r.call as string,
-      before: JSON.parse(r.before as string),
-      introducedBy: (r.introduced_by as string) ?? null,
-      note: (r.note as string) ?? undefined,
-    }));
+    return declaredFixes(this.db);
   }
 }

@@ -4,7 +4,7 @@
 // The lock is a row taken in a BEGIN IMMEDIATE transaction (SQLite's write lock makes the check and the take
 // one step for every process on the database). Its holder refreshes `heartbeat_at`; a lock whose heartbeat is
 // older than the lease is taken over (its holder died without releasing it).
-import { now } from './store.ts';
+import { now } from './clock.ts';
 import type { Db } from './db.ts';
 
 export interface SyncRecord {

@@ -1,0 +1,186 @@
+// The reads derivation needs (ingest/run/derive.ts): message heads, the scope of a re-derivation, the facts the
+// fix rules read. Plain rows and core shapes out, no writes. Hot at 100k messages: statements are prepared once
+// per call, heads are read as arrays (raw mode) and row by row.
+import type { Db } from './db.ts';
+import type { MessageKind, PatchFacts } from '../core/model.ts';
+import type { MessageHead } from '../core/series.ts';
+import type { ReplyHead } from '../core/acceptance.ts';
+
+const NO_STRINGS: string[] = [];
+const strings = (json: string): string[] => (json === '[]' ? NO_STRINGS : (JSON.parse(json) as string[]));
+
+// read as arrays (better-sqlite3's raw mode): at 100k rows, naming every column of every row costs more than
+// the query. Only patches and covers need their title (series are grouped by it).
+const HEAD_COLUMNS = `message_id, CASE WHEN is_patch = 1 OR kind = 'cover' THEN title ELSE '' END, version, idx, total, from_name,
+  from_email, date, in_reply_to, refs, kind, is_patch, says_applied, change_id, supersedes,
+  upstream_commit IS NOT NULL`;
+type Row = [string, string, number, number | null, number | null, string, string, string | null, string | null, string,
+  MessageKind, number, number, string | null, string | null, number];
+
+export type Head = MessageHead & ReplyHead & { subject: string };
+
+/**
+ * The head of every message (or of `ids`), read row by row (a 100k archive must not hold two copies in
+ * memory). Senders, kinds and Message-IDs (named again in References) repeat across an archive: each is held once.
+ */
+export function readHeads(db: Db, ids?: Iterable<string>): Head[] {
+  const heads: Head[] = [];
+  const one = db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages WHERE message_id = ?`).raw(true);
+  const rows: Iterable<Row> = ids
+    ? [...ids].map((id) => one.get(id) as Row | undefined).filter((r): r is Row => !!r)
+    : (db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages`).raw(true).iterate() as Iterable<Row>);
+  const senders = new Map<string, Head['from']>();
+  const kinds = new Map<string, MessageKind>();
+  // a thread's root and upper messages are named in every reply's References: each id is held once
+  const seenIds = new Map<string, string>();
+  const intern = (id: string) => {
+    const known = seenIds.get(id);
+    if (known !== undefined) return known;
+    seenIds.set(id, id);
+    return id;
+  };
+  for (const [messageId, title, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes, backport] of rows) {
+    const key = `${name}\n${email}`;
+    let from = senders.get(key);
+    if (!from) senders.set(key, (from = { name, email }));
+    let k = kinds.get(kind);
+    if (!k) kinds.set(kind, (k = kind));
+    const references = strings(refs);
+    for (let i = 0; i < references.length; i++) references[i] = intern(references[i]);
+    heads.push({
+      messageId: intern(messageId), title, version, index, total, from, date, inReplyTo: inReplyTo === null ? null : intern(inReplyTo),
+      references, kind: k, isPatch: !!isPatch, saysApplied: !!saysApplied, changeId, supersedes, backport: !!backport,
+      subject: '', // the threader does not join by subject; thread subjects are read for roots only
+    });
+  }
+  return heads;
+}
+
+/** A message's subject, by Message-ID (a thread's subject is its first message's). */
+export function subjectReader(db: Db): (messageId: string) => string | undefined {
+  const st = db.prepare('SELECT subject FROM messages WHERE message_id = ?').pluck();
+  return (id) => st.get(id) as string | undefined;
+}
+
+/** Messages not threaded yet (stored since the last derivation). */
+export function unthreadedIds(db: Db): string[] {
+  return db.prepare('SELECT message_id FROM messages WHERE thread_id IS NULL').pluck().all() as string[];
+}
+
+/** How many messages are not threaded yet, and how many are stored. */
+export function unthreadedShare(db: Db): { fresh: number; total: number } {
+  const fresh = db.prepare('SELECT count(*) FROM messages WHERE thread_id IS NULL').pluck().get() as number;
+  const total = (db.prepare("SELECT n FROM counts WHERE name = 'messages'").pluck().get() as number | undefined) ?? fresh;
+  return { fresh, total };
+}
+
+/** Whether any of `ids` has indexed call or order changes, or renames a file (the fix rules read it). */
+export function touchesWatched(db: Db, ids: Iterable<string>): boolean {
+  const watched = db.prepare(`SELECT EXISTS (SELECT 1 FROM call_changes WHERE message_id = @id)
+    OR EXISTS (SELECT 1 FROM order_changes WHERE message_id = @id)
+    OR EXISTS (SELECT 1 FROM patch_files WHERE message_id = @id AND status = 'renamed')`).pluck();
+  for (const id of ids) if (watched.get({ id })) return true;
+  return false;
+}
+
+/** How many fixes and regressions are stored. */
+export function storedDetectionCounts(db: Db): { fixes: number; regressions: number } {
+  const n = (sql: string) => db.prepare(sql).pluck().get() as number;
+  return { fixes: n('SELECT count(*) FROM fixes'), regressions: n('SELECT count(*) FROM regressions') };
+}
+
+/**
+ * The lookups that find a re-derivation's scope (derive.ts's scopeOf), each prepared once. Authors are matched
+ * letter case aside (COLLATE NOCASE, as addressKey folds; the index messages_from is in that collation).
+ */
+export function scopeReaders(db: Db) {
+  const threadOfMsg = db.prepare('SELECT thread_id FROM messages WHERE message_id = ?').pluck();
+  const threadByRoot = db.prepare('SELECT id FROM threads WHERE root = ?').pluck();
+  const referrers = db.prepare('SELECT message_id FROM message_refs WHERE ref = ?').pluck();
+  const refsOf = db.prepare('SELECT ref FROM message_refs WHERE message_id = ?').pluck();
+  const membersOf = db.prepare('SELECT message_id FROM messages WHERE thread_id = ?').pluck();
+  const postingHead = db.prepare("SELECT from_email FROM messages WHERE message_id = ? AND (is_patch = 1 OR kind = 'cover')").pluck();
+  const namesOf = db.prepare("SELECT DISTINCT from_name FROM messages WHERE from_email = ? COLLATE NOCASE AND (is_patch = 1 OR kind = 'cover') AND from_name <> ''").pluck();
+  const addressesOf = db.prepare("SELECT DISTINCT lower(from_email) FROM messages WHERE from_name = ? AND (is_patch = 1 OR kind = 'cover')").pluck();
+  const byAuthor = db.prepare("SELECT message_id, thread_id FROM messages WHERE from_email = ? COLLATE NOCASE AND (is_patch = 1 OR kind = 'cover')");
+  const backportTitle = db.prepare("SELECT title FROM messages WHERE message_id = ? AND is_patch = 1 AND upstream_commit IS NOT NULL").pluck();
+  const originalThreads = db.prepare(`SELECT DISTINCT thread_id FROM messages WHERE title = ? AND kind = 'patch'
+    AND upstream_commit IS NULL AND thread_id IS NOT NULL`).pluck();
+  return {
+    /** the thread a message is in (null: not threaded) */
+    threadOf: (id: string) => threadOfMsg.get(id) as number | null | undefined,
+    /** the thread a message is the root of */
+    threadRootedAt: (id: string) => threadByRoot.get(id) as number | undefined,
+    /** messages naming `ref` in their references */
+    referrers: (ref: string) => referrers.all(ref) as string[],
+    /** the references a message names */
+    refsOf: (id: string) => refsOf.all(id) as string[],
+    /** a thread's messages */
+    membersOf: (thread: number) => membersOf.all(thread) as string[],
+    /** the sender's address of a patch or cover (undefined: not one) */
+    postingAuthor: (id: string) => postingHead.get(id) as string | undefined,
+    /** the names an address posted patches or covers under */
+    namesOf: (email: string) => namesOf.all(email) as string[],
+    /** the addresses (lower-case) a name posted patches or covers from */
+    addressesOf: (name: string) => addressesOf.all(name) as string[],
+    /** an address's patches and covers, with their threads */
+    postingsBy: (email: string) => byAuthor.all(email) as { message_id: string; thread_id: number | null }[],
+    /** a stable backport's title (undefined: not one) */
+    backportTitle: (id: string) => backportTitle.get(id) as string | undefined,
+    /** the threads of non-backport patches with this title */
+    originalThreads: (title: string) => originalThreads.all(title) as number[],
+  };
+}
+
+/**
+ * The facts the rules need, as stored, for every patch with an indexed call, an order change or a rename, with
+ * whether it is a proposal (derive.ts adds what its diff says, read through `diffReader`).
+ */
+export function watchedPatchFacts(db: Db): { proposal: boolean; facts: PatchFacts }[] {
+  const patches = db.prepare(`WITH watched AS (SELECT message_id FROM call_changes UNION SELECT message_id FROM order_changes)
+    SELECT m.message_id, m.subject, m.date, m.from_name, m.from_email, m.series_id, m.version, m.idx, m.tags,
+      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, m.kind, s.chain_id, s.version AS series_version,
+      s.anchor AS series_anchor, c.anchor AS chain_anchor
+    FROM messages m LEFT JOIN series s ON s.id = m.series_id LEFT JOIN series c ON c.id = s.chain_id
+    WHERE m.is_patch = 1 AND (m.message_id IN (SELECT message_id FROM watched)
+      OR m.message_id IN (SELECT message_id FROM patch_files WHERE status = 'renamed')
+      -- every version of a series that touched watched calls: a later version that no longer
+      -- removes a call has no call changes of its own, yet it is what drops the regression
+      OR s.chain_id IN (SELECT s2.chain_id FROM messages m2 JOIN series s2 ON s2.id = m2.series_id
+        WHERE m2.message_id IN (SELECT message_id FROM watched)))`).all() as Record<string, never>[];
+  const calls = db.prepare('SELECT * FROM call_changes WHERE message_id = ? ORDER BY seq');
+  const orders = db.prepare('SELECT * FROM order_changes WHERE message_id = ? ORDER BY seq');
+  const renames = db.prepare("SELECT old_path AS \"from\", path AS \"to\" FROM patch_files WHERE message_id = ? AND status = 'renamed' AND old_path IS NOT NULL");
+  return patches.map((p: Record<string, never>) => ({
+    proposal: p.kind === 'proposal',
+    facts: {
+      messageId: p.message_id,
+      subject: p.subject,
+      date: p.date,
+      author: { name: p.from_name, email: p.from_email },
+      // anchors (Message-IDs), not row ids: keys built from them do not depend on ingest order
+      seriesId: p.series_anchor ?? p.message_id,
+      chainId: p.chain_anchor ?? p.series_anchor ?? p.message_id,
+      version: p.series_version ?? p.version,
+      index: p.idx,
+      tags: JSON.parse(p.tags),
+      accepted: p.accepted_message
+        ? { by: { name: p.accepted_by_name ?? '', email: p.accepted_by_email ?? '' }, date: p.accepted_date, messageId: p.accepted_message }
+        : null,
+      callChanges: (calls.all(p.message_id) as Record<string, never>[]).map((c) => ({
+        messageId: c.message_id, file: c.file, function: c.function, path: c.path, call: c.call, op: c.op, line: c.line, rule: c.rule,
+      })),
+      orderChanges: (orders.all(p.message_id) as Record<string, never>[]).map((o) => ({
+        messageId: o.message_id, file: o.file, function: o.function, path: o.path, call: o.call,
+        nowBefore: JSON.parse(o.now_before), nowAfter: JSON.parse(o.now_after), rule: o.rule,
+      })),
+      renames: renames.all(p.message_id) as { from: string; to: string }[],
+    },
+  }));
+}
+
+/** A stored message's diff text, by Message-ID. */
+export function diffReader(db: Db): (messageId: string) => string | undefined {
+  const st = db.prepare('SELECT b.diff_text FROM messages m JOIN message_bodies b ON b.id = m.id WHERE m.message_id = ?').pluck();
+  return (id) => st.get(id) as string | undefined;
+}
