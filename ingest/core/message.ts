@@ -18,7 +18,6 @@ import type { DiffFile, Message, MessageKind, ParsedMail, RawMessage } from './m
 import { extractDiff, parseDiff } from './diff.ts';
 import { parseSubject } from './subject.ts';
 import { changeIdOf, parseTrailers, supersedesOf } from './trailers.ts';
-import { saysApplied } from './acceptance-text.ts';
 import { readNotice } from './notice.ts';
 import { parseMailDate } from './mail-date.ts';
 import { authorOf } from './author.ts';
@@ -136,6 +135,8 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     ? [commitMessageOf(own), ...attachmentNotes.map(commitMessageOf)].join('\n')
     : own;
 
+  // what the mail says of patches being taken (the acceptance sentence is read once, here)
+  const notice = readNotice({ kind, isPatch, title: subject.title, subject: subject.raw, from, ownText: own });
   const message: Message = {
     messageId,
     synthetic,
@@ -152,8 +153,8 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     diffText,
     diff,
     trailers: parseTrailers(trailerSource),
-    saysApplied: saysApplied(own),
-    notice: readNotice({ kind, isPatch, title: subject.title, subject: subject.raw, from, ownText: own }),
+    saysApplied: notice?.kind === 'reply',
+    notice,
     flowedStripped: mail.flowedStripped,
     changeId: headerToken(field(head, 'x-change-id')) ?? (CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
     supersedes: firstId(field(head, 'supersedes')) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),

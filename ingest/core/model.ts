@@ -140,7 +140,7 @@ export interface Message {
   diffText: string;
   diff: DiffFile[];
   trailers: Trailer[];
-  /** the mail's own text says a patch or series was applied */
+  /** the mail's own text says, as a maintainer's reply, that a patch or series was taken (notice.kind 'reply') */
   saysApplied: boolean;
   /** what the mail says about patches being taken (reply, b4 thank-you, pull request, bots, stable copy), else null */
   notice: Notice | null;
