@@ -249,7 +249,9 @@ function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
     if (byName && !personOf.has(byName)) personOf.set(byName, id);
     return id;
   };
-  const inOrder = [...postings].sort((a, b) => time(a.date) - time(b.date) || (a.anchor < b.anchor ? -1 : 1));
+  // each date parsed once, not once per comparison (80k postings in a bulk load)
+  const at = new Map<Draft, number>(postings.map((p) => [p, time(p.date)]));
+  const inOrder = [...postings].sort((a, b) => at.get(a)! - at.get(b)! || (a.anchor < b.anchor ? -1 : 1));
   for (const p of inOrder) {
     if (p.backport) continue;
     const h = head(p);
@@ -278,7 +280,7 @@ function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
     // a later version, or a retitled repost, sent in reply to an earlier posting of the author (cover to cover,
     // or patch to patch)
     const up = h.inReplyTo ? postingOf.get(h.inReplyTo) : undefined;
-    if (up && up !== p && !up.backport && time(up.date) <= time(p.date) && personKey(up.author) === personKey(p.author)) union(up.anchor, p.anchor);
+    if (up && up !== p && !up.backport && at.get(up)! <= at.get(p)! && personKey(up.author) === personKey(p.author)) union(up.anchor, p.anchor);
   }
   // a repost with another title, in reply to the posting before it: its next version, whatever number it says
   const retitledRepost = (p: Draft, prev: Draft) => {
@@ -293,7 +295,7 @@ function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
     if (chain) chain.push(p); else chains.set(r, [p]);
   }
   for (const chain of chains.values()) {
-    chain.sort((a, b) => time(a.date) - time(b.date) || a.version - b.version || (a.anchor < b.anchor ? -1 : 1));
+    chain.sort((a, b) => at.get(a)! - at.get(b)! || a.version - b.version || (a.anchor < b.anchor ? -1 : 1));
     for (let i = 0; i < chain.length; i++) {
       const p = chain[i];
       p.chain = chain[0].anchor;
