@@ -65,6 +65,22 @@ function sortByDateThenId(heads: MessageHead[]): MessageHead[] {
   return keyed.map((k) => k.h);
 }
 
+/**
+ * The first of `open`'s drafts begun within COVERLESS_WINDOW_MS of `t` that `ok` takes. Drafts are kept in the order
+ * they began and heads come in date order, so a draft too old for `t` is too old for every later head: `start`
+ * skips it for good (the scan would otherwise grow with an author's history).
+ */
+function withinWindow<D extends { first: number }>(open: { drafts: D[]; start: number } | undefined, t: number, ok: (d: D) => boolean): D | undefined {
+  if (!open || !Number.isFinite(t)) return undefined;
+  while (open.start < open.drafts.length && open.drafts[open.start].first < t - COVERLESS_WINDOW_MS) open.start++;
+  for (let i = open.start; i < open.drafts.length; i++) {
+    const d = open.drafts[i];
+    if (d.first > t + COVERLESS_WINDOW_MS) break;
+    if (ok(d)) return d;
+  }
+  return undefined;
+}
+
 /** Titles compared across versions: case, punctuation and whitespace do not count. */
 export function normaliseTitle(title: string): string {
   return title.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
@@ -129,29 +145,9 @@ export function findSeries(heads: MessageHead[]): Posting[] {
       draft = fitting(h.inReplyTo);
       for (let i = h.references.length - 1; i >= 0 && !draft; i--) draft = fitting(h.references[i]);
       if (draft) partialOf = null;
-      if (!draft && !partialOf && !h.inReplyTo && !h.references.length) {
-        const t = time(h.date);
-        const shape = coversByShape.get(coverlessKey(h));
-        if (shape && Number.isFinite(t)) {
-          while (shape.start < shape.drafts.length && shape.drafts[shape.start].first < t - COVERLESS_WINDOW_MS) shape.start++;
-          for (let i = shape.start; i < shape.drafts.length && !draft; i++) {
-            const d = shape.drafts[i];
-            if (d.first > t + COVERLESS_WINDOW_MS) break;
-            if (fits(d, h)) draft = d;
-          }
-        }
-      }
-      if (!draft) {
-        const t = time(h.date);
-        const open = coverless.get(coverlessKey(h));
-        if (open && Number.isFinite(t)) {
-          while (open.start < open.drafts.length && open.drafts[open.start].first < t - COVERLESS_WINDOW_MS) open.start++;
-          for (let i = open.start; i < open.drafts.length && !draft; i++) {
-            const d = open.drafts[i];
-            if (fits(d, h) && Math.abs(t - d.first) <= COVERLESS_WINDOW_MS) draft = d;
-          }
-        }
-      }
+      const t = time(h.date);
+      if (!draft && !partialOf && !h.inReplyTo && !h.references.length) draft = withinWindow(coversByShape.get(coverlessKey(h)), t, (d) => fits(d, h));
+      if (!draft) draft = withinWindow(coverless.get(coverlessKey(h)), t, (d) => fits(d, h));
     }
     if (!draft) {
       draft = { anchor: h.messageId, cover: null, version: h.version, total: h.total && h.index ? h.total : 1, author: h.from, members: [], first: time(h.date), partialOf };

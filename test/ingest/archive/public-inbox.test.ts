@@ -3,24 +3,16 @@
 // built by the test, a real SQLite file.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../temp-dirs.ts';
 import { openDb, type Db } from '../../../ingest/store/db.ts';
 import { ingestPaths, type IngestOptions } from '../../../ingest/run/pipeline.ts';
 import { readWatchRulesData } from '../../../config/watch-rules.ts';
 import { walkArchives } from '../../../ingest/archive/archive-walk.ts';
 import { mail, TestEpoch, testInbox } from './inbox-repo.ts';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'relapse-pi-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('relapse-pi-');
 
 const rulesData = readWatchRulesData();
 const ingest = (db: Db, p: string, o: Partial<IngestOptions> = {}) => ingestPaths(db, [p], { rulesData, workers: 0, ...o });

@@ -2,10 +2,10 @@
 // fetched again, only what is new ingested; a failing remote retried and recorded; the lock between processes.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../../temp-dirs.ts';
 import { openDb, type Db } from '../../../ingest/store/db.ts';
 import { readWatchRulesData } from '../../../config/watch-rules.ts';
 import { epochUrl, inboxFor, syncInboxes, type Inbox, type SyncOptions } from '../../../ingest/run/sync.ts';
@@ -14,15 +14,7 @@ import { health } from '../../../server/data/index.ts';
 import { mail, TestEpoch, testInbox } from '../archive/inbox-repo.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..', '..');
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'relapse-sync-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('relapse-sync-');
 
 const rulesData = readWatchRulesData();
 const ids = (db: Db) => (db.prepare('SELECT message_id FROM messages ORDER BY message_id').pluck().all() as string[]);
