@@ -103,6 +103,20 @@ export function seriesState(states: readonly PatchState[], newerVersion: boolean
 }
 
 /**
+ * The normalised titles {@link findEvidence} may look up (`look.titled`) for these notices: b4's items, pull
+ * requests' shortlogs, commit notices' and stable copies' titles. So a lookup can read those postings alone.
+ */
+export function titlesAsked(notices: readonly NoticeHead[]): Set<string> {
+  const out = new Set<string>();
+  for (const { notice: no } of notices) {
+    if (no.kind === 'b4-thanks') for (const item of no.items) out.add(normaliseTitle(item.title));
+    else if (no.kind === 'pull-request') for (const entry of no.shortlog) for (const t of entry.titles) out.add(normaliseTitle(t));
+    else if (no.kind === 'commit-notice' || no.kind === 'stable') out.add(normaliseTitle(no.title));
+  }
+  return out;
+}
+
+/**
  * Every piece of evidence the notices give, each with the message it is about. Sorted by target, then
  * strongest first; one piece per (target, kind, message).
  */

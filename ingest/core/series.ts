@@ -203,7 +203,8 @@ type Draft = Posting & { partialOf: string | null; backport: boolean };
 
 /** Articles and the like: their coming and going between versions is title drift, not a new title. */
 const DRIFT_WORDS = new Set(['a', 'an', 'the', 'of', 'to', 'for', 'in', 'on', 'and', 'from', 'with']);
-const driftless = (title: string) => normaliseTitle(title).split(' ').filter((w) => !DRIFT_WORDS.has(w)).join(' ');
+/** A title as versions are matched by it: {@link normaliseTitle} without articles and the like (title drift). */
+export const driftless = (title: string) => normaliseTitle(title).split(' ').filter((w) => !DRIFT_WORDS.has(w)).join(' ');
 
 /**
  * Link postings that are versions of one another, each chain in date order (a "v1" restarted after a v2 comes

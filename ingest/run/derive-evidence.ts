@@ -1,15 +1,16 @@
 // Derivation's evidence step: after threads and series are written, the notices are read (once read from the
 // own text of messages stored before notices existed), resolved into
 // evidence (core/evidence.ts) and written with the `accepted` columns they fill. Always over the whole archive:
-// notices are few, and a pull request or a stable copy may name a patch anywhere in it.
+// notices are few, and a pull request or a stable copy may name a patch anywhere in it. The archive's postings
+// are not held: they are looked up as the notices ask (evidence-store.ts's evidenceLookup).
 import type { Db } from '../store/db.ts';
 import { backfillNotices, evidenceLookup, readNotices, writeEvidence } from '../store/evidence-store.ts';
-import { findEvidence } from '../core/evidence.ts';
+import { findEvidence, titlesAsked } from '../core/evidence.ts';
 
 /** Derive and write the evidence; the Message-IDs of patches whose acceptance changed. */
 export function deriveEvidence(db: Db): Set<string> {
   backfillNotices(db);
   const notices = readNotices(db);
-  const look = evidenceLookup(db);
-  return writeEvidence(db, findEvidence(notices, look), look.postings);
+  const look = evidenceLookup(db, titlesAsked(notices));
+  return writeEvidence(db, findEvidence(notices, look), look);
 }

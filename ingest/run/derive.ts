@@ -17,6 +17,7 @@ import { answeredBy, type ReplyHead } from '../core/acceptance.ts';
 import { detectRegressions } from '../core/fix-rules.ts';
 import { addressKey } from '../core/address.ts';
 import { deriveEvidence } from './derive-evidence.ts';
+import { applyConcluded, concludeWhole } from './derive-whole.ts';
 import { deletedFunctions } from '../core/call-index.ts';
 import { parseDiff } from '../core/diff.ts';
 
@@ -30,27 +31,33 @@ export interface DeriveResult {
 }
 
 /**
- * {@link deriveAll} for a bulk load, whose messages no other connection changes meanwhile: the reading and
- * concluding happen outside the transaction, while `meanwhile` (another connection's writing, such as building
- * indexes) runs; the writing waits for it, so that this connection writes on top of it.
+ * {@link deriveAll} for a bulk load, whose messages no other connection changes meanwhile: the concluding (reads of
+ * the archive, writes to a scratch database) happens while `meanwhile` (another connection's writing, such as
+ * building indexes) runs; applying it waits for that, so that this connection writes on top of it.
  */
 export async function deriveAllBeside(db: Db, meanwhile: Promise<void>, declared: DeclaredFix[] = []): Promise<DeriveResult> {
-  let d: Concluded | null = conclude(db);
-  await meanwhile;
-  const store = new Store(db);
-  return store.transaction(() =>
-    finishDerivation(db, store, declared, () => {
-      const counts = writeConcluded(store, d!);
-      d = null; // collectable before detection runs
-      return counts;
-    }),
-  );
+  const scratch = concludeWhole(db);
+  try {
+    await meanwhile;
+    const store = new Store(db);
+    return store.transaction(() => finishDerivation(db, store, declared, () => applyConcluded(db)));
+  } finally {
+    scratch.close();
+  }
 }
 
-/** Everything derived from the message table (threads, series, acceptance and its evidence), then detection. */
-export function deriveAll(db: Db, declared: DeclaredFix[] = []): DeriveResult {
-  const store = new Store(db);
-  return store.transaction(() => finishDerivation(db, store, declared, () => deriveStructure(db, store)));
+/**
+ * Everything derived from the message table (threads, series, acceptance and its evidence), then detection: the
+ * structure a chunk at a time (derive-whole.ts), so that an archive of any size derives in bounded memory.
+ */
+export function deriveAll(db: Db, declared: DeclaredFix[] = [], opts: { chunkMessages?: number } = {}): DeriveResult {
+  const scratch = concludeWhole(db, opts.chunkMessages);
+  try {
+    const store = new Store(db);
+    return store.transaction(() => finishDerivation(db, store, declared, () => applyConcluded(db)));
+  } finally {
+    scratch.close();
+  }
 }
 
 /**

@@ -24,11 +24,30 @@ export type Head = MessageHead & ReplyHead & { subject: string };
  * memory). Senders, kinds and Message-IDs (named again in References) repeat across an archive: each is held once.
  */
 export function readHeads(db: Db, ids?: Iterable<string>): Head[] {
-  const heads: Head[] = [];
   const one = db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages WHERE message_id = ?`).raw(true);
   const rows: Iterable<Row> = ids
     ? [...ids].map((id) => one.get(id) as Row | undefined).filter((r): r is Row => !!r)
     : (db.prepare(`SELECT ${HEAD_COLUMNS} FROM messages`).raw(true).iterate() as Iterable<Row>);
+  return headsOf(rows);
+}
+
+/** A head and its row id (`messages.id`). */
+export type RowHead = Head & { row: number };
+
+/** The heads of the messages with these row ids (those that exist), in that order: a chunk of a whole derivation. */
+export function readHeadsOfRows(db: Db, rows: ArrayLike<number>): RowHead[] {
+  const one = db.prepare(`SELECT ${HEAD_COLUMNS}, id FROM messages WHERE id = ?`).raw(true);
+  function* read() {
+    for (let i = 0; i < rows.length; i++) {
+      const r = one.get(rows[i]) as (Row | undefined);
+      if (r) yield r;
+    }
+  }
+  return headsOf(read()) as RowHead[];
+}
+
+function headsOf(rows: Iterable<Row | [...Row, number]>): (Head & { row?: number })[] {
+  const heads: (Head & { row?: number })[] = [];
   const senders = new Map<string, Head['from']>();
   const kinds = new Map<string, MessageKind>();
   // a thread's root and upper messages are named in every reply's References: each id is held once
@@ -39,7 +58,8 @@ export function readHeads(db: Db, ids?: Iterable<string>): Head[] {
     seenIds.set(id, id);
     return id;
   };
-  for (const [messageId, title, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes, backport] of rows) {
+  for (const r of rows) {
+    const [messageId, title, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes, backport] = r;
     const key = `${name}\n${email}`;
     let from = senders.get(key);
     if (!from) senders.set(key, (from = { name, email }));
@@ -47,13 +67,53 @@ export function readHeads(db: Db, ids?: Iterable<string>): Head[] {
     if (!k) kinds.set(kind, (k = kind));
     const references = strings(refs);
     for (let i = 0; i < references.length; i++) references[i] = intern(references[i]);
-    heads.push({
+    const h: Head & { row?: number } = {
       messageId: intern(messageId), title, version, index, total, from, date, inReplyTo: inReplyTo === null ? null : intern(inReplyTo),
       references, kind: k, isPatch: !!isPatch, saysApplied: !!saysApplied, changeId, supersedes, backport: !!backport,
       subject: '', // the threader does not join by subject; thread subjects are read for roots only
-    });
+    };
+    if (r.length > 16) h.row = r[16] as number;
+    heads.push(h);
   }
   return heads;
+}
+
+/** The largest row id of a message (0: none). */
+export function maxMessageRow(db: Db): number {
+  return (db.prepare('SELECT coalesce(max(id), 0) FROM messages').pluck().get() as number);
+}
+
+/** Every message's row id. */
+export function messageRows(db: Db): Iterable<number> {
+  return db.prepare('SELECT id FROM messages').pluck().iterate() as Iterable<number>;
+}
+
+/**
+ * Every reference of a message (References and In-Reply-To, as message_refs holds them), sorted by the id referred
+ * to: [that id, the referring message's row, the referred message's row or null when it is not stored].
+ */
+export function referenceRows(db: Db): Iterable<[string, number, number | null]> {
+  return db.prepare(`SELECT r.ref, m.id, t.id FROM message_refs r JOIN messages m ON m.message_id = r.message_id
+    LEFT JOIN messages t ON t.message_id = r.ref ORDER BY r.ref`).raw(true).iterate() as Iterable<[string, number, number | null]>;
+}
+
+/** What groups a patch or cover with others (series.ts's findSeries reads patches that are not proposals, and covers). */
+export type PostingKey = [row: number, messageId: string, name: string, email: string, changeId: string | null, supersedes: string | null,
+  title: string, backport: number];
+const POSTING = "((is_patch = 1 AND kind <> 'proposal') OR kind = 'cover')";
+
+/** The keys of every patch (not a proposal) and cover. */
+export function postingKeys(db: Db): Iterable<PostingKey> {
+  return db.prepare(`SELECT id, message_id, from_name, from_email, change_id, supersedes, title, upstream_commit IS NOT NULL FROM messages
+    WHERE ${POSTING}`).raw(true).iterate() as Iterable<PostingKey>;
+}
+
+/** The titles of stable backports, and the Message-IDs that patches or covers say they supersede. */
+export function backportTitlesAndSuperseded(db: Db): { titles: string[]; superseded: string[] } {
+  return {
+    titles: db.prepare(`SELECT DISTINCT title FROM messages WHERE ${POSTING} AND upstream_commit IS NOT NULL`).pluck().all() as string[],
+    superseded: db.prepare(`SELECT DISTINCT supersedes FROM messages WHERE ${POSTING} AND supersedes IS NOT NULL`).pluck().all() as string[],
+  };
 }
 
 /** A message's subject, by Message-ID (a thread's subject is its first message's). */

@@ -54,45 +54,41 @@ function toHead([messageId, title, name, email, date, isPatch, kind, index, seri
 }
 
 /**
- * Look-ups over the stored patches and covers (read once: a pull request or a stable copy is matched by title
- * across the archive), and any other message by id.
+ * Look-ups over the stored patches and covers, each asked of the database (the archive's postings are never all
+ * held): a message by id, a posting's members (through the index on series_id), and patches by normalised title,
+ * those of `titles` read in one pass over the patches (a pull request or a stable copy is matched by title across
+ * the archive); a title not among them is read with a pass of its own.
  */
-export function evidenceLookup(db: Db): EvidenceLookup & { postings: PostedHead[] } {
-  const postings = (db.prepare(`SELECT ${HEAD_COLS} FROM messages WHERE is_patch = 1 OR kind = 'cover'`).raw(true).all() as HeadRow[]).map(toHead);
-  const byId = new Map<string, PostedHead>();
-  const bySeries = new Map<number, PostedHead[]>();
-  for (const p of postings) {
-    byId.set(p.messageId, p);
-    if (p.seriesId != null) {
-      let l = bySeries.get(p.seriesId);
-      if (!l) bySeries.set(p.seriesId, (l = []));
-      l.push(p);
-    }
-  }
-  // titles are indexed when a notice first asks for one (pull requests, bots and stable copies do)
-  let byTitle: Map<string, PostedHead[]> | null = null;
-  const titleIndex = () => {
-    byTitle = new Map();
-    for (const p of postings) {
-      if (!p.isPatch) continue;
-      const t = normaliseTitle(p.title);
-      let l = byTitle.get(t);
-      if (!l) byTitle.set(t, (l = []));
-      l.push(p);
-    }
-    return byTitle;
-  };
+export function evidenceLookup(db: Db, titles: ReadonlySet<string> = new Set()): EvidenceLookup {
   const one = db.prepare(`SELECT ${HEAD_COLS} FROM messages WHERE message_id = ?`).raw(true);
+  const ofSeries = db.prepare(`SELECT ${HEAD_COLS} FROM messages WHERE series_id = ?`).raw(true);
+  const patches = db.prepare(`SELECT ${HEAD_COLS} FROM messages WHERE is_patch = 1`).raw(true);
+  // the heads asked for, kept while they are few (notices ask for the same patches again and again)
+  const heads = new Map<string, PostedHead | undefined>();
+  const byTitle = new Map<string, PostedHead[]>();
+  const readTitles = (wanted: ReadonlySet<string>) => {
+    for (const t of wanted) byTitle.set(t, []);
+    if (!wanted.size) return;
+    for (const r of patches.iterate() as Iterable<HeadRow>) {
+      const t = normaliseTitle(r[1]);
+      if (wanted.has(t)) byTitle.get(t)!.push(toHead(r));
+    }
+  };
+  readTitles(titles);
   return {
-    postings,
     head: (id) => {
-      const p = byId.get(id);
-      if (p) return p;
+      if (heads.has(id)) return heads.get(id);
       const r = one.get(id) as HeadRow | undefined;
-      return r ? toHead(r) : undefined;
+      const h = r ? toHead(r) : undefined;
+      if (heads.size >= 50_000) heads.clear();
+      heads.set(id, h);
+      return h;
     },
-    members: (seriesId) => bySeries.get(seriesId) ?? [],
-    titled: (t) => (byTitle ?? titleIndex()).get(t) ?? [],
+    members: (seriesId) => (ofSeries.all(seriesId) as HeadRow[]).map(toHead),
+    titled: (t) => {
+      if (!byTitle.has(t)) readTitles(new Set([t]));
+      return byTitle.get(t)!;
+    },
   };
 }
 
@@ -104,9 +100,10 @@ const same = (a: AcceptedCols, b: AcceptedCols) => a.every((x, i) => x === b[i])
 /**
  * Replace the evidence table with `rows` (sorted by target, strongest first), and set the `accepted` columns of
  * patches and series from the strongest evidence: a patch's own; a series' when its cover was taken as a whole
- * or every patch of it was. Returns the Message-IDs whose `accepted` changed.
+ * or every patch of it was. Only patches and series with evidence, or accepted before, are read. Returns the
+ * Message-IDs whose `accepted` changed.
  */
-export function writeEvidence(db: Db, rows: TargetedEvidence[], postings: PostedHead[]): Set<string> {
+export function writeEvidence(db: Db, rows: TargetedEvidence[], look: EvidenceLookup): Set<string> {
   db.prepare('DELETE FROM evidence').run();
   const ins = db.prepare(`INSERT OR IGNORE INTO evidence (target, kind, message_id, state, rank, by_name, by_email, date, tree, branch,
     commit_id, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -117,27 +114,32 @@ export function writeEvidence(db: Db, rows: TargetedEvidence[], postings: Posted
     ins.run(e.target, e.kind, e.messageId ?? '', e.state, l.length, e.by?.name ?? null, e.by?.email ?? null, e.date, e.tree, e.branch, e.commit, e.url);
     l.push(e);
   }
-  // messages: patches and covers
+  // messages: patches carry `accepted`; a cover's stands on its series row
   const changed = new Set<string>();
   const current = new Map((db.prepare(`SELECT message_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM messages
     WHERE accepted_message IS NOT NULL`).raw(true).all() as [string, ...AcceptedCols][]).map(([id, ...c]) => [id, c as AcceptedCols]));
   const upd = db.prepare('UPDATE messages SET accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE message_id = ?');
-  // patches carry `accepted`; a cover's stands on its series row
-  const isPosting = new Set(postings.filter((p) => p.isPatch).map((p) => p.messageId));
   const want = new Map<string, AcceptedCols>();
-  for (const [target, evs] of of) if (isPosting.has(target)) want.set(target, colsOf(evs[0]));
+  const seriesToRead = new Set<number>();
+  for (const [target, evs] of of) {
+    const h = look.head(target);
+    if (!h) continue;
+    if (h.seriesId != null) seriesToRead.add(h.seriesId);
+    if (h.isPatch) want.set(target, colsOf(evs[0]));
+  }
   for (const [id, cols] of want) {
     if (!same(cols, current.get(id) ?? colsOf(null))) { upd.run(...cols, id); changed.add(id); }
   }
-  for (const [id] of current) if (!want.has(id) && isPosting.has(id)) { upd.run(...colsOf(null), id); changed.add(id); }
-  // series
-  const members = new Map<number, PostedHead[]>();
-  for (const p of postings) if (p.seriesId != null) (members.get(p.seriesId) ?? members.set(p.seriesId, []).get(p.seriesId)!).push(p);
-  const series = db.prepare('SELECT id, cover, accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM series').raw(true)
-    .all() as [number, string | null, ...AcceptedCols][];
+  for (const [id] of current) if (!want.has(id) && look.head(id)?.isPatch) { upd.run(...colsOf(null), id); changed.add(id); }
+  // series: those with evidence on a message of theirs, and those accepted before
+  for (const id of db.prepare('SELECT id FROM series WHERE accepted_message IS NOT NULL').pluck().all() as number[]) seriesToRead.add(id);
+  const seriesRow = db.prepare('SELECT cover, accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM series WHERE id = ?').raw(true);
   const updSeries = db.prepare('UPDATE series SET accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE id = ?');
-  for (const [id, cover, ...cur] of series) {
-    const patches = (members.get(id) ?? []).filter((p) => p.isPatch);
+  for (const id of [...seriesToRead].sort((a, b) => a - b)) {
+    const row = seriesRow.get(id) as [string | null, ...AcceptedCols] | undefined;
+    if (!row) continue;
+    const [cover, ...cur] = row;
+    const patches = look.members(id).filter((p) => p.isPatch);
     const coverEv = cover ? of.get(cover) : undefined;
     const all = patches.length > 0 && patches.every((p) => of.has(p.messageId));
     const best = coverEv?.length ? coverEv[0] : all ? strongest(patches.map((p) => of.get(p.messageId)![0])) : null;
