@@ -174,25 +174,18 @@ function scopeOf(db: Db, fresh: string[]): DeriveScope {
   return { messages, threadIds: [...threadIds], authors, keep };
 }
 
-/** Threads, answers and series, computed from the message heads (all, or a scope's) and written. */
-function deriveStructure(db: Db, store: Store, scope?: DeriveScope): StructureCounts {
-  return writeConcluded(store, conclude(db, scope), scope);
-}
-
-type StructureCounts = { threads: number; series: number };
-type Concluded = ReturnType<typeof conclude>;
-
-function writeConcluded(store: Store, d: Concluded, scope?: DeriveScope): StructureCounts {
+/** Threads, answers and series of a scope, computed from its message heads and written. */
+function deriveStructure(db: Db, store: Store, scope: DeriveScope): StructureCounts {
+  const d = conclude(db, scope);
   store.writeDerived(d, scope);
   return { threads: d.threads.length, series: d.postings.length };
 }
 
-/**
- * Threads, answers and series from the heads. A function of its own so that the heads (the
- * largest thing a first derivation holds) can be collected before the writing starts.
- */
-function conclude(db: Db, scope?: DeriveScope) {
-  const heads = readHeads(db, scope?.messages);
+type StructureCounts = { threads: number; series: number };
+
+/** Threads, answers and series from a scope's heads (a whole derivation goes a chunk at a time: derive-whole.ts). */
+function conclude(db: Db, scope: DeriveScope) {
+  const heads = readHeads(db, scope.messages);
   // only the threads and parents are kept: the threader's other maps (100k entries each) can go at once
   const { threads: threadList, parentOf } = threadMessages(heads);
   const headById = new Map(heads.map((h) => [h.messageId, h]));
@@ -212,8 +205,8 @@ function conclude(db: Db, scope?: DeriveScope) {
   const walked = new Map<string, string | null>();
   for (const h of replyHeads) if ((!h.isPatch || h.kind === 'proposal') && h.kind !== 'cover') answers.set(h.messageId, answeredBy(h, headById, parentOf, walked));
   const all = findSeries(heads as MessageHead[]);
-  // in a scope, only the authors read in full get their series rewritten
-  const postings = scope ? all.filter((p) => scope.authors.has(addressKey(p.author.email))) : all;
+  // only the authors read in full get their series rewritten
+  const postings = all.filter((p) => scope.authors.has(addressKey(p.author.email)));
   return { threads, postings, answers };
 }
 

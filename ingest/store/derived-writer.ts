@@ -1,7 +1,8 @@
-// The writer of derived state: threads, series and, per message, its thread, parent, series and the patch it
-// answers, as derivation (ingest/run/derive.ts) concluded them. Only rows that differ are written. (Acceptance is
-// written by derivation's evidence step: evidence-store.ts.)
-import { dropIndexes, type Db } from './db.ts';
+// The writer of derived state for a re-derivation of part of the archive (a scope): threads, series and, per
+// message, its thread, parent, series and the patch it answers, as derivation (ingest/run/derive.ts) concluded them.
+// Only rows that differ are written. (A whole derivation writes through its scratch database, derive-scratch.ts;
+// acceptance is written by derivation's evidence step: evidence-store.ts.)
+import type { Db } from './db.ts';
 import type { Posting } from '../core/series.ts';
 import { addressKey } from '../core/address.ts';
 
@@ -28,19 +29,18 @@ export interface Derived {
 export const DERIVED_INDEXES = ['messages_thread', 'messages_series', 'messages_answers'];
 
 /**
- * Write what derivation concluded: threads, series (ids stable by anchor), and per message its thread,
- * parent, series and the patch it answers. Only rows that differ are written, so a
- * re-derivation after a small ingest costs reads, not a rewrite of the archive.
+ * Write what derivation concluded about a scope: threads, series (ids stable by anchor), and per message its
+ * thread, parent, series and the patch it answers. Only rows that differ are written, so a re-derivation after a
+ * small ingest costs reads, not a rewrite of the archive.
  */
-export function writeDerived(db: Db, d: Derived, scope?: DeriveScope): void {
+export function writeDerived(db: Db, d: Derived, scope: DeriveScope): void {
   // threads
   type ThreadRow = { id: number; root: string; subject: string; size: number; last_date: string | null };
   // in a scope, only the threads it had and the roots it produces: the rest of the archive is not read
   const threadById = db.prepare('SELECT id, root, subject, size, last_date FROM threads WHERE id = ?');
   const threadByRoot = db.prepare('SELECT id, root, subject, size, last_date FROM threads WHERE root = ?');
-  const oldThreadRows = scope
-    ? [...scope.threadIds.map((id) => threadById.get(id)), ...d.threads.map((t) => threadByRoot.get(t.root))].filter((r): r is ThreadRow => !!r)
-    : (db.prepare('SELECT id, root, subject, size, last_date FROM threads').all() as ThreadRow[]);
+  const oldThreadRows = [...scope.threadIds.map((id) => threadById.get(id)), ...d.threads.map((t) => threadByRoot.get(t.root))]
+    .filter((r): r is ThreadRow => !!r);
   const oldThreads = new Map(oldThreadRows.map((t) => [t.root, t]));
   const insThread = db.prepare('INSERT INTO threads (root, subject, size, last_date) VALUES (?, ?, ?, ?)');
   const updThread = db.prepare('UPDATE threads SET subject = ?, size = ?, last_date = ? WHERE id = ?');
@@ -58,8 +58,8 @@ export function writeDerived(db: Db, d: Derived, scope?: DeriveScope): void {
     t.members.forEach((m, i) => threadOf.set(m.messageId, { id, parent: m.parent, pos: i }));
   }
   const delThread = db.prepare('DELETE FROM threads WHERE id = ?');
-  const scopeThreads = scope ? new Set(scope.threadIds) : null;
-  for (const t of oldThreads.values()) if (!liveThreads.has(t.id) && (!scopeThreads || scopeThreads.has(t.id))) delThread.run(t.id);
+  const scopeThreads = new Set(scope.threadIds);
+  for (const t of oldThreads.values()) if (!liveThreads.has(t.id) && scopeThreads.has(t.id)) delThread.run(t.id);
 
   // series
   type SeriesRow = { id: number; anchor: string; title: string; version: number; total: number; cover: string | null; author_name: string;
@@ -67,9 +67,8 @@ export function writeDerived(db: Db, d: Derived, scope?: DeriveScope): void {
     link: string | null; backport_of: string | null };
   const seriesByAuthor = db.prepare('SELECT * FROM series WHERE author_email = ? COLLATE NOCASE');
   const seriesByAnchor = db.prepare('SELECT * FROM series WHERE anchor = ?');
-  const oldSeriesRows = scope
-    ? [...[...scope.authors].flatMap((a) => seriesByAuthor.all(a)), ...d.postings.map((p) => seriesByAnchor.get(p.anchor))].filter((r): r is SeriesRow => !!r)
-    : (db.prepare('SELECT * FROM series').all() as SeriesRow[]);
+  const oldSeriesRows = [...[...scope.authors].flatMap((a) => seriesByAuthor.all(a)), ...d.postings.map((p) => seriesByAnchor.get(p.anchor))]
+    .filter((r): r is SeriesRow => !!r);
   const oldSeries = new Map(oldSeriesRows.map((r) => [r.anchor, r]));
   // new series get their ids up front (as SQLite would give them), so that each is written once, links included
   const ids = new Map<string, number>();
@@ -88,7 +87,7 @@ export function writeDerived(db: Db, d: Derived, scope?: DeriveScope): void {
       p.link ?? null, p.backportOf ?? null];
     const o = oldSeries.get(p.anchor);
     // a backport re-derived in a scope that did not read its original keeps the original it had
-    if (scope && p.link === 'backport' && p.backportOf === null && o?.backport_of) want[want.length - 1] = o.backport_of;
+    if (p.link === 'backport' && p.backportOf === null && o?.backport_of) want[want.length - 1] = o.backport_of;
     if (!o) insSeries.run(p.anchor, ...want, id);
     else {
       const have = [o.title, o.version, o.total, o.cover, o.author_name, o.author_email, o.date, o.complete, o.chain_id, o.previous_id,
@@ -112,33 +111,18 @@ export function writeDerived(db: Db, d: Derived, scope?: DeriveScope): void {
       const have = r.slice(2);
       const t = threadOf.get(messageId);
       // a patch of an author outside the scope keeps its series: only part of that author's work was read
-      const keep = scope?.keep.has(messageId);
+      const keep = scope.keep.has(messageId);
       const want = [t?.id ?? null, t?.parent ?? null, t?.pos ?? null, d.answers.get(messageId) ?? null,
         keep ? have[4] : seriesOf.get(messageId) ?? null, rowId];
       if (have.some((v, i) => v !== want[i])) changes.push(want);
     }
     return changes;
   };
-  if (scope) {
-    const rows = [...scope.messages].map((id) => one.get(id) as MsgRow | undefined).filter((r): r is MsgRow => !!r);
-    for (const c of changesIn(rows)) updMsg.run(...c);
-  } else {
-    // The whole archive, a chunk of rows at a time (a connection cannot write while it is still reading,
-    // and 100k pending updates at once would be the largest thing a first derivation holds). Rewriting
-    // most of it: the indexes over derived columns are cheaper built once, sorted, than updated row by row.
-    const rebuild = threadOf.size > 10_000 ? dropIndexes(db, DERIVED_INDEXES) : [];
-    const chunk = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE id > ? ORDER BY id LIMIT 5000`).raw(true);
-    for (let after = 0; ;) {
-      const rows = chunk.all(after) as MsgRow[];
-      if (!rows.length) break;
-      after = rows[rows.length - 1][0];
-      for (const c of changesIn(rows)) updMsg.run(...c);
-    }
-    for (const sql of rebuild) db.exec(sql);
-  }
+  const rows = [...scope.messages].map((id) => one.get(id) as MsgRow | undefined).filter((r): r is MsgRow => !!r);
+  for (const c of changesIn(rows)) updMsg.run(...c);
   const delSeries = db.prepare('DELETE FROM series WHERE id = ?');
   const live = new Set(ids.values());
   for (const o of oldSeries.values()) {
-    if (!live.has(o.id) && (!scope || scope.authors.has(addressKey(o.author_email)))) delSeries.run(o.id);
+    if (!live.has(o.id) && scope.authors.has(addressKey(o.author_email))) delSeries.run(o.id);
   }
 }

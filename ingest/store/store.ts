@@ -220,7 +220,7 @@ export class Store {
   // ---- derived state (derived-writer.ts, detection-writer.ts) -------------------------------
 
   /** Write what derivation concluded (see {@link writeDerived}). */
-  writeDerived(d: Derived, scope?: DeriveScope): void {
+  writeDerived(d: Derived, scope: DeriveScope): void {
     writeDerived(this.db, d, scope);
   }
 
