@@ -20,11 +20,11 @@ import { driftless, findSeries, type MessageHead } from '../core/series.ts';
 import { personKey } from '../core/author.ts';
 import { openScratch, applyScratch, type ScratchMessage, type ScratchSeries, type ScratchThread } from '../store/derive-scratch.ts';
 import {
-  backportTitlesAndSuperseded, maxMessageRow, messageRows, postingKeys, readHeadsOfRows, referenceRows, subjectReader,
+  type RowHead, maxMessageRow, messageRows, posterLinks, readHeadsOfRows, referenceRows, subjectReader,
 } from '../store/derive-readers.ts';
 
 /** Messages a chunk holds (whole components: one may be larger). */
-export const CHUNK_MESSAGES = 20_000;
+export const CHUNK_MESSAGES = 5_000;
 
 export type Scratch = ReturnType<typeof openScratch>;
 
@@ -112,29 +112,39 @@ function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): 
     const ra = find(a), rb = find(b);
     if (ra !== rb) up.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
   };
-  const { titles, superseded } = backportTitlesAndSuperseded(db);
-  const backportTitles = new Set(titles.map(driftless));
-  const supersededIds = new Set(superseded);
-  const poster = (name: string, email: string) => `P:${personKey({ name, email })}`;
-  for (const [, messageId, name, email, changeId, supersedes, title, backport] of postingKeys(db)) {
+  const links = posterLinks(db, driftless);
+  const posterKeys = new Map<string, string>(); // "name\nemail" -> the poster's key
+  const poster = (name: string, email: string) => {
+    const k = `${name}\n${email}`;
+    let p = posterKeys.get(k);
+    if (p === undefined) posterKeys.set(k, (p = `P:${personKey({ name, email })}`));
+    return p;
+  };
+  for (const [name, email] of links.posters()) {
     const p = poster(name, email);
     find(p);
     if (email && name.trim()) union(p, nameKey(name));
-    if (changeId) union(p, `C:${changeId}`);
-    if (supersedes) union(p, `M:${supersedes}`);
-    if (supersededIds.has(messageId)) union(p, `M:${messageId}`);
-    if (backport || (backportTitles.size && backportTitles.has(driftless(title)))) union(p, `T:${driftless(title)}`);
   }
+  for (const [name, email, changeId] of links.changeIds()) union(poster(name, email), `C:${changeId}`);
+  for (const [name, email, , oName, oEmail] of links.supersedes()) union(poster(name, email), poster(oName, oEmail));
+  for (const [name, email, title] of links.backportTitles()) union(poster(name, email), `T:${title}`);
   // each posting's group as a small integer (groups numbered as first met), then chunks of whole groups
   const groupOf = new Int32Array(rows).fill(-1);
   const groupNumber = new Map<string, number>();
-  for (const [row, , name, email] of postingKeys(db)) {
-    const r = find(poster(name, email));
-    let g = groupNumber.get(r);
-    if (g === undefined) groupNumber.set(r, (g = groupNumber.size));
+  const groupOfPoster = new Map<string, number>();
+  for (const [row, name, email] of links.rows()) {
+    const p = poster(name, email);
+    let g = groupOfPoster.get(p);
+    if (g === undefined) {
+      const r = find(p);
+      g = groupNumber.get(r);
+      if (g === undefined) groupNumber.set(r, (g = groupNumber.size));
+      groupOfPoster.set(p, g);
+    }
     groupOf[row] = g;
   }
   up.clear();
+  posterKeys.clear();
   // rows joined through their group: each group's first row stands for it
   const comps = new Components(rows);
   const firstRow = new Int32Array(groupNumber.size).fill(-1);
@@ -150,22 +160,31 @@ function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): 
     const rowOf = new Map(heads.map((h) => [h.messageId, h.row]));
     const headOf = new Map(heads.map((h) => [h.messageId, h]));
     const postings = findSeries(heads as MessageHead[]);
+    // each date parsed once (undated: last, as findSeries orders them)
+    const times = new Map<RowHead, number>();
+    const timeOf = (h: RowHead) => {
+      let t = times.get(h);
+      if (t === undefined) times.set(h, (t = h.date ? Date.parse(h.date) : Number.POSITIVE_INFINITY));
+      return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+    };
     const series: ScratchSeries[] = [];
     const members: [number, string][] = [];
     for (const p of postings) {
-      const all = (p.cover ? [p.cover, ...p.patches] : p.patches).map((id) => headOf.get(id)!);
       // findSeries numbers postings as it makes them: covers first (by date, then id), then the others by their
       // first patch (by date, then id)
-      let first = all[0];
-      for (const h of all) {
-        const a = time(h.date), b = time(first.date);
-        if ((Number.isNaN(b) && !Number.isNaN(a)) || a < b || ((a === b || (Number.isNaN(a) && Number.isNaN(b))) && h.messageId < first.messageId)) first = h;
+      let lead = p.cover ? headOf.get(p.cover)! : headOf.get(p.patches[0])!;
+      let leadTime = timeOf(lead);
+      if (!p.cover) {
+        for (const id of p.patches) {
+          const h = headOf.get(id)!;
+          const t = timeOf(h);
+          if (t < leadTime || (t === leadTime && h.messageId < lead.messageId)) { lead = h; leadTime = t; }
+        }
       }
-      const lead = p.cover ? headOf.get(p.cover)! : first;
       series.push({
         anchor: p.anchor, title: p.title, version: p.version, total: p.total, cover: p.cover, authorName: p.author.name,
         authorEmail: p.author.email, date: p.date, complete: p.complete, chain: p.chain, previous: p.previous, next: p.next,
-        link: p.link, backportOf: p.backportOf, coverless: !p.cover, time: time(lead.date), first: lead.messageId,
+        link: p.link, backportOf: p.backportOf, coverless: !p.cover, time: leadTime, first: lead.messageId,
       });
       if (p.cover) members.push([rowOf.get(p.cover)!, p.anchor]);
       for (const id of p.patches) members.push([rowOf.get(id)!, p.anchor]);

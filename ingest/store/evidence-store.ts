@@ -38,10 +38,17 @@ export function backfillNotices(db: Db): number {
 /** Every message's notice, with what is needed to place it. */
 export function readNotices(db: Db): NoticeHead[] {
   const rows = db.prepare(`SELECT message_id, from_name, from_email, date, in_reply_to, refs, answers, notice FROM messages
-    WHERE notice IS NOT NULL`).raw(true).all() as [string, string, string, string | null, string | null, string, string | null, string][];
-  return rows.map(([messageId, name, email, date, inReplyTo, refs, answers, notice]) => ({
-    messageId, from: { name, email }, date, inReplyTo, references: strings(refs), answers, notice: JSON.parse(notice) as Notice,
-  }));
+    WHERE notice IS NOT NULL`).raw(true).iterate() as Iterable<[string, string, string, string | null, string | null, string, string | null, string]>;
+  // read row by row, each sender held once (a maintainer answers thousands of patches)
+  const senders = new Map<string, NoticeHead['from']>();
+  const out: NoticeHead[] = [];
+  for (const [messageId, name, email, date, inReplyTo, refs, answers, notice] of rows) {
+    const key = `${name}\n${email}`;
+    let from = senders.get(key);
+    if (!from) senders.set(key, (from = { name, email }));
+    out.push({ messageId, from, date, inReplyTo, references: strings(refs), answers, notice: JSON.parse(notice) as Notice });
+  }
+  return out;
 }
 
 type HeadRow = [string, string, string, string, string | null, number, string, number | null, number | null, string | null];
