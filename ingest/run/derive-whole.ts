@@ -112,39 +112,55 @@ function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): 
     const ra = find(a), rb = find(b);
     if (ra !== rb) up.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
   };
-  const links = posterLinks(db, driftless);
-  const posterKeys = new Map<string, string>(); // "name\nemail" -> the poster's key
+  const links = posterLinks(db);
+  // the posters, numbered as met, each row's poster by number; joined by name, change-id, Supersedes and backports
+  const posterOfRow = new Int32Array(rows).fill(-1);
+  const posters: string[] = [];
+  const posterNumber = new Map<string, number>(); // "name\naddress" -> number
   const poster = (name: string, email: string) => {
     const k = `${name}\n${email}`;
-    let p = posterKeys.get(k);
-    if (p === undefined) posterKeys.set(k, (p = `P:${personKey({ name, email })}`));
-    return p;
-  };
-  for (const [name, email] of links.posters()) {
-    const p = poster(name, email);
-    find(p);
-    if (email && name.trim()) union(p, nameKey(name));
-  }
-  for (const [name, email, changeId] of links.changeIds()) union(poster(name, email), `C:${changeId}`);
-  for (const [name, email, , oName, oEmail] of links.supersedes()) union(poster(name, email), poster(oName, oEmail));
-  for (const [name, email, title] of links.backportTitles()) union(poster(name, email), `T:${title}`);
-  // each posting's group as a small integer (groups numbered as first met), then chunks of whole groups
-  const groupOf = new Int32Array(rows).fill(-1);
-  const groupNumber = new Map<string, number>();
-  const groupOfPoster = new Map<string, number>();
-  for (const [row, name, email] of links.rows()) {
-    const p = poster(name, email);
-    let g = groupOfPoster.get(p);
-    if (g === undefined) {
-      const r = find(p);
-      g = groupNumber.get(r);
-      if (g === undefined) groupNumber.set(r, (g = groupNumber.size));
-      groupOfPoster.set(p, g);
+    let n = posterNumber.get(k);
+    if (n === undefined) {
+      posterNumber.set(k, (n = posters.length));
+      const p = `P:${personKey({ name, email })}`;
+      posters.push(p);
+      find(p);
+      if (email && name.trim()) union(p, nameKey(name));
     }
-    groupOf[row] = g;
+    return n;
+  };
+  const supersedes: [number, string][] = [];
+  const backportTitles = new Set<string>();
+  for (const [row, name, email, changeId, supersedesId, backportTitle] of links.postings()) {
+    const n = poster(name, email);
+    posterOfRow[row] = n;
+    if (changeId) union(posters[n], `C:${changeId}`);
+    if (supersedesId) supersedes.push([n, supersedesId]);
+    if (backportTitle !== null) backportTitles.add(driftless(backportTitle));
   }
+  for (const [n, id] of supersedes) {
+    const other = links.senderOf(id);
+    if (other) union(posters[n], posters[poster(...other)]);
+  }
+  if (backportTitles.size) {
+    for (const [name, email, title] of links.titles()) {
+      const k = driftless(title);
+      if (backportTitles.has(k)) union(posters[poster(name, email)], `T:${k}`);
+    }
+  }
+  // each posting's group as a small integer (groups numbered as first met), then chunks of whole groups
+  const groupOfPoster = new Int32Array(posters.length);
+  const groupNumber = new Map<string, number>();
+  posters.forEach((p, n) => {
+    const r = find(p);
+    let g = groupNumber.get(r);
+    if (g === undefined) groupNumber.set(r, (g = groupNumber.size));
+    groupOfPoster[n] = g;
+  });
+  const groupOf = new Int32Array(rows).fill(-1);
+  for (let row = 0; row < rows; row++) if (posterOfRow[row] >= 0) groupOf[row] = groupOfPoster[posterOfRow[row]];
   up.clear();
-  posterKeys.clear();
+  posterNumber.clear();
   // rows joined through their group: each group's first row stands for it
   const comps = new Components(rows);
   const firstRow = new Int32Array(groupNumber.size).fill(-1);

@@ -107,28 +107,18 @@ type Poster = [name: string, email: string];
 
 /**
  * What joins the posters of patches (not proposals) and covers, for series.ts's findSeries (derive-whole.ts groups
- * posters by it): each poster, posters sharing a change-id, a Supersedes pointer and the poster of what it points
- * at, and the posters of stable backports and of the postings with their titles (`titleKey` is how titles match).
+ * posters by it), in one pass over them: [row id, sender's name and address, change-id, the Message-ID it says it
+ * supersedes, its title when it is a stable backport]. Then the sender of a message by id (what a Supersedes points
+ * at) and, only when there are backports, every posting's sender and title (a backport joins the posting of its title).
  */
-export function posterLinks(db: Db, titleKey: (title: string) => string) {
-  const all = <T>(sql: string) => db.prepare(sql).raw(true).iterate() as Iterable<T>;
+export function posterLinks(db: Db) {
+  const sender = db.prepare('SELECT from_name, from_email FROM messages WHERE message_id = ?').raw(true);
   return {
-    posters: () => all<Poster>(`SELECT DISTINCT from_name, from_email FROM messages WHERE ${POSTING}`),
-    changeIds: () => all<[...Poster, string]>(`SELECT DISTINCT from_name, from_email, change_id FROM messages WHERE ${POSTING} AND change_id IS NOT NULL`),
-    /** [poster, the Message-ID it supersedes, the poster of that message] */
-    supersedes: () => all<[...Poster, string, string, string]>(`SELECT m.from_name, m.from_email, m.supersedes, o.from_name, o.from_email FROM messages m
-      JOIN messages o ON o.message_id = m.supersedes WHERE ${POSTING.replace(/(is_patch|kind)/g, 'm.$1')} AND m.supersedes IS NOT NULL`),
-    /** [poster, title key] of backports and of the postings with a backport's title */
-    backportTitles: function* (): Iterable<[...Poster, string]> {
-      const titles = new Set((db.prepare(`SELECT DISTINCT title FROM messages WHERE ${POSTING} AND upstream_commit IS NOT NULL`).pluck().all() as string[]).map(titleKey));
-      if (!titles.size) return;
-      for (const [name, email, title] of all<[...Poster, string]>(`SELECT from_name, from_email, title FROM messages WHERE ${POSTING}`)) {
-        const k = titleKey(title);
-        if (titles.has(k)) yield [name, email, k];
-      }
-    },
-    /** [row id, poster] of every patch (not a proposal) and cover */
-    rows: () => all<[number, ...Poster]>(`SELECT id, from_name, from_email FROM messages WHERE ${POSTING}`),
+    postings: () => db.prepare(`SELECT id, from_name, from_email, change_id, supersedes,
+      CASE WHEN upstream_commit IS NOT NULL THEN title END FROM messages WHERE ${POSTING}`).raw(true)
+      .iterate() as Iterable<[number, ...Poster, string | null, string | null, string | null]>,
+    senderOf: (messageId: string) => sender.get(messageId) as Poster | undefined,
+    titles: () => db.prepare(`SELECT from_name, from_email, title FROM messages WHERE ${POSTING}`).raw(true).iterate() as Iterable<[...Poster, string]>,
   };
 }
 
@@ -210,12 +200,33 @@ export function scopeReaders(db: Db) {
 
 /**
  * The facts the rules need, as stored, for every patch with an indexed call, an order change or a rename, with
- * whether it is a proposal (derive.ts adds what its diff says, read through `diffReader`).
+ * whether it is a proposal (derive.ts adds what its diff says, read through `diffReader`). Read row by row: call
+ * and order changes and renames first (watched patches only), then the patches, their senders, series anchors and
+ * tags each held once (every version of a touched chain is read, most of them alike in all of those).
  */
 export function watchedPatchFacts(db: Db): { proposal: boolean; facts: PatchFacts }[] {
+  const group = <T>(rows: Iterable<T & { message_id: string }>, make: (r: T & { message_id: string }) => unknown) => {
+    const by = new Map<string, unknown[]>();
+    for (const r of rows) {
+      let l = by.get(r.message_id);
+      if (!l) by.set(r.message_id, (l = []));
+      l.push(make(r));
+    }
+    return by;
+  };
+  type C = Record<string, never> & { message_id: string };
+  const calls = group(db.prepare('SELECT * FROM call_changes ORDER BY message_id, seq').iterate() as Iterable<C>, (c) => ({
+    messageId: c.message_id, file: c.file, function: c.function, path: c.path, call: c.call, op: c.op, line: c.line, rule: c.rule,
+  }));
+  const orders = group(db.prepare('SELECT * FROM order_changes ORDER BY message_id, seq').iterate() as Iterable<C>, (o) => ({
+    messageId: o.message_id, file: o.file, function: o.function, path: o.path, call: o.call,
+    nowBefore: JSON.parse(o.now_before), nowAfter: JSON.parse(o.now_after), rule: o.rule,
+  }));
+  const renames = group(db.prepare(`SELECT message_id, old_path, path FROM patch_files WHERE status = 'renamed' AND old_path IS NOT NULL
+    ORDER BY message_id, rowid`).iterate() as Iterable<C>, (r) => ({ from: r.old_path, to: r.path }));
   const patches = db.prepare(`WITH watched AS (SELECT message_id FROM call_changes UNION SELECT message_id FROM order_changes)
-    SELECT m.message_id, m.subject, m.date, m.from_name, m.from_email, m.series_id, m.version, m.idx, m.tags,
-      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, m.kind, s.chain_id, s.version AS series_version,
+    SELECT m.message_id, m.subject, m.date, m.from_name, m.from_email, m.version, m.idx, m.tags,
+      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, m.kind, s.version AS series_version,
       s.anchor AS series_anchor, c.anchor AS chain_anchor
     FROM messages m LEFT JOIN series s ON s.id = m.series_id LEFT JOIN series c ON c.id = s.chain_id
     WHERE m.is_patch = 1 AND (m.message_id IN (SELECT message_id FROM watched)
@@ -223,36 +234,41 @@ export function watchedPatchFacts(db: Db): { proposal: boolean; facts: PatchFact
       -- every version of a series that touched watched calls: a later version that no longer
       -- removes a call has no call changes of its own, yet it is what drops the regression
       OR s.chain_id IN (SELECT s2.chain_id FROM messages m2 JOIN series s2 ON s2.id = m2.series_id
-        WHERE m2.message_id IN (SELECT message_id FROM watched)))`).all() as Record<string, never>[];
-  const calls = db.prepare('SELECT * FROM call_changes WHERE message_id = ? ORDER BY seq');
-  const orders = db.prepare('SELECT * FROM order_changes WHERE message_id = ? ORDER BY seq');
-  const renames = db.prepare("SELECT old_path AS \"from\", path AS \"to\" FROM patch_files WHERE message_id = ? AND status = 'renamed' AND old_path IS NOT NULL");
-  return patches.map((p: Record<string, never>) => ({
-    proposal: p.kind === 'proposal',
-    facts: {
-      messageId: p.message_id,
-      subject: p.subject,
-      date: p.date,
-      author: { name: p.from_name, email: p.from_email },
-      // anchors (Message-IDs), not row ids: keys built from them do not depend on ingest order
-      seriesId: p.series_anchor ?? p.message_id,
-      chainId: p.chain_anchor ?? p.series_anchor ?? p.message_id,
-      version: p.series_version ?? p.version,
-      index: p.idx,
-      tags: JSON.parse(p.tags),
-      accepted: p.accepted_message
-        ? { by: { name: p.accepted_by_name ?? '', email: p.accepted_by_email ?? '' }, date: p.accepted_date, messageId: p.accepted_message }
-        : null,
-      callChanges: (calls.all(p.message_id) as Record<string, never>[]).map((c) => ({
-        messageId: c.message_id, file: c.file, function: c.function, path: c.path, call: c.call, op: c.op, line: c.line, rule: c.rule,
-      })),
-      orderChanges: (orders.all(p.message_id) as Record<string, never>[]).map((o) => ({
-        messageId: o.message_id, file: o.file, function: o.function, path: o.path, call: o.call,
-        nowBefore: JSON.parse(o.now_before), nowAfter: JSON.parse(o.now_after), rule: o.rule,
-      })),
-      renames: renames.all(p.message_id) as { from: string; to: string }[],
-    },
-  }));
+        WHERE m2.message_id IN (SELECT message_id FROM watched)))`).iterate() as Iterable<Record<string, never>>;
+  const held = new Map<string, unknown>();
+  const once = <T>(key: string, make: () => T): T => {
+    let v = held.get(key) as T | undefined;
+    if (v === undefined) held.set(key, (v = make()));
+    return v;
+  };
+  const NONE: never[] = [];
+  const out: { proposal: boolean; facts: PatchFacts }[] = [];
+  for (const p of patches) {
+    const id: string = p.message_id;
+    const seriesId: string = p.series_anchor ? once(`s${p.series_anchor}`, () => p.series_anchor) : id;
+    out.push({
+      proposal: p.kind === 'proposal',
+      facts: {
+        messageId: id,
+        subject: p.subject,
+        date: p.date,
+        author: once(`a${p.from_name}\n${p.from_email}`, () => ({ name: p.from_name, email: p.from_email })),
+        // anchors (Message-IDs), not row ids: keys built from them do not depend on ingest order
+        seriesId,
+        chainId: p.chain_anchor ? once(`s${p.chain_anchor}`, () => p.chain_anchor) : seriesId,
+        version: p.series_version ?? p.version,
+        index: p.idx,
+        tags: once(`t${p.tags}`, () => JSON.parse(p.tags)),
+        accepted: p.accepted_message
+          ? { by: { name: p.accepted_by_name ?? '', email: p.accepted_by_email ?? '' }, date: p.accepted_date, messageId: p.accepted_message }
+          : null,
+        callChanges: (calls.get(id) ?? NONE) as PatchFacts['callChanges'],
+        orderChanges: (orders.get(id) ?? NONE) as PatchFacts['orderChanges'],
+        renames: (renames.get(id) ?? NONE) as PatchFacts['renames'],
+      },
+    });
+  }
+  return out;
 }
 
 /** A stored message's diff text, by Message-ID. */
