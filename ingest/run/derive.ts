@@ -1,8 +1,9 @@
 // Derivation: threads, series, acceptance and its evidence (derive-evidence.ts), then known fixes and regressions,
 // from what is stored.
 // Reads through the store's readers (../store/derive-readers.ts), decides through the pure modules, writes through
-// the Store (the evidence step through ../store/evidence-store.ts). Running it twice gives the same result, and the
-// result does not depend on the order messages were ingested in.
+// the Store (the evidence step through ../store/evidence-store.ts). A whole derivation concludes threads and series a
+// chunk at a time (derive-whole.ts, through a scratch database), holding a few integers a message besides. Running
+// it twice gives the same result, and the result does not depend on the order messages were ingested in.
 import type { Db } from '../store/db.ts';
 import type { DeclaredFix, PatchFacts } from '../core/model.ts';
 import { Store } from '../store/store.ts';

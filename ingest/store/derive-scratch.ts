@@ -4,10 +4,11 @@
 // one chunk in memory, never the archive; and, the scratch being a database of its own, concluding takes no lock
 // on the archive (another connection may build indexes meanwhile).
 //
-// The scratch is a file beside the database (`<db>-derive`, removed at the end; a stale one from a killed run is
-// replaced), without a journal: it is thrown away whenever it is not finished. An in-memory database gets an
-// in-memory scratch.
+// The scratch is a file beside the database (`<db>-derive-<pid>`, removed at the end; those of killed runs are
+// removed by the next derivation), without a journal: it is thrown away whenever it is not finished. An in-memory
+// database gets an in-memory scratch.
 import fs from 'node:fs';
+import path from 'node:path';
 import { deferredIndexBuilds, dropIndexes, type Db } from './db.ts';
 import { DERIVED_INDEXES } from './derived-writer.ts';
 
@@ -39,11 +40,11 @@ export interface ScratchSeries {
 
 /** A scratch attached to `db`; `close` detaches and removes it. */
 export function openScratch(db: Db) {
-  const file = db.memory ? ':memory:' : `${db.name}-derive`;
+  const file = db.memory ? ':memory:' : `${db.name}-derive-${process.pid}`;
   const remove = () => {
     if (file !== ':memory:') for (const f of [file, `${file}-journal`]) fs.rmSync(f, { force: true });
   };
-  remove();
+  if (!db.memory) removeStale(db.name);
   db.prepare('ATTACH DATABASE ? AS scratch').run(file);
   try {
     db.pragma('scratch.journal_mode = OFF');
@@ -76,6 +77,32 @@ export function openScratch(db: Db) {
       remove();
     },
   };
+}
+
+/** Scratches left by derivations killed before they ended (their process is gone). */
+function removeStale(dbFile: string): void {
+  const dir = path.dirname(dbFile);
+  const prefix = `${path.basename(dbFile)}-derive-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^(\d+)(?:-journal)?$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '')?.[1]);
+    if (!pid || alive(pid)) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 type Value = string | number | null;

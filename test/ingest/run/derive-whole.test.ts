@@ -3,6 +3,7 @@
 // relations that cross posters (an address change, a change-id, a Supersedes pointer, a backport's title) keep
 // their postings in one chunk; and the scratch database is gone afterwards.
 import fs from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../../ingest/store/db.ts';
@@ -50,6 +51,21 @@ describe('whole derivation in chunks', () => {
       const want = state(await derived(file, 1_000_000));
       expect((want.series as unknown[]).length).toBeGreaterThan(10);
       for (const chunk of [1, 7, 100]) expect(state(await derived(file, chunk)), `${path.basename(file)}, chunks of ${chunk}`).toEqual(want);
+    }
+  });
+
+  it('removes the scratch of a derivation that was killed, not that of one still running', async () => {
+    const dir = tmp();
+    const db = openDb(path.join(dir, 'r.db'));
+    await ingestPaths(db, [path.join(FIX, 'archive.mbox')], { rulesData, workers: 0, skipDerive: true });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const living = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      for (const pid of [dead, living.pid!]) fs.writeFileSync(path.join(dir, `r.db-derive-${pid}`), 'left over');
+      deriveAll(db);
+      expect(fs.readdirSync(dir).filter((f) => f.includes('derive')).sort()).toEqual([`r.db-derive-${living.pid}`]);
+    } finally {
+      living.kill();
     }
   });
 
