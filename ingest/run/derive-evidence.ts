@@ -12,5 +12,5 @@ export function deriveEvidence(db: Db): Set<string> {
   backfillNotices(db);
   const notices = readNotices(db);
   const look = evidenceLookup(db, titlesAsked(notices));
-  return writeEvidence(db, findEvidence(notices, look), look);
+  return writeEvidence(db, findEvidence(notices, look));
 }

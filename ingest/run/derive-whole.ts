@@ -13,6 +13,7 @@
 // What stays in memory across chunks: one 32-bit integer per message row (components), a key per poster, change-id,
 // superseded Message-ID and backport title.
 import type { Db } from '../store/db.ts';
+import { collectEvery, collectGarbage } from './collect-garbage.ts';
 import { Components, chunksOf } from '../core/components.ts';
 import { threadMessages } from '../core/threader.ts';
 import { answeredBy } from '../core/acceptance.ts';
@@ -22,6 +23,12 @@ import { openScratch, applyScratch, type ScratchMessage, type ScratchSeries, typ
 import {
   type RowHead, maxMessageRow, messageRows, posterLinks, readHeadsOfRows, referenceRows, subjectReader,
 } from '../store/derive-readers.ts';
+
+/**
+ * Messages read between two full garbage collections (./collect-garbage.ts): what one costs (tens of milliseconds)
+ * against the garbage that many messages' heads, threads and series leave (a hundred megabytes or so).
+ */
+const COLLECT_EVERY = 20_000;
 
 /** Messages a chunk holds (whole components: one may be larger). */
 export const CHUNK_MESSAGES = 5_000;
@@ -39,7 +46,9 @@ export function concludeWhole(db: Db, chunk = CHUNK_MESSAGES): Scratch {
     const present = new Uint8Array(maxRow + 1);
     for (const row of messageRows(db)) present[row] = 1;
     concludeThreads(db, scratch, present, chunk);
+    collectGarbage();
     concludeSeries(db, scratch, present.length, chunk);
+    collectGarbage();
     return scratch;
   } catch (e) {
     scratch.close();
@@ -66,6 +75,7 @@ function concludeThreads(db: Db, scratch: Scratch, present: Uint8Array, chunk: n
   }
   const { order, starts } = chunksOf(comps, (x) => present[x] === 1, chunk);
   const subjectOf = subjectReader(db);
+  const collect = collectEvery(COLLECT_EVERY);
   for (let c = 0; c + 1 < starts.length; c++) {
     const heads = readHeadsOfRows(db, order.subarray(starts[c], starts[c + 1]));
     const { threads, parentOf } = threadMessages(heads);
@@ -93,6 +103,7 @@ function concludeThreads(db: Db, scratch: Scratch, present: Uint8Array, chunk: n
       });
     }
     scratch.putThreads(outThreads, outMessages);
+    collect(heads.length);
   }
 }
 
@@ -171,6 +182,7 @@ function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): 
     else comps.union(row, firstRow[g]);
   }
   const { order, starts } = chunksOf(comps, (x) => groupOf[x] >= 0, chunk);
+  const collect = collectEvery(COLLECT_EVERY);
   for (let c = 0; c + 1 < starts.length; c++) {
     const heads = readHeadsOfRows(db, order.subarray(starts[c], starts[c + 1]));
     const rowOf = new Map(heads.map((h) => [h.messageId, h.row]));
@@ -206,5 +218,6 @@ function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): 
       for (const id of p.patches) members.push([rowOf.get(id)!, p.anchor]);
     }
     scratch.putSeries(series, members);
+    collect(heads.length);
   }
 }

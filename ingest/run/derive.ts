@@ -19,6 +19,7 @@ import { detectRegressions } from '../core/fix-rules.ts';
 import { addressKey } from '../core/address.ts';
 import { deriveEvidence } from './derive-evidence.ts';
 import { applyConcluded, concludeWhole } from './derive-whole.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import { deletedFunctions } from '../core/call-index.ts';
 import { parseDiff } from '../core/diff.ts';
 
@@ -70,6 +71,7 @@ function finishDerivation(db: Db, store: Store, declared: DeclaredFix[], structu
   store.setMeta('derive.dirty', '1');
   const counts = structure();
   deriveEvidence(db);
+  collectGarbage(); // what evidence read is garbage: detection starts from a small heap
   const detection = detectAll(db, store, declared);
   store.setMeta('detect.declared', JSON.stringify(declared));
   store.setMeta('derive.dirty', '0');

@@ -87,7 +87,7 @@ export function evidenceLookup(db: Db, titles: ReadonlySet<string> = new Set()):
       if (heads.has(id)) return heads.get(id);
       const r = one.get(id) as HeadRow | undefined;
       const h = r ? toHead(r) : undefined;
-      if (heads.size >= 50_000) heads.clear();
+      if (heads.size >= 10_000) heads.clear();
       heads.set(id, h);
       return h;
     },
@@ -110,46 +110,50 @@ const same = (a: AcceptedCols, b: AcceptedCols) => a.every((x, i) => x === b[i])
  * or every patch of it was. Only patches and series with evidence, or accepted before, are read. Returns the
  * Message-IDs whose `accepted` changed.
  */
-export function writeEvidence(db: Db, rows: TargetedEvidence[], look: EvidenceLookup): Set<string> {
+export function writeEvidence(db: Db, rows: TargetedEvidence[]): Set<string> {
   db.prepare('DELETE FROM evidence').run();
   const ins = db.prepare(`INSERT OR IGNORE INTO evidence (target, kind, message_id, state, rank, by_name, by_email, date, tree, branch,
     commit_id, url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const of = new Map<string, TargetedEvidence[]>();
-  for (const e of rows) {
-    let l = of.get(e.target);
-    if (!l) of.set(e.target, (l = []));
-    ins.run(e.target, e.kind, e.messageId ?? '', e.state, l.length, e.by?.name ?? null, e.by?.email ?? null, e.date, e.tree, e.branch, e.commit, e.url);
-    l.push(e);
+  // rows come sorted by target, strongest first: each target's first row is its strongest
+  const strongestOf = new Map<string, TargetedEvidence>();
+  let rank = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const e = rows[i];
+    rank = i > 0 && rows[i - 1].target === e.target ? rank + 1 : 0;
+    ins.run(e.target, e.kind, e.messageId ?? '', e.state, rank, e.by?.name ?? null, e.by?.email ?? null, e.date, e.tree, e.branch, e.commit, e.url);
+    if (rank === 0) strongestOf.set(e.target, e);
   }
-  // messages: patches carry `accepted`; a cover's stands on its series row
+  // messages: patches carry `accepted`; a cover's stands on its series row. Each target is read as it is written.
   const changed = new Set<string>();
-  const current = new Map((db.prepare(`SELECT message_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM messages
-    WHERE accepted_message IS NOT NULL`).raw(true).all() as [string, ...AcceptedCols][]).map(([id, ...c]) => [id, c as AcceptedCols]));
+  const target = db.prepare(`SELECT is_patch, series_id, accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM messages
+    WHERE message_id = ?`).raw(true);
   const upd = db.prepare('UPDATE messages SET accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE message_id = ?');
-  const want = new Map<string, AcceptedCols>();
   const seriesToRead = new Set<number>();
-  for (const [target, evs] of of) {
-    const h = look.head(target);
-    if (!h) continue;
-    if (h.seriesId != null) seriesToRead.add(h.seriesId);
-    if (h.isPatch) want.set(target, colsOf(evs[0]));
+  for (const [id, e] of strongestOf) {
+    const r = target.get(id) as [number, number | null, ...AcceptedCols] | undefined;
+    if (!r) continue;
+    const [isPatch, seriesId, ...cur] = r;
+    if (seriesId != null) seriesToRead.add(seriesId);
+    const cols = colsOf(e);
+    if (isPatch && !same(cols, cur as AcceptedCols)) { upd.run(...cols, id); changed.add(id); }
   }
-  for (const [id, cols] of want) {
-    if (!same(cols, current.get(id) ?? colsOf(null))) { upd.run(...cols, id); changed.add(id); }
-  }
-  for (const [id] of current) if (!want.has(id) && look.head(id)?.isPatch) { upd.run(...colsOf(null), id); changed.add(id); }
+  // patches accepted before that no evidence holds now
+  const stale = (db.prepare('SELECT message_id FROM messages WHERE accepted_message IS NOT NULL AND is_patch = 1').pluck().all() as string[])
+    .filter((id) => !strongestOf.has(id));
+  for (const id of stale) { upd.run(...colsOf(null), id); changed.add(id); }
   // series: those with evidence on a message of theirs, and those accepted before
   for (const id of db.prepare('SELECT id FROM series WHERE accepted_message IS NOT NULL').pluck().all() as number[]) seriesToRead.add(id);
   const seriesRow = db.prepare('SELECT cover, accepted_message, accepted_by_name, accepted_by_email, accepted_date FROM series WHERE id = ?').raw(true);
+  const patchesOf = db.prepare('SELECT message_id FROM messages WHERE series_id = ? AND is_patch = 1').pluck();
   const updSeries = db.prepare('UPDATE series SET accepted_message = ?, accepted_by_name = ?, accepted_by_email = ?, accepted_date = ? WHERE id = ?');
   for (const id of [...seriesToRead].sort((a, b) => a - b)) {
     const row = seriesRow.get(id) as [string | null, ...AcceptedCols] | undefined;
     if (!row) continue;
     const [cover, ...cur] = row;
-    const patches = look.members(id).filter((p) => p.isPatch);
-    const coverEv = cover ? of.get(cover) : undefined;
-    const all = patches.length > 0 && patches.every((p) => of.has(p.messageId));
-    const best = coverEv?.length ? coverEv[0] : all ? strongest(patches.map((p) => of.get(p.messageId)![0])) : null;
+    const patches = patchesOf.all(id) as string[];
+    const coverEv = cover ? strongestOf.get(cover) : undefined;
+    const all = patches.length > 0 && patches.every((p) => strongestOf.has(p));
+    const best = coverEv ?? (all ? strongest(patches.map((p) => strongestOf.get(p)!)) : null);
     const cols = colsOf(best);
     if (!same(cols, cur as AcceptedCols)) updSeries.run(...cols, id);
   }
