@@ -12,11 +12,17 @@
 //     `d` (a bare one without commits is an empty epoch);
 //   - a git bundle of an epoch (`# v2 git bundle` / `# v3 git bundle`): cloned into a temporary mirror, read,
 //     and the mirror removed.
-// Messages come from the commits of HEAD oldest first (`git log --reverse --raw` names each commit's blobs,
-// `git cat-file --batch` streams them: the archive is never held in memory, what is in flight is bounded by pipes).
-// A commit writing `m` yields its message; a commit writing `d` yields the deleted message marked `purged`, for
-// the store to remove. Each message's source is `<epoch>#<commit id>` and its offset the commit's position in
-// the epoch's history (1 = the first commit).
+// Messages come from the commits of HEAD oldest first, from one `git fast-export`, which walks the history, finds
+// what each commit changes and streams the changed blobs ahead of the commit, in one buffered pipe (the archive is
+// never held in memory: what is in flight is bounded by the pipe and one commit's blobs). Which messages, in which
+// order, at which positions, is what `git log --reverse --raw` names: a commit (not a merge) adding or changing `m`
+// yields its message; one writing `d` yields the deleted message marked `purged`, for the store to remove. Each
+// message's source is `<epoch>#<commit id>` and its offset the commit's position in the epoch's history (1 = the
+// first commit; every commit counts, whatever it writes).
+// Why fast-export rather than `git log --raw` naming the blobs and `git cat-file --batch` streaming them (as this
+// reader did first, and still does for a rewrite's dropped messages): cat-file writes each blob with a write of its
+// own, and the reader wakes for each; with log's walk beside it that cost about twice git's own work of reading the
+// blobs (100,000 messages: 4.2 s of CPU against 2.3 s now, reader and git together; an mbox's reader takes 0.45 s).
 //
 // Incremental reading: `known` is the last commit stored from this epoch. When it is HEAD, nothing is read; when
 // it is an ancestor of HEAD, only the commits after it are read; otherwise the epoch was rewritten (lore purges
@@ -26,7 +32,7 @@
 // cloned afresh, a mirror garbage-collected) the whole epoch is read again and such removals cannot be seen.
 // `resumeAfter` tells the pipeline the commit to remember after a batch (none for those removals: an ingest
 // stopped among them finds the same rewrite again).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -497,6 +503,20 @@ function decimal(buf: Buffer, s: number, eol: number): number {
   return n;
 }
 
+let stdbuf: boolean | undefined;
+
+/**
+ * Whether git's output can be written in large blocks, through coreutils' `stdbuf -o` (git writes through stdio, in
+ * blocks of 4 KiB to a pipe: a wake-up of the reader each, which cost git and the reader together a third again of
+ * git's own work). Where `stdbuf` cannot run git (there is none: macOS, busybox), or RELAPSE_NO_STDBUF=1 says not to,
+ * git runs as it is: the same output, in smaller writes.
+ */
+function largeWrites(): boolean {
+  if (process.env.RELAPSE_NO_STDBUF === '1') return false;
+  stdbuf ??= spawnSync('stdbuf', ['-o4M', 'git', '--version'], { stdio: 'ignore', env: gitEnv() }).status === 0;
+  return stdbuf;
+}
+
 /**
  * The messages the commits of `revs` write as `m` (or delete as `d`), oldest first, from one `git fast-export`:
  * git walks the history, finds what each commit changes and streams the blobs, buffered, in one pipe (`git
@@ -509,7 +529,9 @@ function decimal(buf: Buffer, s: number, eol: number): number {
  * commit and path from a `git cat-file --batch` started for that.
  */
 async function* exportedMessages(dir: string, source: string, revs: string[], firstPosition: number, onRead: () => void): AsyncGenerator<RawMessage> {
-  const p = spawn('git', inRepo(dir, 'fast-export', '--reencode=no', '--show-original-ids', '--reference-excluded-parents', ...revs),
+  const args = inRepo(dir, 'fast-export', '--reencode=no', '--show-original-ids', '--reference-excluded-parents', '--date-order', ...revs);
+  const [cmd, ...rest] = largeWrites() ? ['stdbuf', '-o4M', 'git', ...args] : ['git', ...args];
+  const p = spawn(cmd, rest,
     // git 2.49 aborted on a signed commit unless told not to (a signature is of no interest here; 2.50 strips it)
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...gitEnv(), FAST_EXPORT_SIGNED_COMMITS_NOABORT: '1' } });
   const exited = exitOf(p);
