@@ -556,7 +556,12 @@ async function* exportedMessages(dir: string, source: string, revs: string[], fi
       const eol = buf.indexOf(0x0a, s);
       const end = eol === -1 && !(await input.fill());
       if (eol === -1 && !end) continue;
-      if (end && s < buf.length) throw new Error(`git fast-export's output ended in the middle of a line in ${dir}`);
+      if (end) {
+        // the commit read last is whole only if git ended well
+        const code = await exited;
+        if (code !== 0) throw new Error(`exit ${code}`);
+        if (s < buf.length) throw new Error('its output ended in the middle of a line');
+      }
       if (!end) input.pos = eol + 1;
       const c = end ? -1 : buf[s];
       const command = COMMANDS.get(c);
@@ -613,11 +618,16 @@ async function* exportedMessages(dir: string, source: string, revs: string[], fi
       } else if (object === 'blob' && c === 0x6d /* m */ && startsWith(buf, s, eol, MARK)) mark = buf.toString('latin1', s + 5, eol);
     }
     finished = true;
+  } catch (e) {
+    // git's own words when it has some (a corrupt or missing object ends its output early)
+    stop(p);
+    await exited;
+    const said = oneLine(err());
+    throw new Error(`git fast-export failed in ${dir}: ${said || (e as Error).message}`, { cause: e });
   } finally {
     if (!finished) stop(p);
     await fetcher.close();
-    const code = await exited;
-    if (finished && code !== 0) throw new Error(`git fast-export failed in ${dir}: ${oneLine(err()) || `exit ${code}`}`);
+    await exited;
   }
 }
 
