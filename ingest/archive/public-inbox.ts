@@ -480,7 +480,7 @@ const MARK = bytesOf('mark ');
 const ORIGINAL_OID = bytesOf('original-oid ');
 const MERGE = bytesOf('merge ');
 /** The lines that start an object or a command of a fast-export stream, by their first byte. */
-const COMMANDS = new Map([...['blob\n', 'commit ', 'reset ', 'tag ', 'feature ', 'progress ', 'done\n', 'alias\n']]
+const COMMANDS = new Map(['blob\n', 'commit ', 'reset ', 'tag ', 'feature ', 'progress ', 'done\n', 'alias\n']
   .map((c) => [c.charCodeAt(0), bytesOf(c)]));
 
 /** Whether the line `buf[s, eol)` starts with `word` (a word ending in a newline: is exactly it). */
@@ -577,7 +577,7 @@ async function* exportedMessages(dir: string, source: string, revs: string[], fi
             if (!bytes) {
               // a blob streamed for an earlier commit, one too big to hold, or one named by id (a submodule)
               bytes = await fetcher.get(byMark ? `${commit}:${w.path}` : w.ref);
-              if (!bytes) throw new Error(`blob ${w.path} of commit ${commit} is missing in ${dir}`);
+              if (!bytes) throw new Error(`blob ${w.path} of commit ${commit} is missing`);
             }
             onRead();
             yield { bytes, source: `${source}#${commit}`, offset: position, separatorDate: null, format: 'public-inbox', ...(w.path === 'd' ? { purged: true } : {}) };
