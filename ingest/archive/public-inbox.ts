@@ -348,10 +348,11 @@ const EMPTY = Buffer.alloc(0);
 /**
  * The blobs of `entries`, in order, as raw messages of `source` (the messages a rewrite dropped, see openEpoch).
  *
- * The blob ids are pumped into `git cat-file --batch --buffer` as the entries come, on their own: git writes its
- * answers in large buffered chunks (one per object, unbuffered, cost more than git's own work), and it flushes the
- * last ones when its input ends. The pump waits only on the pipe into git (which fills only when git waits for its
- * answers to be read), so the entries in flight are bounded by the pipes' sizes.
+ * The blob ids are pumped into `git cat-file --batch --buffer` as the entries come, on their own: git does not
+ * flush after each answer (though it still writes each blob's bytes with a write of their own: see exportedMessages
+ * for the reading of a whole epoch), and it flushes the last ones when its input ends. The pump waits only on the
+ * pipe into git (which fills only when git waits for its answers to be read), so the entries in flight are bounded
+ * by the pipes' sizes.
  */
 async function* blobs(dir: string, source: string, entries: AsyncIterable<Entry>): AsyncGenerator<RawMessage> {
   const cat = spawn('git', inRepo(dir, 'cat-file', '--batch', '--buffer'), { stdio: ['pipe', 'pipe', 'pipe'], env: gitEnv() });
