@@ -632,6 +632,10 @@ async function* exportedMessages(dir: string, source: string, revs: string[], fi
   }
 }
 
+/**
+ * The number of commits in `revs`. A repacked repository's bitmap (lore's mirrors, `git gc`) or commit-graph answers
+ * without reading every commit (100,000 commits: 0.01-0.03 s against 0.3 s of walking).
+ */
 async function count(dir: string, revs: string[]): Promise<number> {
   return Number((await git(inRepo(dir, 'rev-list', '--count', '--use-bitmap-index', ...revs, '--'))).stdout.trim());
 }
