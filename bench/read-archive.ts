@@ -33,6 +33,5 @@ for await (const m of messages) {
 const wall = (performance.now() - t0) / 1000;
 const c = process.cpuUsage(c0);
 const self = (c.user + c.system) / 1e6;
-console.error(`self user ${(c.user / 1e6).toFixed(2)} sys ${(c.system / 1e6).toFixed(2)}`);
 const kids = childrenCpu() - k0;
-console.log(JSON.stringify({ kind, messages: n, mb: +(bytes / 1e6).toFixed(1), wall: +wall.toFixed(2), cpuSelf: +self.toFixed(2), cpuChildren: +kids.toFixed(2), cpu: +(self + kids).toFixed(2) }));
+console.log(JSON.stringify({ kind, messages: n, mb: +(bytes / 1e6).toFixed(1), wall: +wall.toFixed(2), cpuSelf: +self.toFixed(2), selfUser: +(c.user / 1e6).toFixed(2), selfSys: +(c.system / 1e6).toFixed(2), cpuChildren: +kids.toFixed(2), cpu: +(self + kids).toFixed(2) }));
