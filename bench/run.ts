@@ -119,7 +119,7 @@ async function main() {
     const m = fastest(mboxRuns);
     const e = fastest(epochRuns);
     figures.publicInbox = {
-      what: 'relapse ingest of the archive as a public-inbox epoch (git log + git cat-file) vs as the mbox, detection on',
+      what: 'relapse ingest of the archive as a public-inbox epoch (git fast-export) vs as the mbox, detection on',
       mboxMsgPerSec: Math.round(m.messages / m.seconds), epochMsgPerSec: Math.round(e.messages / e.seconds),
       mboxRuns: mboxRuns.map((r) => +r.seconds.toFixed(1)), epochRuns: epochRuns.map((r) => +r.seconds.toFixed(1)),
       epochMessages: e.messages, ratioToMbox: +((e.messages / e.seconds) / (m.messages / m.seconds)).toFixed(2),

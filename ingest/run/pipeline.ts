@@ -344,7 +344,8 @@ export async function ingestPaths(db: Db, paths: string[], opts: IngestOptions):
       if (read === 0 && archive.kind !== 'maildir' && !resumed && !readFailed) summary.emptySources.push(src);
       // read to its end: unchanged, it is skipped next time; a read that failed is tried again (and reported again)
       if (stat && !readFailed) store.putSource(src, stat.size, stat.mtimeMs, stat.size, true);
-      if (archive.kind === 'epoch' && archive.head && !archive.upToDate) store.putEpoch(src, archive.head.commit, archive.head.commits);
+      // an epoch likewise: one whose read failed is read on from its last stored commit (what each batch recorded)
+      if (archive.kind === 'epoch' && archive.head && !archive.upToDate && !readFailed) store.putEpoch(src, archive.head.commit, archive.head.commits);
       opts.onProgress?.({ source: src, bytes: archive.bytesRead(), totalBytes: archive.size ?? archive.bytesRead(), messages: totalMessages });
     }
     await runner.close();

@@ -182,6 +182,24 @@ describe('public-inbox input', () => {
     expect(ids(db)).toEqual(ids(whole));
   });
 
+  it('a read that fails part-way (an object missing) says why, keeps what it read, and is read on from there next time', async () => {
+    const dir = path.join(tmp(), 'broken');
+    const [epoch] = testInbox(dir, 1);
+    for (let i = 0; i < 6; i++) epoch.add(mail(`k${i}@x`, `message ${i}`));
+    const blob = execFileSync('git', ['-C', epoch.dir, 'rev-parse', 'HEAD~2:m'], { encoding: 'utf8' }).trim();
+    const file = path.join(epoch.dir, 'objects', blob.slice(0, 2), blob.slice(2));
+    const aside = `${file}.aside`;
+    fs.renameSync(file, aside);
+    const db = freshDb();
+    const s = await ingest(db, dir, { batchSize: 1 });
+    expect(s.unreadable).toEqual([{ path: fs.realpathSync(epoch.dir), reason: expect.stringMatching(/git fast-export failed in .*: .*/) }]);
+    expect(ids(db)).toEqual(['k0@x', 'k1@x', 'k2@x']);
+    fs.renameSync(aside, file);
+    const again = await ingest(db, dir, { batchSize: 1 });
+    expect({ new: again.new, duplicate: again.duplicate, unreadable: again.unreadable }).toEqual({ new: 3, duplicate: 0, unreadable: [] });
+    expect(ids(db)).toEqual(['k0@x', 'k1@x', 'k2@x', 'k3@x', 'k4@x', 'k5@x']);
+  });
+
   it('names a bundle it cannot read', async () => {
     const f = path.join(tmp(), 'broken.bundle');
     fs.writeFileSync(f, '# v2 git bundle\nnot really\n');
