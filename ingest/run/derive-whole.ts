@@ -13,7 +13,7 @@
 // What stays in memory across chunks: one 32-bit integer per message row (components), a key per poster, change-id,
 // superseded Message-ID and backport title.
 import type { Db } from '../store/db.ts';
-import { collectEvery, collectGarbage } from './collect-garbage.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import { Components, chunksOf } from '../core/components.ts';
 import { threadMessages } from '../core/threader.ts';
 import { answeredBy } from '../core/acceptance.ts';
@@ -23,12 +23,6 @@ import { openScratch, applyScratch, type ScratchMessage, type ScratchSeries, typ
 import {
   type RowHead, maxMessageRow, messageRows, posterLinks, readHeadsOfRows, referenceRows, subjectReader,
 } from '../store/derive-readers.ts';
-
-/**
- * Messages read between two full garbage collections (./collect-garbage.ts): what one costs (tens of milliseconds)
- * against the garbage that many messages' heads, threads and series leave (a hundred megabytes or so).
- */
-const COLLECT_EVERY = 20_000;
 
 /** Messages a chunk holds (whole components: one may be larger). */
 export const CHUNK_MESSAGES = 5_000;
@@ -75,7 +69,6 @@ function concludeThreads(db: Db, scratch: Scratch, present: Uint8Array, chunk: n
   }
   const { order, starts } = chunksOf(comps, (x) => present[x] === 1, chunk);
   const subjectOf = subjectReader(db);
-  const collect = collectEvery(COLLECT_EVERY);
   for (let c = 0; c + 1 < starts.length; c++) {
     const heads = readHeadsOfRows(db, order.subarray(starts[c], starts[c + 1]));
     const { threads, parentOf } = threadMessages(heads);
@@ -103,7 +96,7 @@ function concludeThreads(db: Db, scratch: Scratch, present: Uint8Array, chunk: n
       });
     }
     scratch.putThreads(outThreads, outMessages);
-    collect(heads.length);
+    collectGarbage(); // when the chunks' garbage has grown large
   }
 }
 
@@ -182,7 +175,6 @@ function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): 
     else comps.union(row, firstRow[g]);
   }
   const { order, starts } = chunksOf(comps, (x) => groupOf[x] >= 0, chunk);
-  const collect = collectEvery(COLLECT_EVERY);
   for (let c = 0; c + 1 < starts.length; c++) {
     const heads = readHeadsOfRows(db, order.subarray(starts[c], starts[c + 1]));
     const rowOf = new Map(heads.map((h) => [h.messageId, h.row]));
@@ -218,6 +210,6 @@ function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): 
       for (const id of p.patches) members.push([rowOf.get(id)!, p.anchor]);
     }
     scratch.putSeries(series, members);
-    collect(heads.length);
+    collectGarbage(); // when the chunks' garbage has grown large
   }
 }
