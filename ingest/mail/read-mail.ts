@@ -128,7 +128,8 @@ function fieldsOf(lines: HeaderLines): Fields {
     if (!key) continue;
     const colon = line.indexOf(':');
     if (colon < 0) continue;
-    const v = line.slice(colon + 1).replace(/\r?\n/g, '').trim();
+    const rest = line.slice(colon + 1);
+    const v = (rest.includes('\n') ? rest.replace(/\r?\n/g, '') : rest).trim();
     const list = fields.get(key);
     if (list) list.push(v);
     else fields.set(key, [v]);
@@ -187,8 +188,10 @@ function prepare(bytes: Buffer | undefined): Prepared | string {
   }
   // In an all-ASCII mail without base64 or quoted-printable every text part decodes to ASCII, which reads
   // the same whatever the label: nothing to sniff (most patch mail; it saves a stream per part).
-  const sniff = !ascii || testInWindows(out, ENCODED_RE);
-  const flowed = withoutFlowed(out);
+  // a mail of one window is read as one latin-1 string, for both looks below
+  const latin1 = out.length <= SNIFF_WINDOW ? out.toString('latin1') : undefined;
+  const sniff = !ascii || (latin1 !== undefined ? ENCODED_RE.test(latin1) : testInWindows(out, ENCODED_RE));
+  const flowed = withoutFlowed(out, latin1);
   return flowed ? { ...flowed, sniff } : { bytes: out, flowed: false, sniff };
 }
 
@@ -201,35 +204,43 @@ interface Prepared {
 }
 
 const ENCODED_RE = /base64|quoted-printable/i;
+const FLOWED = Buffer.from('flowed', 'latin1');
+
+const LF_LF = Buffer.from('\n\n', 'latin1');
+const LF_CRLF = Buffer.from('\n\r\n', 'latin1');
 
 /** Where the header block ends: at its empty line (LF or CRLF), else at the end. */
 function headerEnd(buf: Buffer): number {
   if (buf[0] === 0x0a || (buf[0] === 0x0d && buf[1] === 0x0a)) return 0;
-  const lf = buf.indexOf('\n\n', 0, 'latin1');
-  const crlf = buf.indexOf('\n\r\n', 0, 'latin1');
+  const lf = buf.indexOf(LF_LF);
+  // a CRLF empty line counts only before the first LF one: no need to look past that
+  const crlf = (lf < 0 ? buf : buf.subarray(0, lf + 2)).indexOf(LF_CRLF);
   if (lf < 0 && crlf < 0) return buf.length;
   return crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 1 : lf + 1;
 }
+
+/**
+ * Whether a pattern of short matches (under 64 characters) is found in the bytes read as latin-1: a window at a
+ * time, so a big mail is not a string beside its bytes.
+ */
+function testInWindows(bytes: Buffer, re: RegExp): boolean {
+  for (let at = 0; ; at += WINDOW) {
+    if (re.test(bytes.toString('latin1', at, at + SNIFF_WINDOW))) return true;
+    if (at + SNIFF_WINDOW >= bytes.length) return false;
+  }
+}
+
+const WINDOW = 1 << 18; // under Node's size for an external string, which the collector would leave for long
+/** how much testInWindows reads at a time: a window and the length of a match */
+const SNIFF_WINDOW = WINDOW + 64;
 
 /**
  * Turn `format=flowed` (and `delsp=yes`) in Content-Type fields into their defaults, so mailparser does not
  * reflow a diff. Only Content-Type lines and their continuations are touched. Null when there was none.
  * `latin1`: the bytes as a latin-1 string, when the caller has it already.
  */
-/**
- * Whether a pattern of short matches (under 64 characters) is found in the bytes read as latin-1: a window at a
- * time, so a big mail is not a string beside its bytes.
- */
-function testInWindows(bytes: Buffer, re: RegExp): boolean {
-  const WINDOW = 1 << 18; // under Node's size for an external string, which the collector would leave for long
-  for (let at = 0; ; at += WINDOW) {
-    if (re.test(bytes.toString('latin1', at, at + WINDOW + 64))) return true;
-    if (at + WINDOW + 64 >= bytes.length) return false;
-  }
-}
-
 function withoutFlowed(bytes: Buffer, latin1?: string): { bytes: Buffer; flowed: true } | null {
-  if (bytes.indexOf('flowed', 0, 'latin1') < 0) return null;
+  if ((latin1 !== undefined ? latin1.indexOf('flowed') : bytes.indexOf(FLOWED)) < 0) return null;
   const lines = (latin1 ?? bytes.toString('latin1')).split('\n');
   let inContentType = false;
   let changed = false;
@@ -490,7 +501,7 @@ export function readSinglePart(bytes: Buffer): Mime | null {
     if (key === 'content-type') contentType ??= line;
     else if (key === 'content-transfer-encoding') transferEncoding ??= line;
     else if (key === 'content-disposition') disposition ??= line;
-    else if (key === 'subject' && !mime.subject) mime.subject = decodedWords(headerValue(line));
+    else if (key === 'subject' && !mime.subject) mime.subject = subjectField(line);
     else if (key === 'from') mime.from ??= addressField(line);
     else if (key === 'sender') mime.sender ??= addressField(line);
   }
@@ -511,7 +522,7 @@ export function readSinglePart(bytes: Buffer): Mime | null {
   // a name (a .patch is an attachment here), a boundary (mailsplit splits on it even in a text part), flowed
   if (params.name || params.boundary || params.format?.toLowerCase().trim() === 'flowed') return null;
   // mailsplit strips comments from the transfer encoding its own way
-  const encoding = transferEncoding === undefined ? '' : mimeValue(transferEncoding);
+  const encoding = transferEncoding === undefined ? '' : transferEncodingField(transferEncoding);
   if (encoding.includes('(')) return null;
 
   // The body: mailsplit hands MailParser every byte after the empty line
@@ -699,7 +710,8 @@ const contentTypeField = memo((line) => mimeLib.parseHeaderValue(mimeValue(line)
 function headerLinesOf(head: string): { key: string; line: string }[] | null {
   let end = head.length;
   while (end > 0 && (head.charCodeAt(end - 1) === 0x0a || head.charCodeAt(end - 1) === 0x0d)) end--;
-  const raw = head.slice(0, end).split(/\r?\n/);
+  const block = head.slice(0, end);
+  const raw = block.includes('\r') ? block.split(/\r?\n/) : block.split('\n');
   if (head.length + HEAD_LINE_MIN_COST * raw.length > MAX_HEAD_COST) return null;
   if (/^(?:from|post) /i.test(raw[0])) return null;
   const lines: { key: string; line: string }[] = [];
@@ -719,7 +731,22 @@ function headerLinesOf(head: string): { key: string; line: string }[] | null {
 /** A header's value as MailParser's processHeaders has it before its per-field decoding: unfolded, trimmed, bytes read as UTF-8. */
 function headerValue(line: string): string {
   const value = String(libmime.decodeHeader(line).value || '').trim();
-  return Buffer.from(value, 'latin1').toString('utf8');
+  return asUtf8(value);
+}
+
+// a character that is not ASCII
+const NON_ASCII_RE = /[^\x00-\x7f]/;
+
+/** A binary (latin-1) string's bytes read as UTF-8; ASCII reads as it is. */
+function asUtf8(binary: string): string {
+  return NON_ASCII_RE.test(binary) ? Buffer.from(binary, 'latin1').toString('utf8') : binary;
+}
+
+/** A Subject line as MailParser reads it: its value, RFC 2047 words decoded. */
+function subjectField(line: string): string {
+  const value = headerValue(line);
+  // decodeWords changes only encoded words ("=?...") and its own joining marker (which holds a NUL)
+  return value.includes('=?') || value.includes('\x00') ? decodedWords(value) : value;
 }
 
 /** RFC 2047 words decoded as MailParser decodes a Subject: a charset libmime cannot read leaves it as it is. */
@@ -733,9 +760,12 @@ function decodedWords(value: string): string {
 
 /** A MIME header's value as mailsplit's Headers.getFirst reads it: the line as UTF-8 unless that would replace a byte, unfolded, trimmed. */
 function mimeValue(line: string): string {
-  const utf8 = Buffer.from(line, 'latin1').toString('utf8');
+  const utf8 = asUtf8(line);
   return String(libmime.decodeHeader(utf8.includes('\ufffd') ? line : utf8).value || '').trim();
 }
+
+/** A Content-Transfer-Encoding line as mailsplit reads it (a handful of distinct lines make up an archive's). */
+const transferEncodingField = memo(mimeValue, 1000);
 
 /**
  * A text part's (transfer-decoded) bytes as text, as MailParser decodes them: a sniffed label through
