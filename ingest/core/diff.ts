@@ -40,16 +40,15 @@ const EXTENDED_RE =
 class SourceLines {
   readonly length: number;
   /** where line i starts; one past the end for the line after the last */
-  private readonly starts: Uint32Array;
+  private readonly starts: number[];
 
   constructor(readonly text: string, private readonly dropCr: boolean) {
-    let n = 1;
-    for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) n++;
-    this.starts = new Uint32Array(n + 1);
-    let k = 1;
-    for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) this.starts[k++] = p + 1;
-    this.starts[n] = text.length + 1;
-    this.length = n;
+    // one number a line (small integers, kept unboxed): a typed array costs more to set up than most mails' lines
+    const starts = [0];
+    for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) starts.push(p + 1);
+    starts.push(text.length + 1);
+    this.starts = starts;
+    this.length = starts.length - 1;
   }
 
   at(i: number): string | undefined {
@@ -392,9 +391,8 @@ export function parseDiff(diff: string, opts: ParseDiffOptions = {}): DiffFile[]
     // CVS / Subversion: the `Index:` path names the file; the ---/+++ lines only say whether it is new or gone
     const first = all.at(start)!;
     const index = first.startsWith('Index: ') ? first.slice(7).trim() : undefined;
-    const indexed = (p: string | undefined) => (index !== undefined && p !== '/dev/null' ? index : p);
-    let from = renameFrom ?? indexed(headerPath(fileLines.find((l) => l.startsWith('--- ')), !!git)) ?? (git ? git[1] : undefined);
-    let to = renameTo ?? indexed(headerPath(fileLines.find((l) => l.startsWith('+++ ')), !!git)) ?? (git ? git[2] : undefined);
+    let from = renameFrom ?? indexed(index, headerPath(fileLines.find((l) => l.startsWith('--- ')), !!git)) ?? (git ? git[1] : undefined);
+    let to = renameTo ?? indexed(index, headerPath(fileLines.find((l) => l.startsWith('+++ ')), !!git)) ?? (git ? git[2] : undefined);
     const isNew = newMode || from === '/dev/null';
     const isDeleted = deletedMode || to === '/dev/null';
     if (from === '/dev/null') from = to;
@@ -421,6 +419,11 @@ export function parseDiff(diff: string, opts: ParseDiffOptions = {}): DiffFile[]
     });
   }
   return files;
+}
+
+/** A ---/+++ path, or the `Index:` path of a CVS / Subversion section when it names a file (not /dev/null). */
+function indexed(index: string | undefined, p: string | undefined): string | undefined {
+  return index !== undefined && p !== '/dev/null' ? index : p;
 }
 
 /** Lines [start, end) as one text, as parse-diff is handed a section: ended by one line feed. */

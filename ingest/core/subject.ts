@@ -13,6 +13,8 @@ const TRAILING_PAREN_RE = /[ \t]*\((?:v(\d+)(?:[ ,]+(\d+)\/(\d+))?)\)$/i;
 const GLUED_RE = /^(PATCH|RFC|RESEND|PULL)[-_]?(v\d+|\d+\/\d+)$/i;
 const VERSION_RE = /^-?v(\d+)(?:\.\d+)?$/i; // "-v2" too
 const POSITION_RE = /^(\d+)\/(\d+)$/;
+// white space that /\s+/ → ' ' would change: any but a blank, or two in a row
+const ODD_WHITE_RE = /[^\S ]|\s\s/;
 const KNOWN_WORDS = new Set(['PATCH', 'RFC', 'RESEND', 'PULL', 'PATCHSET', 'REPOST']);
 /**
  * Tags kept per subject (the first ones, in order). Real subjects carry a handful; a hostile one with 100,000
@@ -38,7 +40,10 @@ interface Acc {
 export function parseSubject(raw: string): SubjectInfo {
   const acc: Acc = { tags: [], seen: new Set(), version: null, index: null, total: null };
   let isReply = false;
-  let s = String(raw ?? '').replace(/\s+/g, ' ').trim();
+  let s = String(raw ?? '');
+  // white space runs as one blank (a subject of single blanks already is)
+  if (ODD_WHITE_RE.test(s)) s = s.replace(/\s+/g, ' ');
+  s = s.trim();
 
   // Markers and brackets interleave in the wild: "[kexec] Re: [PATCH] ...", "Re: [PATCH] Re: ...".
   for (;;) {
