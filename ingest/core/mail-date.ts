@@ -146,10 +146,15 @@ function build(year: number, month: number, day: number, hour: number, minute: n
   if (month < 0 || month > 11 || day < 1 || day > 31) return null;
   if (hour > 23 || minute > 59 || second > 60) return null;
   if (second === 60) second = 59; // a leap second: keep the minute
-  const t = Date.UTC(year, month, day, hour, minute, second);
-  const check = new Date(t);
-  if (check.getUTCDate() !== day) return null; // 31 Feb
-  return new Date(t - offset * 60_000);
+  if (day > 28 && day > daysInMonth(year, month)) return null; // 31 Feb
+  return new Date(Date.UTC(year, month, day, hour, minute, second) - offset * 60_000);
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The days of a month (0-11) of the Gregorian calendar, as Date counts them. */
+function daysInMonth(year: number, month: number): number {
+  return month === 1 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : MONTH_DAYS[month];
 }
 
 // isoDate's range: years 0000-9999, which toISOString writes with four digits

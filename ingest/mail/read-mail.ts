@@ -63,7 +63,7 @@ const FIELD_LINE_RE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 export async function readMail(bytes: Buffer | undefined): Promise<ParsedMail | string> {
   const input = prepare(bytes);
   if (typeof input === 'string') return input;
-  const mime = fastPath(input.bytes) ?? (await readMime(input.bytes, input.sniff));
+  const mime = fastPath(input.bytes, input.latin1) ?? (await readMime(input.bytes, input.sniff));
   return parsedMail(mime, input.flowed);
 }
 
@@ -88,9 +88,9 @@ export function fastPathFailures(): { count: number; last: string | null } {
   return { count: fastPathFailureCount, last: lastFastPathFailure };
 }
 
-function fastPath(bytes: Buffer): Mime | null {
+function fastPath(bytes: Buffer, latin1?: string): Mime | null {
   try {
-    return readSinglePart(bytes);
+    return readSinglePart(bytes, latin1);
   } catch (err) {
     fastPathFailureCount++;
     lastFastPathFailure = err instanceof Error ? err.message : String(err);
@@ -192,7 +192,7 @@ function prepare(bytes: Buffer | undefined): Prepared | string {
   const latin1 = out.length <= SNIFF_WINDOW ? out.toString('latin1') : undefined;
   const sniff = !ascii || (latin1 !== undefined ? ENCODED_RE.test(latin1) : testInWindows(out, ENCODED_RE));
   const flowed = withoutFlowed(out, latin1);
-  return flowed ? { ...flowed, sniff } : { bytes: out, flowed: false, sniff };
+  return flowed ? { ...flowed, sniff } : { bytes: out, flowed: false, sniff, latin1: ascii ? latin1 : undefined };
 }
 
 interface Prepared {
@@ -201,6 +201,8 @@ interface Prepared {
   flowed: boolean;
   /** whether a text part may decode to something other than ASCII, so that its label has to be checked */
   sniff: boolean;
+  /** `bytes` as a latin-1 string, when they are all ASCII and that string was made (a mail of one window) */
+  latin1?: string;
 }
 
 const ENCODED_RE = /base64|quoted-printable/i;
@@ -209,9 +211,15 @@ const FLOWED = Buffer.from('flowed', 'latin1');
 const LF_LF = Buffer.from('\n\n', 'latin1');
 const LF_CRLF = Buffer.from('\n\r\n', 'latin1');
 
-/** Where the header block ends: at its empty line (LF or CRLF), else at the end. */
-function headerEnd(buf: Buffer): number {
+/** Where the header block ends: at its empty line (LF or CRLF), else at the end. `latin1`: the bytes as a string, when the caller has it. */
+function headerEnd(buf: Buffer, latin1?: string): number {
   if (buf[0] === 0x0a || (buf[0] === 0x0d && buf[1] === 0x0a)) return 0;
+  if (latin1 !== undefined) {
+    const lf = latin1.indexOf('\n\n');
+    const crlf = (lf < 0 ? latin1 : latin1.slice(0, lf + 2)).indexOf('\n\r\n');
+    if (lf < 0 && crlf < 0) return buf.length;
+    return crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 1 : lf + 1;
+  }
   const lf = buf.indexOf(LF_LF);
   // a CRLF empty line counts only before the first LF one: no need to look past that
   const crlf = (lf < 0 ? buf : buf.subarray(0, lf + 2)).indexOf(LF_CRLF);
@@ -485,12 +493,13 @@ const mimeLib = libmime as typeof libmime & {
  * what is left (multipart, attachments, names, format=flowed, multibyte charsets other than UTF-8,
  * oddities of the header block), which MailParser reads. A test checks that both ways give one Message.
  *
- * `bytes` is the mail as prepare() hands it to MailParser. It may throw: readMail counts the error and hands
- * the mail to MailParser.
+ * `bytes` is the mail as prepare() hands it to MailParser; `latin1`, when given, the same all-ASCII bytes as a
+ * string (prepare's), which saves reading them again. It may throw: readMail counts the error and hands the mail
+ * to MailParser.
  */
-export function readSinglePart(bytes: Buffer): Mime | null {
-  const headEnd = headerEnd(bytes);
-  const headerLines = headerLinesOf(bytes.toString('latin1', 0, headEnd));
+export function readSinglePart(bytes: Buffer, latin1?: string): Mime | null {
+  const headEnd = headerEnd(bytes, latin1);
+  const headerLines = headerLinesOf(latin1 !== undefined ? latin1.slice(0, headEnd) : bytes.toString('latin1', 0, headEnd));
   if (!headerLines) return null;
   const mime: Mime = { headerLines, subject: '', from: undefined, sender: undefined, text: '', attachments: [] };
   let contentType: string | undefined;
@@ -527,8 +536,15 @@ export function readSinglePart(bytes: Buffer): Mime | null {
 
   // The body: mailsplit hands MailParser every byte after the empty line
   const bodyStart = headEnd + (bytes[headEnd] === 0x0d ? 2 : 1);
-  const data = transferDecoded(bytes.subarray(Math.min(bodyStart, bytes.length)), encoding.toLowerCase().trim());
-  const text = textOf(data, params.charset || '');
+  const cte = encoding.toLowerCase().trim();
+  const charset = params.charset || '';
+  // ASCII bytes as they stand, under a label read as UTF-8: the text is the string's (textOf would decode the same)
+  if (latin1 !== undefined && cte !== 'base64' && cte !== 'quoted-printable' && readsAsUtf8(charset)) {
+    mime.text = lineFeeds(latin1.slice(Math.min(bodyStart, bytes.length)));
+    return mime;
+  }
+  const data = transferDecoded(bytes.subarray(Math.min(bodyStart, bytes.length)), cte);
+  const text = textOf(data, charset);
   if (text === null) return null;
   mime.text = lineFeeds(text);
   return mime;
@@ -776,11 +792,21 @@ const transferEncodingField = memo(mimeValue, 1000);
  */
 function textOf(data: Buffer, charset: string): string | null {
   if (sniffed(charset)) return isUtf8(data) ? utf8(data) : decodeWindows1252(data);
-  const cs = charset.toLowerCase().replace(/[^a-z0-9]+/g, '');
-  if (cs === 'ascii' || cs === 'usascii' || cs === 'utf8') return utf8(data);
+  if (namesUtf8(charset)) return utf8(data);
   const label = charset.trim().toLowerCase();
   if (LATIN1_CHARSETS.has(label) || SINGLE_BYTE_CHARSET_RE.test(label)) return decodeCharset(data, charset); // libmime's DecodeStream, in one piece
   return null;
+}
+
+/** Whether textOf reads valid UTF-8 (and so ASCII) bytes under this label with Buffer's UTF-8 decoder. */
+function readsAsUtf8(charset: string): boolean {
+  return sniffed(charset) || namesUtf8(charset);
+}
+
+/** A label naming ASCII or UTF-8, however written (`US-ASCII`, `utf8`, `UTF_8`). */
+function namesUtf8(charset: string): boolean {
+  const cs = charset.toLowerCase().replace(/[^a-z0-9]+/g, '');
+  return cs === 'ascii' || cs === 'usascii' || cs === 'utf8';
 }
 
 /**

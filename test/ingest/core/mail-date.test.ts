@@ -114,3 +114,18 @@ describe('isoDate', () => {
     expect(() => isoDate(new Date(NaN))).toThrow(RangeError);
   });
 });
+
+describe('the days of a month', () => {
+  it('takes the days each month has, leap years included, and no more', () => {
+    const names = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    for (const year of [1900, 1999, 2000, 2003, 2004, 2100, 2400, 9999]) {
+      for (let month = 0; month < 12; month++) {
+        for (let day = 27; day <= 31; day++) {
+          const t = Date.UTC(year, month, day, 12, 0, 0);
+          const real = new Date(t).getUTCDate() === day;
+          expect(parseMailDate(`${day} ${names[month]} ${year} 12:00:00 +0000`)?.getTime() ?? null).toBe(real ? t : null);
+        }
+      }
+    }
+  });
+});
