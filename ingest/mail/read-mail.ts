@@ -64,7 +64,8 @@ export async function readMail(bytes: Buffer | undefined): Promise<ParsedMail | 
   const input = prepare(bytes);
   if (typeof input === 'string') return input;
   const mime = fastPath(input.bytes, input.latin1) ?? (await readMime(input.bytes, input.sniff));
-  return parsedMail(mime, input.flowed);
+  // most mail needs nothing loaded to be read on: no further wait
+  return !mailparser && needsMailparser(mime) ? parsedMail(mime, input.flowed) : parsedMailNow(mime, input.flowed);
 }
 
 /** The reference reader: every mail through MailParser (the differential tests compare readMail with it). */
@@ -99,10 +100,24 @@ function fastPath(bytes: Buffer, latin1?: string): Mime | null {
 }
 
 async function parsedMail(mime: Mime, flowedStripped: boolean): Promise<ParsedMail> {
-  // a sender without an address (pipermail's `user at host`) is parsed again, by mailparser
-  if (!mailparser && !parsedSender(mime)?.address?.includes('@')) await loadMailparser();
+  if (!mailparser && needsMailparser(mime)) await loadMailparser();
+  return parsedMailNow(mime, flowedStripped);
+}
+
+/**
+ * Whether reading a mail's senders takes mailparser: a sender without an address (pipermail's `user at host`,
+ * parsed again), or a Reply-To or X-Original-From of none of simpleAddress's forms.
+ */
+function needsMailparser(mime: Mime): boolean {
+  if (!parsedSender(mime)?.address?.includes('@')) return true;
+  const { replyLine, originalLine } = otherSenderLines(mime.headerLines);
+  return (!!replyLine && !simpleAddress(replyLine)) || (!!originalLine && !simpleAddress(originalLine));
+}
+
+/** The ParsedMail of a read mail, mailparser loaded if needsMailparser says it is needed. */
+function parsedMailNow(mime: Mime, flowedStripped: boolean): ParsedMail {
   const fields = fieldsOf(mime.headerLines);
-  const { replyTo, originalFrom } = await otherSenders(mime.headerLines);
+  const { replyTo, originalFrom } = otherSenders(mime.headerLines);
   return {
     fields,
     subject: mime.subject,
@@ -857,18 +872,30 @@ function senderOf(mime: Mime, head: Fields): Address {
  * Reply-To and X-Original-From, where a list that rewrites From (DMARC) leaves the author (core/author.ts
  * decides): the first field of each, read as From is.
  */
-async function otherSenders(lines: HeaderLines): Promise<{ replyTo: Address[]; originalFrom: Address | null }> {
-  const replyLine = lines.find((l) => l.key === 'reply-to')?.line;
-  const originalLine = lines.find((l) => l.key === 'x-original-from')?.line;
+function otherSenders(lines: HeaderLines): { replyTo: Address[]; originalFrom: Address | null } {
+  const { replyLine, originalLine } = otherSenderLines(lines);
   if (!replyLine && !originalLine) return { replyTo: [], originalFrom: null };
-  const read = async (line: string | undefined): Promise<Address[]> => {
-    if (!line) return [];
-    const obj = simpleAddress(line) ?? ((await loadMailparser()).parseAddressHeader(headerValue(line)) as unknown as AddressObject);
-    const out: Address[] = [];
-    for (const v of obj?.value ?? []) for (const a of v.group ?? [v]) if (a.address?.includes('@')) out.push(address(a));
-    return out;
-  };
-  return { replyTo: await read(replyLine), originalFrom: (await read(originalLine))[0] ?? null };
+  return { replyTo: sendersOf(replyLine), originalFrom: sendersOf(originalLine)[0] ?? null };
+}
+
+/** The first Reply-To and X-Original-From lines. */
+function otherSenderLines(lines: HeaderLines): { replyLine: string | undefined; originalLine: string | undefined } {
+  let replyLine: string | undefined;
+  let originalLine: string | undefined;
+  for (const l of lines) {
+    if (replyLine === undefined && l.key === 'reply-to') replyLine = l.line;
+    else if (originalLine === undefined && l.key === 'x-original-from') originalLine = l.line;
+  }
+  return { replyLine, originalLine };
+}
+
+/** The addresses of a Reply-To or X-Original-From line (mailparser loaded when the line is not a simple one). */
+function sendersOf(line: string | undefined): Address[] {
+  if (!line) return [];
+  const obj = simpleAddress(line) ?? (mailparser!.parseAddressHeader(headerValue(line)) as unknown as AddressObject);
+  const out: Address[] = [];
+  for (const v of obj?.value ?? []) for (const a of v.group ?? [v]) if (a.address?.includes('@')) out.push(address(a));
+  return out;
 }
 
 function firstAddress(obj: AddressObject | undefined): EmailAddress | undefined {
