@@ -246,7 +246,7 @@ function ownTextOf(lines: string[], diff: string): string {
     if (diffStart !== null && line === diffStart) break;
     // "----- Original Message -----" above the whole original ends the own text; above quoted lines
     // (answers written between them) it is only a marker
-    if (ORIGINAL_MESSAGE_RE.test(line)) {
+    if (line.startsWith('--') && ORIGINAL_MESSAGE_RE.test(line)) {
       if (nextContentIsQuoted(lines, i + 1)) continue;
       break;
     }
