@@ -509,12 +509,13 @@ const mimeLib = libmime as typeof libmime & {
  * oddities of the header block), which MailParser reads. A test checks that both ways give one Message.
  *
  * `bytes` is the mail as prepare() hands it to MailParser; `latin1`, when given, the same all-ASCII bytes as a
- * string (prepare's), which saves reading them again. It may throw: readMail counts the error and hands the mail
+ * string (prepare's), to look for the header block's end in. It may throw: readMail counts the error and hands the mail
  * to MailParser.
  */
 export function readSinglePart(bytes: Buffer, latin1?: string): Mime | null {
   const headEnd = headerEnd(bytes, latin1);
-  const headerLines = headerLinesOf(latin1 !== undefined ? latin1.slice(0, headEnd) : bytes.toString('latin1', 0, headEnd));
+  // strings of their own, not slices of `latin1`: what a Message keeps of them must not keep the whole mail
+  const headerLines = headerLinesOf(bytes.toString('latin1', 0, headEnd));
   if (!headerLines) return null;
   const mime: Mime = { headerLines, subject: '', from: undefined, sender: undefined, text: '', attachments: [] };
   let contentType: string | undefined;
@@ -553,9 +554,9 @@ export function readSinglePart(bytes: Buffer, latin1?: string): Mime | null {
   const bodyStart = headEnd + (bytes[headEnd] === 0x0d ? 2 : 1);
   const cte = encoding.toLowerCase().trim();
   const charset = params.charset || '';
-  // ASCII bytes as they stand, under a label read as UTF-8: the text is the string's (textOf would decode the same)
+  // ASCII bytes as they stand, under a label read as UTF-8: read as latin-1, which gives the same text
   if (latin1 !== undefined && cte !== 'base64' && cte !== 'quoted-printable' && readsAsUtf8(charset)) {
-    mime.text = lineFeeds(latin1.slice(Math.min(bodyStart, bytes.length)));
+    mime.text = lineFeeds(bytes.toString('latin1', Math.min(bodyStart, bytes.length)));
     return mime;
   }
   const data = transferDecoded(bytes.subarray(Math.min(bodyStart, bytes.length)), cte);
