@@ -63,7 +63,7 @@ const FIELD_LINE_RE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 export async function readMail(bytes: Buffer | undefined): Promise<ParsedMail | string> {
   const input = prepare(bytes);
   if (typeof input === 'string') return input;
-  const mime = fastPath(input.bytes, input.latin1) ?? (await readMime(input.bytes, input.sniff));
+  const mime = fastPath(input.bytes, input.latin1) ?? (await readMime(input.bytes, sniffOf(input)));
   // most mail needs nothing loaded to be read on: no further wait
   return !mailparser && needsMailparser(mime) ? parsedMail(mime, input.flowed) : parsedMailNow(mime, input.flowed);
 }
@@ -72,7 +72,7 @@ export async function readMail(bytes: Buffer | undefined): Promise<ParsedMail | 
 export async function readMailByMailParser(bytes: Buffer | undefined): Promise<ParsedMail | string> {
   const input = prepare(bytes);
   if (typeof input === 'string') return input;
-  return parsedMail(await readMime(input.bytes, input.sniff), input.flowed);
+  return parsedMail(await readMime(input.bytes, sniffOf(input)), input.flowed);
 }
 
 /** Whether readMail reads these bytes without MailParser: for tests and benchmarks. */
@@ -201,21 +201,30 @@ function prepare(bytes: Buffer | undefined): Prepared | string {
     const head = out.subarray(0, headEnd);
     if (!isUtf8(head)) out = Buffer.concat([Buffer.from(decodeWindows1252(head), 'utf8'), out.subarray(headEnd)]);
   }
-  // In an all-ASCII mail without base64 or quoted-printable every text part decodes to ASCII, which reads
-  // the same whatever the label: nothing to sniff (most patch mail; it saves a stream per part).
-  // a mail of one window is read as one latin-1 string, for both looks below
+  // a mail of one window is read as one latin-1 string, for the looks here and in sniffOf
   const latin1 = out.length <= SNIFF_WINDOW ? out.toString('latin1') : undefined;
-  const sniff = !ascii || (latin1 !== undefined ? ENCODED_RE.test(latin1) : testInWindows(out, ENCODED_RE));
+  const sniffFrom = { ascii, bytes: out, latin1 };
   const flowed = withoutFlowed(out, latin1);
-  return flowed ? { ...flowed, sniff } : { bytes: out, flowed: false, sniff, latin1: ascii ? latin1 : undefined };
+  return flowed ? { ...flowed, sniffFrom } : { bytes: out, flowed: false, sniffFrom, latin1: ascii ? latin1 : undefined };
+}
+
+/**
+ * Whether a text part may decode to something other than ASCII, so that its label has to be checked (MailParser's
+ * reading only: the fast path decides by the bytes). In an all-ASCII mail without base64 or quoted-printable every
+ * text part decodes to ASCII, which reads the same whatever the label: nothing to sniff (most patch mail; it saves
+ * a stream per part). Looked at in the mail as prepare() had it before format=flowed was turned off.
+ */
+function sniffOf(input: Prepared): boolean {
+  const { ascii, bytes, latin1 } = input.sniffFrom;
+  return !ascii || (latin1 !== undefined ? ENCODED_RE.test(latin1) : testInWindows(bytes, ENCODED_RE));
 }
 
 interface Prepared {
   bytes: Buffer;
   /** format=flowed was turned off */
   flowed: boolean;
-  /** whether a text part may decode to something other than ASCII, so that its label has to be checked */
-  sniff: boolean;
+  /** what sniffOf looks at: the mail before format=flowed was turned off, whether it is all ASCII, its latin-1 string */
+  sniffFrom: { ascii: boolean; bytes: Buffer; latin1: string | undefined };
   /** `bytes` as a latin-1 string, when they are all ASCII and that string was made (a mail of one window) */
   latin1?: string;
 }
