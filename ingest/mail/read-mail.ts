@@ -25,8 +25,10 @@
 // - pipermail's `user at host (Name)` senders are read back as addresses;
 // - Reply-To and X-Original-From are read as From is, for core/author.ts to see through a list's rewritten
 //   sender (DMARC).
-// Memory (a mail may be tens of megabytes): no whole-mail string is made beside the bytes, MailParser gets the
-// mail in 64 KiB pieces, and of a binary attachment only the head that shows it binary is kept.
+// Memory (a mail may be tens of megabytes): no whole-mail string is made beside the bytes of a mail over 256 KiB
+// (a smaller one is read as one latin-1 string for the looks before parsing: cheaper than looking in its bytes
+// piece by piece), MailParser gets the mail in 64 KiB pieces, and of a binary attachment only the head that shows
+// it binary is kept.
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
