@@ -107,7 +107,10 @@ export function readAcceptance(ownText: string): AcceptanceStatement | null {
     if (at === null) continue;
     const rest = sents.slice(i + 1).join(' ');
     if (RETRACT_RE.test(s.slice(at)) || RETRACT_RE.test(rest)) return null;
-    found = { ...scopeOf(s.slice(at)), ...treeOf(s.slice(at)), commit: null, url: null, sentence: s };
+    const after = s.slice(at);
+    const scope = scopeOf(after);
+    const where = treeOf(after);
+    found = { indexes: scope.indexes, series: scope.series, except: scope.except, tree: where.tree, branch: where.branch, commit: null, url: null, sentence: s };
     // "Patches 1-3 applied": the words before the verb name the patches
     const before = NUMBERS_BEFORE_RE.exec(s.slice(0, at).replace(ACT_END_RE, ''));
     if (found.indexes === null && before) found.indexes = numbersOf(before[1]);
