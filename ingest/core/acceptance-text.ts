@@ -236,19 +236,21 @@ function treeOf(after: string): { tree: string | null; branch: string | null } {
   return { tree, branch };
 }
 
+/** A paragraph's lines, joined and cut into sentences, onto `out`; the paragraph is emptied. */
+function flushParagraph(para: string[], out: string[]): void {
+  if (!para.length) return;
+  const joined = para.join(' ').replace(/[‘’]/g, "'").replace(/[“”]/g, '"');
+  for (const s of joined.split(/(?<=[.!?])\s+|(?<=\.\.)\s*/)) {
+    const t = s.trim();
+    if (t) out.push(t);
+  }
+  para.length = 0;
+}
+
 /** Unquoted paragraphs, lines joined, cut into sentences at ., ! or ? followed by whitespace. */
 function sentences(text: string): string[] {
   const out: string[] = [];
-  let para: string[] = [];
-  const flush = () => {
-    if (!para.length) return;
-    const joined = para.join(' ').replace(/[‘’]/g, "'").replace(/[“”]/g, '"');
-    for (const s of joined.split(/(?<=[.!?])\s+|(?<=\.\.)\s*/)) {
-      const t = s.trim();
-      if (t) out.push(t);
-    }
-    para = [];
-  };
+  const para: string[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i];
@@ -258,11 +260,11 @@ function sentences(text: string): string[] {
     if (FOOTER_RE.test(line)) break;
     // Outlook's unquoted original below the answer: "From: X" then "Sent: date"
     if (/^from:\s/i.test(line) && lines.slice(i + 1, i + 4).some((l) => /^\s*sent:\s/i.test(l))) break;
-    if (line.startsWith('>') || line.startsWith('|')) { flush(); continue; }
-    if (line === '') { flush(); continue; }
-    if (ATTRIBUTION_RE.test(line)) { flush(); continue; }
+    if (line.startsWith('>') || line.startsWith('|')) { flushParagraph(para, out); continue; }
+    if (line === '') { flushParagraph(para, out); continue; }
+    if (ATTRIBUTION_RE.test(line)) { flushParagraph(para, out); continue; }
     para.push(line);
   }
-  flush();
+  flushParagraph(para, out);
   return out;
 }
