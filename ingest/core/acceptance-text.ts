@@ -107,10 +107,12 @@ export function readAcceptance(ownText: string): AcceptanceStatement | null {
     if (at === null) continue;
     const rest = sents.slice(i + 1).join(' ');
     if (RETRACT_RE.test(s.slice(at)) || RETRACT_RE.test(rest)) return null;
-    found = { ...scopeOf(s.slice(at)), ...treeOf(s.slice(at)), commit: null, url: null, sentence: s };
+    const after = s.slice(at);
+    const scope = scopeOf(after);
+    const where = treeOf(after);
+    found = { indexes: scope.indexes, series: scope.series, except: scope.except, tree: where.tree, branch: where.branch, commit: null, url: null, sentence: s };
     // "Patches 1-3 applied": the words before the verb name the patches
-    const before = new RegExp(`(?:^|[\\s,.:;])(?:patch(?:es)?\\s+)?(${LIST})\\s+(?:(?:is|are|was|were|has|have|been|now|just)\\s+)*$`, 'i')
-      .exec(s.slice(0, at).replace(ACT_END_RE, ''));
+    const before = NUMBERS_BEFORE_RE.exec(s.slice(0, at).replace(ACT_END_RE, ''));
     if (found.indexes === null && before) found.indexes = numbersOf(before[1]);
     // "Series applied", "Both applied", "I have applied this series": the words before the verb name the series
     if (/\b(?:series|patch\s*set|patchset|both|all|whole\s+lot)\s+(?:(?:is|are|was|were|has|have|been|now|just)\s+)*$/i.test(s.slice(0, at).replace(ACT_END_RE, ''))) found.series = true;
@@ -193,8 +195,15 @@ function numbersOf(list: string): number[] {
 
 const LIST = NUMBERS;
 
+// the patches excepted: "apart from patches 6 and 7", "except 3", "all but 2"
+const EXCEPT_RE = new RegExp(`\\b(?:apart\\s+from|except(?:\\s+for)?|other\\s+than|(?:all\\s+)?but(?:\\s+not)?|minus|without|excluding|save\\s+for)\\s+(?:for\\s+)?(?:the\\s+)?(?:patch(?:es)?\\s+)?(${LIST})`, 'i');
+// the patches named after the verb: "applied 1-3", "queued patches 4 and 5"
+const NUMBERS_AFTER_RE = new RegExp(`^\\s*(?:(?:up|the|your)\\s+)?(?:patch(?:es)?\\s+)?(${LIST})\\b(?!\\.\\d)`, 'i');
+// the patches named before the verb: "Patches 1-3 applied"
+const NUMBERS_BEFORE_RE = new RegExp(`(?:^|[\\s,.:;])(?:patch(?:es)?\\s+)?(${LIST})\\s+(?:(?:is|are|was|were|has|have|been|now|just)\\s+)*$`, 'i');
+
 function exceptOf(text: string): number[] {
-  const m = new RegExp(`\\b(?:apart\\s+from|except(?:\\s+for)?|other\\s+than|(?:all\\s+)?but(?:\\s+not)?|minus|without|excluding|save\\s+for)\\s+(?:for\\s+)?(?:the\\s+)?(?:patch(?:es)?\\s+)?(${LIST})`, 'i').exec(text);
+  const m = EXCEPT_RE.exec(text);
   return m ? numbersOf(m[1]) : [];
 }
 
@@ -206,7 +215,7 @@ function scopeOf(after: string): Pick<AcceptanceStatement, 'indexes' | 'series' 
     const n = /^\d+$/.test(first[1]) ? Number(first[1]) : NUMBER_WORDS[first[1].toLowerCase()];
     if (n) return { indexes: Array.from({ length: n }, (_, i) => i + 1), series: false, except };
   }
-  const named = new RegExp(`^\\s*(?:(?:up|the|your)\\s+)?(?:patch(?:es)?\\s+)?(${LIST})\\b(?!\\.\\d)`, 'i').exec(after);
+  const named = NUMBERS_AFTER_RE.exec(after);
   if (named) {
     const nums = numbersOf(named[1]);
     if (nums.length) return { indexes: nums, series: false, except };
@@ -227,19 +236,21 @@ function treeOf(after: string): { tree: string | null; branch: string | null } {
   return { tree, branch };
 }
 
+/** A paragraph's lines, joined and cut into sentences, onto `out`; the paragraph is emptied. */
+function flushParagraph(para: string[], out: string[]): void {
+  if (!para.length) return;
+  const joined = para.join(' ').replace(/[‘’]/g, "'").replace(/[“”]/g, '"');
+  for (const s of joined.split(/(?<=[.!?])\s+|(?<=\.\.)\s*/)) {
+    const t = s.trim();
+    if (t) out.push(t);
+  }
+  para.length = 0;
+}
+
 /** Unquoted paragraphs, lines joined, cut into sentences at ., ! or ? followed by whitespace. */
 function sentences(text: string): string[] {
   const out: string[] = [];
-  let para: string[] = [];
-  const flush = () => {
-    if (!para.length) return;
-    const joined = para.join(' ').replace(/[‘’]/g, "'").replace(/[“”]/g, '"');
-    for (const s of joined.split(/(?<=[.!?])\s+|(?<=\.\.)\s*/)) {
-      const t = s.trim();
-      if (t) out.push(t);
-    }
-    para = [];
-  };
+  const para: string[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i];
@@ -249,11 +260,11 @@ function sentences(text: string): string[] {
     if (FOOTER_RE.test(line)) break;
     // Outlook's unquoted original below the answer: "From: X" then "Sent: date"
     if (/^from:\s/i.test(line) && lines.slice(i + 1, i + 4).some((l) => /^\s*sent:\s/i.test(l))) break;
-    if (line.startsWith('>') || line.startsWith('|')) { flush(); continue; }
-    if (line === '') { flush(); continue; }
-    if (ATTRIBUTION_RE.test(line)) { flush(); continue; }
+    if (line.startsWith('>') || line.startsWith('|')) { flushParagraph(para, out); continue; }
+    if (line === '') { flushParagraph(para, out); continue; }
+    if (ATTRIBUTION_RE.test(line)) { flushParagraph(para, out); continue; }
     para.push(line);
   }
-  flush();
+  flushParagraph(para, out);
   return out;
 }

@@ -51,6 +51,32 @@ export function listAddresses(listPost: string | undefined, listId: string | und
 
 const normName = (s: string) => s.toLowerCase().replace(/["'\\]/g, '').replace(/\s+/g, ' ').trim();
 
+function isList(a: Address, lists: string[]): boolean {
+  return !!a.email && lists.includes(a.email.toLowerCase());
+}
+
+/** Whether an address's display name is the person's (compared without case, spacing or quotes). */
+function names(a: Address, person: string): boolean {
+  return !!person && normName(a.name) === normName(person);
+}
+
+// A list's fields are the same on every mail from it: its addresses are read once (bounded; shared, read only).
+const listAddressesSeen = new Map<string, string[]>();
+const LIST_ADDRESSES_KEPT = 1000;
+
+function listAddressesOf(listPost: string | undefined, listId: string | undefined): string[] {
+  if (listPost === undefined && listId === undefined) return [];
+  // the first field's length (-1: none) keeps apart pairs that join to the same text
+  const key = `${listPost?.length ?? -1}:${listPost ?? ''}${listId === undefined ? '' : `:${listId}`}`;
+  let lists = listAddressesSeen.get(key);
+  if (lists === undefined) {
+    if (listAddressesSeen.size >= LIST_ADDRESSES_KEPT) listAddressesSeen.clear();
+    lists = listAddresses(listPost, listId);
+    listAddressesSeen.set(key, lists);
+  }
+  return lists;
+}
+
 /**
  * The author of a mail, seeing through a list's rewritten From.
  *
@@ -59,15 +85,19 @@ const normName = (s: string) => s.toLowerCase().replace(/["'\\]/g, '').replace(/
  *   listId: undefined }) // { author: { name: 'Ada Bauer', email: 'ada@amd.example' }, rewritten: true }
  */
 export function authorOf(f: SenderFields): Author {
-  const lists = listAddresses(f.listPost, f.listId);
-  const isList = (a: Address) => !!a.email && lists.includes(a.email.toLowerCase());
+  const lists = listAddressesOf(f.listPost, f.listId);
   const via = VIA_RE.exec(f.from.name);
   const person = via ? via[1].replace(/^["']|["']$/g, '').trim() : f.from.name;
-  const original = f.originalFrom && f.originalFrom.email && !isList(f.originalFrom) ? f.originalFrom : null;
-  const names = (a: Address) => !!person && normName(a.name) === normName(person);
-  const reply = f.replyTo.find((a) => a.email && !isList(a) && names(a)) ?? null;
-  const fromList = isList(f.from);
-  if (!fromList && !(via && (original ? !original.name || names(original) : reply))) return { author: f.from, rewritten: false };
+  const original = f.originalFrom && f.originalFrom.email && !isList(f.originalFrom, lists) ? f.originalFrom : null;
+  let reply: Address | null = null;
+  if (person) {
+    const key = normName(person);
+    for (const a of f.replyTo) {
+      if (a.email && !isList(a, lists) && normName(a.name) === key) { reply = a; break; }
+    }
+  }
+  const fromList = isList(f.from, lists);
+  if (!fromList && !(via && (original ? !original.name || names(original, person) : reply))) return { author: f.from, rewritten: false };
   const found = original ?? reply;
   if (found) return { author: { name: found.name || person, email: found.email.toLowerCase() }, rewritten: true };
   return { author: { name: person, email: '' }, rewritten: true };

@@ -19,6 +19,13 @@
 import parseDiffLib from 'parse-diff';
 import type { DiffFile, DiffHunk, DiffLine, FileStatus } from './model.ts';
 
+// character codes diff lines are told apart by
+const SPACE = 0x20;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const AT = 0x40;
+const BACKSLASH = 0x5c;
+
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
 // a combined-diff hunk header: one `-` range per parent (the first is kept), the result's `+` range
 const COMBINED_RE = /^@{3,} -(\d+)(?:,\d+)? ((?:-\d+(?:,\d+)? )*)\+(\d+)(?:,\d+)? @{2,} ?(.*)$/;
@@ -40,16 +47,15 @@ const EXTENDED_RE =
 class SourceLines {
   readonly length: number;
   /** where line i starts; one past the end for the line after the last */
-  private readonly starts: Uint32Array;
+  private readonly starts: number[];
 
   constructor(readonly text: string, private readonly dropCr: boolean) {
-    let n = 1;
-    for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) n++;
-    this.starts = new Uint32Array(n + 1);
-    let k = 1;
-    for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) this.starts[k++] = p + 1;
-    this.starts[n] = text.length + 1;
-    this.length = n;
+    // one number a line (small integers, kept unboxed): a typed array costs more to set up than most mails' lines
+    const starts = [0];
+    for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) starts.push(p + 1);
+    starts.push(text.length + 1);
+    this.starts = starts;
+    this.length = starts.length - 1;
   }
 
   at(i: number): string | undefined {
@@ -57,6 +63,15 @@ class SourceLines {
     const s = this.starts[i];
     const e = this.lineEnd(i);
     return this.text.slice(s, e);
+  }
+
+  /**
+   * The first character's code of line i as `at` reads it, or -1 for an empty line: what most lines of a diff
+   * are told apart by, without a string for the line.
+   */
+  code0(i: number): number {
+    const s = this.starts[i];
+    return this.lineEnd(i) > s ? this.text.charCodeAt(s) : -1;
   }
 
   /** whether line i is read as it stands in the text (no CR taken off its end) */
@@ -216,14 +231,14 @@ function readHunks(lines: SourceLines, start: number, into: Pieces): number {
     let changed = false;
     let k = j + 1;
     while (k < lines.length && (oldLeft > 0 || newLeft > 0)) {
-      const l = lines.at(k)!;
-      if (l.startsWith('\\')) { body.line(k); k++; continue; } // "\ No newline at end of file"
-      const c = l === '' ? ' ' : l[0]; // mailers drop the space of empty context lines
-      if (c === ' ') { oldLeft--; newLeft--; oldSeen++; newSeen++; }
-      else if (c === '-') { oldLeft--; oldSeen++; changed = true; }
-      else if (c === '+') { newLeft--; newSeen++; changed = true; }
+      const c0 = lines.code0(k);
+      if (c0 === BACKSLASH) { body.line(k); k++; continue; } // "\ No newline at end of file"
+      const c = c0 === -1 ? SPACE : c0; // mailers drop the space of empty context lines
+      if (c === SPACE) { oldLeft--; newLeft--; oldSeen++; newSeen++; }
+      else if (c === MINUS) { oldLeft--; oldSeen++; changed = true; }
+      else if (c === PLUS) { newLeft--; newSeen++; changed = true; }
       else break;
-      if (l === '') body.text(' ');
+      if (c0 === -1) body.text(' ');
       else body.line(k);
       k++;
     }
@@ -233,7 +248,7 @@ function readHunks(lines: SourceLines, start: number, into: Pieces): number {
       if (!changed) return j;
       header = countsHeader(header, oldSeen, newSeen);
     }
-    while (k < lines.length && lines.at(k)!.startsWith('\\')) body.line(k++);
+    while (k < lines.length && lines.code0(k) === BACKSLASH) body.line(k++);
     if (header === lines.at(j)) into.line(j);
     else into.text(header);
     into.append(body);
@@ -299,15 +314,15 @@ function fileSections(lines: SourceLines): [number, number][] {
   // whether the current section was begun by a `diff --git` or `Index:` line and has not had its `--- ` line yet
   let headed = false;
   for (let i = 0; i < lines.length; i++) {
-    const l = lines.at(i)!;
     if (oldLeft > 0 || newLeft > 0) {
-      const c = l[0];
-      if (c === ' ') { oldLeft--; newLeft--; }
-      else if (c === '-') oldLeft--;
-      else if (c === '+') newLeft--;
-      if (headed && c === '-' && l.startsWith('--- ')) headed = false;
+      const c = lines.code0(i);
+      if (c === SPACE) { oldLeft--; newLeft--; }
+      else if (c === MINUS) oldLeft--;
+      else if (c === PLUS) newLeft--;
+      if (headed && c === MINUS && lines.at(i)!.startsWith('--- ')) headed = false;
       continue;
     }
+    const l = lines.at(i)!;
     const hunk = HUNK_RE.exec(l);
     if (hunk) {
       oldLeft = hunk[2] === undefined ? 1 : Number(hunk[2]);
@@ -377,9 +392,9 @@ export function parseDiff(diff: string, opts: ParseDiffOptions = {}): DiffFile[]
     let renameTo: string | undefined;
     let newMode = false, deletedMode = false, binary = false, oldMode = false;
     for (let i = start; i < end; i++) {
+      const c = all.code0(i);
+      if (c === SPACE || c === PLUS || c === MINUS || c === AT) continue; // none of those below
       const l = all.at(i)!;
-      const c = l[0];
-      if (c === ' ' || c === '+' || c === '-' || c === '@') continue; // none of those below
       if (renameFrom === undefined && l.startsWith('rename from ')) renameFrom = l.slice(12);
       else if (renameTo === undefined && l.startsWith('rename to ')) renameTo = l.slice(10);
       if (l.startsWith('new file mode')) newMode = true;
@@ -392,9 +407,8 @@ export function parseDiff(diff: string, opts: ParseDiffOptions = {}): DiffFile[]
     // CVS / Subversion: the `Index:` path names the file; the ---/+++ lines only say whether it is new or gone
     const first = all.at(start)!;
     const index = first.startsWith('Index: ') ? first.slice(7).trim() : undefined;
-    const indexed = (p: string | undefined) => (index !== undefined && p !== '/dev/null' ? index : p);
-    let from = renameFrom ?? indexed(headerPath(fileLines.find((l) => l.startsWith('--- ')), !!git)) ?? (git ? git[1] : undefined);
-    let to = renameTo ?? indexed(headerPath(fileLines.find((l) => l.startsWith('+++ ')), !!git)) ?? (git ? git[2] : undefined);
+    let from = renameFrom ?? indexed(index, headerPath(fileLines.find((l) => l.startsWith('--- ')), !!git)) ?? (git ? git[1] : undefined);
+    let to = renameTo ?? indexed(index, headerPath(fileLines.find((l) => l.startsWith('+++ ')), !!git)) ?? (git ? git[2] : undefined);
     const isNew = newMode || from === '/dev/null';
     const isDeleted = deletedMode || to === '/dev/null';
     if (from === '/dev/null') from = to;
@@ -421,6 +435,11 @@ export function parseDiff(diff: string, opts: ParseDiffOptions = {}): DiffFile[]
     });
   }
   return files;
+}
+
+/** A ---/+++ path, or the `Index:` path of a CVS / Subversion section when it names a file (not /dev/null). */
+function indexed(index: string | undefined, p: string | undefined): string | undefined {
+  return index !== undefined && p !== '/dev/null' ? index : p;
 }
 
 /** Lines [start, end) as one text, as parse-diff is handed a section: ended by one line feed. */
@@ -467,15 +486,16 @@ function countedHunks(lines: SourceLines, start: number, end: number): { hunks: 
   let newLeft = 0;
   let inHunk = false;
   for (let i = start; i < end; i++) {
-    const line = lines.at(i)!;
     if (inHunk) {
-      if (line === PD_EOF) { /* a repeat of the line before, dropped */ }
-      else if (line[0] === '-') { deletions++; oldLeft--; }
-      else if (line[0] === '+') { additions++; newLeft--; }
-      else if (/^\s/.test(line)) { oldLeft--; newLeft--; }
+      const c = lines.code0(i);
+      if (c === BACKSLASH && lines.at(i) === PD_EOF) { /* a repeat of the line before, dropped */ }
+      else if (c === MINUS) { deletions++; oldLeft--; }
+      else if (c === PLUS) { additions++; newLeft--; }
+      else if (c !== -1 && (c < 0x80 ? c === SPACE || (c >= 0x09 && c <= 0x0d) : /^\s/.test(lines.at(i)!))) { oldLeft--; newLeft--; }
       if (oldLeft === 0 && newLeft === 0) inHunk = false;
       continue;
     }
+    const line = lines.at(i)!;
     // parse-diff's header patterns, first match wins: a second file ends the first (the one read here)
     if (/^diff\s/.test(line)) {
       if (started) break;

@@ -1,7 +1,8 @@
 // Reading the Date header the way mail in the wild writes it: RFC 5322 plus its obsolete forms
 // (RFC 5322 §4.3: alphabetic zones, two- and three-digit years, missing seconds), and the extra
 // forms archives hold: no weekday, a comment or junk after the zone, the asctime order of an mbox
-// From_ line ("Mon Jun  1 10:43:14 2009"), ISO 8601 from scripts.
+// From_ line ("Mon Jun  1 10:43:14 2009"), ISO 8601 from scripts. And writing the date read as ISO 8601
+// (isoDate: toISOString's text, computed by hand, the builtin being the dearer half of the work).
 
 const MONTHS: Readonly<Record<string, number>> = Object.freeze({
   jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
@@ -145,8 +146,50 @@ function build(year: number, month: number, day: number, hour: number, minute: n
   if (month < 0 || month > 11 || day < 1 || day > 31) return null;
   if (hour > 23 || minute > 59 || second > 60) return null;
   if (second === 60) second = 59; // a leap second: keep the minute
-  const t = Date.UTC(year, month, day, hour, minute, second);
-  const check = new Date(t);
-  if (check.getUTCDate() !== day) return null; // 31 Feb
-  return new Date(t - offset * 60_000);
+  if (day > 28 && day > daysInMonth(year, month)) return null; // 31 Feb
+  return new Date(Date.UTC(year, month, day, hour, minute, second) - offset * 60_000);
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The days of a month (0-11) of the Gregorian calendar, as Date counts them. */
+function daysInMonth(year: number, month: number): number {
+  return month === 1 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : MONTH_DAYS[month];
+}
+
+// isoDate's range: years 0000-9999, which toISOString writes with four digits
+const ISO_MIN = -62167219200000; // 0000-01-01T00:00:00.000Z
+const ISO_MAX = 253402300800000; // 10000-01-01T00:00:00.000Z
+const DAY_MS = 86_400_000;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+
+/**
+ * A date as `toISOString` writes it (`2010-03-23T16:46:25.000Z`), computed from its time value: the builtin costs
+ * as much as the rest of reading a date. Years outside 0000-9999 (six digits and a sign), and an invalid date (a
+ * RangeError), are the builtin's.
+ *
+ * @example isoDate(new Date(Date.UTC(2010, 2, 23, 16, 46, 25))) // '2010-03-23T16:46:25.000Z'
+ */
+export function isoDate(date: Date): string {
+  const t = date.getTime();
+  if (!(t >= ISO_MIN && t < ISO_MAX)) return date.toISOString();
+  const days = Math.floor(t / DAY_MS);
+  let ms = t - days * DAY_MS;
+  // the civil date of a day count (H. Hinnant's days_from_civil, inverted): 400-year eras from 0000-03-01
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(ms / 3_600_000);
+  ms -= hour * 3_600_000;
+  const minute = Math.floor(ms / 60_000);
+  ms -= minute * 60_000;
+  const second = Math.floor(ms / 1000);
+  ms -= second * 1000;
+  return `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }

@@ -19,7 +19,7 @@ import { extractDiff, parseDiff } from './diff.ts';
 import { parseSubject } from './subject.ts';
 import { changeIdOf, parseTrailers, supersedesOf } from './trailers.ts';
 import { readNotice } from './notice.ts';
-import { parseMailDate } from './mail-date.ts';
+import { isoDate, parseMailDate } from './mail-date.ts';
 import { authorOf } from './author.ts';
 
 export interface InterpretOptions {
@@ -48,12 +48,18 @@ const DIFFSTAT_RE = /^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ d
 const UPSTREAM_RE = /^(?:commit ([0-9a-f]{12,40}) upstream\.?|\[ *Upstream commit ([0-9a-f]{12,40}) *\])[ \t]*$/im;
 // a stable branch named in a subject's brackets: "5.4", "4.19", "6.1.y" (kernel 3.x onwards; not kexec-tools' 2.0.x)
 const STABLE_BRANCH_RE = /^(?:[3-9]|[1-9]\d)\.\d{1,2}(?:\.y)?$/i;
-// cheap tests before the line-by-line readers run over a whole body
+// cheap tests before the line-by-line readers run over a whole body: one look for either field, then which
+const BODY_FIELD_RE = /^(?:change-id|supersedes)[ \t]*:/im;
 const CHANGE_ID_RE = /^change-id[ \t]*:/im;
 const SUPERSEDES_RE = /^supersedes[ \t]*:/im;
 
 function field(head: Fields, name: string): string | undefined {
   return head.get(name)?.[0];
+}
+
+function hasMailField(head: Fields): boolean {
+  for (const f of MAIL_FIELDS) if (head.has(f)) return true;
+  return false;
 }
 
 /**
@@ -64,7 +70,7 @@ function field(head: Fields, name: string): string | undefined {
  */
 export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: InterpretOptions = {}): ParseResult {
   const head = mail.fields;
-  if (!MAIL_FIELDS.some((f) => head.has(f))) return { quarantine: 'no header block: no mail header fields' };
+  if (!hasMailField(head)) return { quarantine: 'no header block: no mail header fields' };
   const body = mail.text;
 
   // ids
@@ -91,7 +97,8 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
   const headerDate = field(head, 'date');
   const parsedDate = headerDate ? parseMailDate(headerDate) : null;
   const sep = raw.separatorDate instanceof Date && !Number.isNaN(raw.separatorDate.getTime()) ? raw.separatorDate : null;
-  const date = (parsedDate ?? sep)?.toISOString() ?? null;
+  const when = parsedDate ?? sep;
+  const date = when ? isoDate(when) : null;
 
   // the body: own text, diff, trailers
   const bodyDiff = extractDiff(body);
@@ -137,6 +144,7 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
 
   // what the mail says of patches being taken (the acceptance sentence is read once, here)
   const notice = readNotice({ kind, isPatch, title: subject.title, subject: subject.raw, from, ownText: own });
+  const bodyFields = BODY_FIELD_RE.test(body);
   const message: Message = {
     messageId,
     synthetic,
@@ -156,8 +164,8 @@ export function interpretMail(raw: RawMessage, mail: ParsedMail, opts: Interpret
     saysApplied: notice?.kind === 'reply',
     notice,
     flowedStripped: mail.flowedStripped,
-    changeId: headerToken(field(head, 'x-change-id')) ?? (CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
-    supersedes: firstId(field(head, 'supersedes')) ?? (SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),
+    changeId: headerToken(field(head, 'x-change-id')) ?? (bodyFields && CHANGE_ID_RE.test(body) ? changeIdOf(body) : null),
+    supersedes: firstId(field(head, 'supersedes')) ?? (bodyFields && SUPERSEDES_RE.test(body) ? supersedesOf(body) : null),
     ...upstreamOf(isPatch, own, subject.tags),
   };
   return { message };
@@ -238,13 +246,13 @@ function ownTextOf(lines: string[], diff: string): string {
     if (diffStart !== null && line === diffStart) break;
     // "----- Original Message -----" above the whole original ends the own text; above quoted lines
     // (answers written between them) it is only a marker
-    if (ORIGINAL_MESSAGE_RE.test(line)) {
+    if (line.startsWith('--') && ORIGINAL_MESSAGE_RE.test(line)) {
       if (nextContentIsQuoted(lines, i + 1)) continue;
       break;
     }
     if (line.startsWith('____') && isListFooter(lines, i)) break;
     // every attribution form ends in a colon
-    if (line.includes(':') && ATTRIBUTION_RE.test(line) && (line.startsWith('On ') || nextContentIsQuoted(lines, i + 1))) {
+    if (endsInColon(line) && ATTRIBUTION_RE.test(line) && (line.startsWith('On ') || nextContentIsQuoted(lines, i + 1))) {
       // a two-line "On <date>, <long name>\n<address> wrote:"
       if (!/^On\s/.test(line) && out.length && /^On\s/.test(out[out.length - 1]) && !ATTRIBUTION_RE.test(out[out.length - 1])) out.pop();
       continue;
@@ -254,6 +262,12 @@ function ownTextOf(lines: string[], diff: string): string {
   while (out.length && out[0].trim() === '') out.shift();
   while (out.length && out[out.length - 1].trim() === '') out.pop();
   return out.join('\n');
+}
+
+/** Whether the line's last character before trailing white space (as `\s` and trimEnd count it) is a colon. */
+function endsInColon(line: string): boolean {
+  const t = line.trimEnd();
+  return t.charCodeAt(t.length - 1) === 0x3a;
 }
 
 // Mailman's footer: a rule of underscores, then "<list> mailing list", the list's address, its listinfo page
@@ -309,8 +323,11 @@ function textBeforeDiff(text: string, diff: string): string {
 
 // ---- ids, addresses, list ----------------------------------------------------------------------------
 
+const WHITE_RE = /\s/;
+
 /** `<horne at verge.example>` → `horne@verge.example`: pipermail obfuscates ids as it does addresses. */
 function cleanId(id: string): string {
+  if (!WHITE_RE.test(id)) return id; // both steps below need white space
   const deob = /^([^\s@]+)\s+at\s+([^\s@]+)$/i.exec(id.trim());
   return (deob ? `${deob[1]}@${deob[2]}` : id).replace(/\s+/g, '');
 }

@@ -11,6 +11,12 @@ const TRAILER_RE = /^([A-Za-z][A-Za-z-]*)[ \t]*:[ \t]*(\S.*?)[ \t]*\r?$/;
 // pipermail writes addresses as "user at host"; inside angle brackets that is safe to undo
 const OBFUSCATED_ADDR_RE = /<([^<>\s@]+) at ([^<>\s@]+\.[^<>\s@]+)>/g;
 
+/** What TRAILER_RE asks first, cheaply: a line that starts with a letter and has a colon (most lines of a text have not). */
+function mayBeTrailer(line: string): boolean {
+  const c = line.charCodeAt(0) | 0x20; // lower case, for a letter
+  return c >= 0x61 && c <= 0x7a && line.includes(':');
+}
+
 /**
  * The trailers of a text, in order. A trailer starts in column 0, so quoted (`>`) and indented lines
  * never count. Names are matched case-insensitively and returned in canonical case; values are
@@ -23,6 +29,7 @@ export function parseTrailers(text: string): Trailer[] {
   const out: Trailer[] = [];
   if (!text) return out;
   for (const line of text.split('\n')) {
+    if (!mayBeTrailer(line)) continue;
     const m = TRAILER_RE.exec(line);
     if (!m) continue;
     const name = CANONICAL.get(m[1].toLowerCase());
@@ -58,6 +65,7 @@ export function supersedesOf(text: string): string | null {
 function firstValue(text: string, name: string): string | null {
   if (!text) return null;
   for (const line of text.split('\n')) {
+    if (!mayBeTrailer(line)) continue;
     const m = TRAILER_RE.exec(line);
     if (m && m[1].toLowerCase() === name) return m[2];
   }

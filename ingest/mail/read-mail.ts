@@ -25,8 +25,10 @@
 // - pipermail's `user at host (Name)` senders are read back as addresses;
 // - Reply-To and X-Original-From are read as From is, for core/author.ts to see through a list's rewritten
 //   sender (DMARC).
-// Memory (a mail may be tens of megabytes): no whole-mail string is made beside the bytes, MailParser gets the
-// mail in 64 KiB pieces, and of a binary attachment only the head that shows it binary is kept.
+// Memory (a mail may be tens of megabytes): no whole-mail string is made beside the bytes of a mail over 256 KiB
+// (a smaller one is read as one latin-1 string for the looks before parsing: cheaper than looking in its bytes
+// piece by piece), MailParser gets the mail in 64 KiB pieces, and of a binary attachment only the head that shows
+// it binary is kept.
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import iconv from 'iconv-lite';
@@ -63,15 +65,16 @@ const FIELD_LINE_RE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 export async function readMail(bytes: Buffer | undefined): Promise<ParsedMail | string> {
   const input = prepare(bytes);
   if (typeof input === 'string') return input;
-  const mime = fastPath(input.bytes) ?? (await readMime(input.bytes, input.sniff));
-  return parsedMail(mime, input.flowed);
+  const mime = fastPath(input.bytes, input.latin1) ?? (await readMime(input.bytes, sniffOf(input)));
+  // most mail needs nothing loaded to be read on: no further wait
+  return !mailparser && needsMailparser(mime) ? parsedMail(mime, input.flowed) : parsedMailNow(mime, input.flowed);
 }
 
 /** The reference reader: every mail through MailParser (the differential tests compare readMail with it). */
 export async function readMailByMailParser(bytes: Buffer | undefined): Promise<ParsedMail | string> {
   const input = prepare(bytes);
   if (typeof input === 'string') return input;
-  return parsedMail(await readMime(input.bytes, input.sniff), input.flowed);
+  return parsedMail(await readMime(input.bytes, sniffOf(input)), input.flowed);
 }
 
 /** Whether readMail reads these bytes without MailParser: for tests and benchmarks. */
@@ -88,9 +91,9 @@ export function fastPathFailures(): { count: number; last: string | null } {
   return { count: fastPathFailureCount, last: lastFastPathFailure };
 }
 
-function fastPath(bytes: Buffer): Mime | null {
+function fastPath(bytes: Buffer, latin1?: string): Mime | null {
   try {
-    return readSinglePart(bytes);
+    return readSinglePart(bytes, latin1);
   } catch (err) {
     fastPathFailureCount++;
     lastFastPathFailure = err instanceof Error ? err.message : String(err);
@@ -99,10 +102,24 @@ function fastPath(bytes: Buffer): Mime | null {
 }
 
 async function parsedMail(mime: Mime, flowedStripped: boolean): Promise<ParsedMail> {
-  // a sender without an address (pipermail's `user at host`) is parsed again, by mailparser
-  if (!mailparser && !parsedSender(mime)?.address?.includes('@')) await loadMailparser();
+  if (!mailparser && needsMailparser(mime)) await loadMailparser();
+  return parsedMailNow(mime, flowedStripped);
+}
+
+/**
+ * Whether reading a mail's senders takes mailparser: a sender without an address (pipermail's `user at host`,
+ * parsed again), or a Reply-To or X-Original-From of none of simpleAddress's forms.
+ */
+function needsMailparser(mime: Mime): boolean {
+  if (!parsedSender(mime)?.address?.includes('@')) return true;
+  const { replyLine, originalLine } = otherSenderLines(mime.headerLines);
+  return (!!replyLine && !simpleAddress(replyLine)) || (!!originalLine && !simpleAddress(originalLine));
+}
+
+/** The ParsedMail of a read mail, mailparser loaded if needsMailparser says it is needed. */
+function parsedMailNow(mime: Mime, flowedStripped: boolean): ParsedMail {
   const fields = fieldsOf(mime.headerLines);
-  const { replyTo, originalFrom } = await otherSenders(mime.headerLines);
+  const { replyTo, originalFrom } = otherSenders(mime.headerLines);
   return {
     fields,
     subject: mime.subject,
@@ -128,7 +145,8 @@ function fieldsOf(lines: HeaderLines): Fields {
     if (!key) continue;
     const colon = line.indexOf(':');
     if (colon < 0) continue;
-    const v = line.slice(colon + 1).replace(/\r?\n/g, '').trim();
+    const rest = line.slice(colon + 1);
+    const v = (rest.includes('\n') ? rest.replace(/\r?\n/g, '') : rest).trim();
     const list = fields.get(key);
     if (list) list.push(v);
     else fields.set(key, [v]);
@@ -185,51 +203,78 @@ function prepare(bytes: Buffer | undefined): Prepared | string {
     const head = out.subarray(0, headEnd);
     if (!isUtf8(head)) out = Buffer.concat([Buffer.from(decodeWindows1252(head), 'utf8'), out.subarray(headEnd)]);
   }
-  // In an all-ASCII mail without base64 or quoted-printable every text part decodes to ASCII, which reads
-  // the same whatever the label: nothing to sniff (most patch mail; it saves a stream per part).
-  const sniff = !ascii || testInWindows(out, ENCODED_RE);
-  const flowed = withoutFlowed(out);
-  return flowed ? { ...flowed, sniff } : { bytes: out, flowed: false, sniff };
+  // a mail of one window is read as one latin-1 string, for the looks here and in sniffOf
+  const latin1 = out.length <= SNIFF_WINDOW ? out.toString('latin1') : undefined;
+  const sniffFrom = { ascii, bytes: out, latin1 };
+  const flowed = withoutFlowed(out, latin1);
+  return flowed ? { ...flowed, sniffFrom } : { bytes: out, flowed: false, sniffFrom, latin1: ascii ? latin1 : undefined };
+}
+
+/**
+ * Whether a text part may decode to something other than ASCII, so that its label has to be checked (MailParser's
+ * reading only: the fast path decides by the bytes). In an all-ASCII mail without base64 or quoted-printable every
+ * text part decodes to ASCII, which reads the same whatever the label: nothing to sniff (most patch mail; it saves
+ * a stream per part). Looked at in the mail as prepare() had it before format=flowed was turned off.
+ */
+function sniffOf(input: Prepared): boolean {
+  const { ascii, bytes, latin1 } = input.sniffFrom;
+  return !ascii || (latin1 !== undefined ? ENCODED_RE.test(latin1) : testInWindows(bytes, ENCODED_RE));
 }
 
 interface Prepared {
   bytes: Buffer;
   /** format=flowed was turned off */
   flowed: boolean;
-  /** whether a text part may decode to something other than ASCII, so that its label has to be checked */
-  sniff: boolean;
+  /** what sniffOf looks at: the mail before format=flowed was turned off, whether it is all ASCII, its latin-1 string */
+  sniffFrom: { ascii: boolean; bytes: Buffer; latin1: string | undefined };
+  /** `bytes` as a latin-1 string, when they are all ASCII and that string was made (a mail of one window) */
+  latin1?: string;
 }
 
 const ENCODED_RE = /base64|quoted-printable/i;
+const FLOWED = Buffer.from('flowed', 'latin1');
 
-/** Where the header block ends: at its empty line (LF or CRLF), else at the end. */
-function headerEnd(buf: Buffer): number {
+const LF_LF = Buffer.from('\n\n', 'latin1');
+const LF_CRLF = Buffer.from('\n\r\n', 'latin1');
+
+/** Where the header block ends: at its empty line (LF or CRLF), else at the end. `latin1`: the bytes as a string, when the caller has it. */
+function headerEnd(buf: Buffer, latin1?: string): number {
   if (buf[0] === 0x0a || (buf[0] === 0x0d && buf[1] === 0x0a)) return 0;
-  const lf = buf.indexOf('\n\n', 0, 'latin1');
-  const crlf = buf.indexOf('\n\r\n', 0, 'latin1');
+  if (latin1 !== undefined) {
+    const lf = latin1.indexOf('\n\n');
+    const crlf = (lf < 0 ? latin1 : latin1.slice(0, lf + 2)).indexOf('\n\r\n');
+    if (lf < 0 && crlf < 0) return buf.length;
+    return crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 1 : lf + 1;
+  }
+  const lf = buf.indexOf(LF_LF);
+  // a CRLF empty line counts only before the first LF one: no need to look past that
+  const crlf = (lf < 0 ? buf : buf.subarray(0, lf + 2)).indexOf(LF_CRLF);
   if (lf < 0 && crlf < 0) return buf.length;
   return crlf >= 0 && (lf < 0 || crlf < lf) ? crlf + 1 : lf + 1;
 }
+
+/**
+ * Whether a pattern of short matches (under 64 characters) is found in the bytes read as latin-1: a window at a
+ * time, so a big mail is not a string beside its bytes.
+ */
+function testInWindows(bytes: Buffer, re: RegExp): boolean {
+  for (let at = 0; ; at += WINDOW) {
+    if (re.test(bytes.toString('latin1', at, at + SNIFF_WINDOW))) return true;
+    if (at + SNIFF_WINDOW >= bytes.length) return false;
+  }
+}
+
+const WINDOW = 1 << 18; // under Node's size for an external string, which the collector would leave for long
+/** how much testInWindows reads at a time: a window and the length of a match */
+const SNIFF_WINDOW = WINDOW + 64;
 
 /**
  * Turn `format=flowed` (and `delsp=yes`) in Content-Type fields into their defaults, so mailparser does not
  * reflow a diff. Only Content-Type lines and their continuations are touched. Null when there was none.
  * `latin1`: the bytes as a latin-1 string, when the caller has it already.
  */
-/**
- * Whether a pattern of short matches (under 64 characters) is found in the bytes read as latin-1: a window at a
- * time, so a big mail is not a string beside its bytes.
- */
-function testInWindows(bytes: Buffer, re: RegExp): boolean {
-  const WINDOW = 1 << 18; // under Node's size for an external string, which the collector would leave for long
-  for (let at = 0; ; at += WINDOW) {
-    if (re.test(bytes.toString('latin1', at, at + WINDOW + 64))) return true;
-    if (at + WINDOW + 64 >= bytes.length) return false;
-  }
-}
-
 function withoutFlowed(bytes: Buffer, latin1?: string): { bytes: Buffer; flowed: true } | null {
-  if (bytes.indexOf('flowed', 0, 'latin1') < 0) return null;
+  if ((latin1 !== undefined ? latin1.indexOf('flowed') : bytes.indexOf(FLOWED)) < 0) return null;
   const lines = (latin1 ?? bytes.toString('latin1')).split('\n');
   let inContentType = false;
   let changed = false;
@@ -474,11 +519,13 @@ const mimeLib = libmime as typeof libmime & {
  * what is left (multipart, attachments, names, format=flowed, multibyte charsets other than UTF-8,
  * oddities of the header block), which MailParser reads. A test checks that both ways give one Message.
  *
- * `bytes` is the mail as prepare() hands it to MailParser. It may throw: readMail counts the error and hands
- * the mail to MailParser.
+ * `bytes` is the mail as prepare() hands it to MailParser; `latin1`, when given, the same all-ASCII bytes as a
+ * string (prepare's), to look for the header block's end in. It may throw: readMail counts the error and hands the mail
+ * to MailParser.
  */
-export function readSinglePart(bytes: Buffer): Mime | null {
-  const headEnd = headerEnd(bytes);
+export function readSinglePart(bytes: Buffer, latin1?: string): Mime | null {
+  const headEnd = headerEnd(bytes, latin1);
+  // strings of their own, not slices of `latin1`: what a Message keeps of them must not keep the whole mail
   const headerLines = headerLinesOf(bytes.toString('latin1', 0, headEnd));
   if (!headerLines) return null;
   const mime: Mime = { headerLines, subject: '', from: undefined, sender: undefined, text: '', attachments: [] };
@@ -490,7 +537,7 @@ export function readSinglePart(bytes: Buffer): Mime | null {
     if (key === 'content-type') contentType ??= line;
     else if (key === 'content-transfer-encoding') transferEncoding ??= line;
     else if (key === 'content-disposition') disposition ??= line;
-    else if (key === 'subject' && !mime.subject) mime.subject = decodedWords(headerValue(line));
+    else if (key === 'subject' && !mime.subject) mime.subject = subjectField(line);
     else if (key === 'from') mime.from ??= addressField(line);
     else if (key === 'sender') mime.sender ??= addressField(line);
   }
@@ -511,13 +558,20 @@ export function readSinglePart(bytes: Buffer): Mime | null {
   // a name (a .patch is an attachment here), a boundary (mailsplit splits on it even in a text part), flowed
   if (params.name || params.boundary || params.format?.toLowerCase().trim() === 'flowed') return null;
   // mailsplit strips comments from the transfer encoding its own way
-  const encoding = transferEncoding === undefined ? '' : mimeValue(transferEncoding);
+  const encoding = transferEncoding === undefined ? '' : transferEncodingField(transferEncoding);
   if (encoding.includes('(')) return null;
 
   // The body: mailsplit hands MailParser every byte after the empty line
   const bodyStart = headEnd + (bytes[headEnd] === 0x0d ? 2 : 1);
-  const data = transferDecoded(bytes.subarray(Math.min(bodyStart, bytes.length)), encoding.toLowerCase().trim());
-  const text = textOf(data, params.charset || '');
+  const cte = encoding.toLowerCase().trim();
+  const charset = params.charset || '';
+  // ASCII bytes as they stand, under a label read as UTF-8: read as latin-1, which gives the same text
+  if (latin1 !== undefined && cte !== 'base64' && cte !== 'quoted-printable' && readsAsUtf8(charset)) {
+    mime.text = lineFeeds(bytes.toString('latin1', Math.min(bodyStart, bytes.length)));
+    return mime;
+  }
+  const data = transferDecoded(bytes.subarray(Math.min(bodyStart, bytes.length)), cte);
+  const text = textOf(data, charset);
   if (text === null) return null;
   mime.text = lineFeeds(text);
   return mime;
@@ -699,7 +753,8 @@ const contentTypeField = memo((line) => mimeLib.parseHeaderValue(mimeValue(line)
 function headerLinesOf(head: string): { key: string; line: string }[] | null {
   let end = head.length;
   while (end > 0 && (head.charCodeAt(end - 1) === 0x0a || head.charCodeAt(end - 1) === 0x0d)) end--;
-  const raw = head.slice(0, end).split(/\r?\n/);
+  const block = head.slice(0, end);
+  const raw = block.includes('\r') ? block.split(/\r?\n/) : block.split('\n');
   if (head.length + HEAD_LINE_MIN_COST * raw.length > MAX_HEAD_COST) return null;
   if (/^(?:from|post) /i.test(raw[0])) return null;
   const lines: { key: string; line: string }[] = [];
@@ -719,7 +774,22 @@ function headerLinesOf(head: string): { key: string; line: string }[] | null {
 /** A header's value as MailParser's processHeaders has it before its per-field decoding: unfolded, trimmed, bytes read as UTF-8. */
 function headerValue(line: string): string {
   const value = String(libmime.decodeHeader(line).value || '').trim();
-  return Buffer.from(value, 'latin1').toString('utf8');
+  return asUtf8(value);
+}
+
+// a character that is not ASCII
+const NON_ASCII_RE = /[^\x00-\x7f]/;
+
+/** A binary (latin-1) string's bytes read as UTF-8; ASCII reads as it is. */
+function asUtf8(binary: string): string {
+  return NON_ASCII_RE.test(binary) ? Buffer.from(binary, 'latin1').toString('utf8') : binary;
+}
+
+/** A Subject line as MailParser reads it: its value, RFC 2047 words decoded. */
+function subjectField(line: string): string {
+  const value = headerValue(line);
+  // decodeWords changes only encoded words ("=?...") and its own joining marker (which holds a NUL)
+  return value.includes('=?') || value.includes('\x00') ? decodedWords(value) : value;
 }
 
 /** RFC 2047 words decoded as MailParser decodes a Subject: a charset libmime cannot read leaves it as it is. */
@@ -733,9 +803,12 @@ function decodedWords(value: string): string {
 
 /** A MIME header's value as mailsplit's Headers.getFirst reads it: the line as UTF-8 unless that would replace a byte, unfolded, trimmed. */
 function mimeValue(line: string): string {
-  const utf8 = Buffer.from(line, 'latin1').toString('utf8');
+  const utf8 = asUtf8(line);
   return String(libmime.decodeHeader(utf8.includes('\ufffd') ? line : utf8).value || '').trim();
 }
+
+/** A Content-Transfer-Encoding line as mailsplit reads it (a handful of distinct lines make up an archive's). */
+const transferEncodingField = memo(mimeValue, 1000);
 
 /**
  * A text part's (transfer-decoded) bytes as text, as MailParser decodes them: a sniffed label through
@@ -746,11 +819,21 @@ function mimeValue(line: string): string {
  */
 function textOf(data: Buffer, charset: string): string | null {
   if (sniffed(charset)) return isUtf8(data) ? utf8(data) : decodeWindows1252(data);
-  const cs = charset.toLowerCase().replace(/[^a-z0-9]+/g, '');
-  if (cs === 'ascii' || cs === 'usascii' || cs === 'utf8') return utf8(data);
+  if (namesUtf8(charset)) return utf8(data);
   const label = charset.trim().toLowerCase();
   if (LATIN1_CHARSETS.has(label) || SINGLE_BYTE_CHARSET_RE.test(label)) return decodeCharset(data, charset); // libmime's DecodeStream, in one piece
   return null;
+}
+
+/** Whether textOf reads valid UTF-8 (and so ASCII) bytes under this label with Buffer's UTF-8 decoder. */
+function readsAsUtf8(charset: string): boolean {
+  return sniffed(charset) || namesUtf8(charset);
+}
+
+/** A label naming ASCII or UTF-8, however written (`US-ASCII`, `utf8`, `UTF_8`). */
+function namesUtf8(charset: string): boolean {
+  const cs = charset.toLowerCase().replace(/[^a-z0-9]+/g, '');
+  return cs === 'ascii' || cs === 'usascii' || cs === 'utf8';
 }
 
 /**
@@ -801,18 +884,30 @@ function senderOf(mime: Mime, head: Fields): Address {
  * Reply-To and X-Original-From, where a list that rewrites From (DMARC) leaves the author (core/author.ts
  * decides): the first field of each, read as From is.
  */
-async function otherSenders(lines: HeaderLines): Promise<{ replyTo: Address[]; originalFrom: Address | null }> {
-  const replyLine = lines.find((l) => l.key === 'reply-to')?.line;
-  const originalLine = lines.find((l) => l.key === 'x-original-from')?.line;
+function otherSenders(lines: HeaderLines): { replyTo: Address[]; originalFrom: Address | null } {
+  const { replyLine, originalLine } = otherSenderLines(lines);
   if (!replyLine && !originalLine) return { replyTo: [], originalFrom: null };
-  const read = async (line: string | undefined): Promise<Address[]> => {
-    if (!line) return [];
-    const obj = simpleAddress(line) ?? ((await loadMailparser()).parseAddressHeader(headerValue(line)) as unknown as AddressObject);
-    const out: Address[] = [];
-    for (const v of obj?.value ?? []) for (const a of v.group ?? [v]) if (a.address?.includes('@')) out.push(address(a));
-    return out;
-  };
-  return { replyTo: await read(replyLine), originalFrom: (await read(originalLine))[0] ?? null };
+  return { replyTo: sendersOf(replyLine), originalFrom: sendersOf(originalLine)[0] ?? null };
+}
+
+/** The first Reply-To and X-Original-From lines. */
+function otherSenderLines(lines: HeaderLines): { replyLine: string | undefined; originalLine: string | undefined } {
+  let replyLine: string | undefined;
+  let originalLine: string | undefined;
+  for (const l of lines) {
+    if (replyLine === undefined && l.key === 'reply-to') replyLine = l.line;
+    else if (originalLine === undefined && l.key === 'x-original-from') originalLine = l.line;
+  }
+  return { replyLine, originalLine };
+}
+
+/** The addresses of a Reply-To or X-Original-From line (mailparser loaded when the line is not a simple one). */
+function sendersOf(line: string | undefined): Address[] {
+  if (!line) return [];
+  const obj = simpleAddress(line) ?? (mailparser!.parseAddressHeader(headerValue(line)) as unknown as AddressObject);
+  const out: Address[] = [];
+  for (const v of obj?.value ?? []) for (const a of v.group ?? [v]) if (a.address?.includes('@')) out.push(address(a));
+  return out;
 }
 
 function firstAddress(obj: AddressObject | undefined): EmailAddress | undefined {

@@ -5,13 +5,30 @@
 // the digest's delivery ledger.)
 import crypto from 'node:crypto';
 import type { Db } from './db.ts';
-import type { CallChange, DeclaredFix, KnownFix, Message, OrderChange, Parsed, RawMessage, Regression } from '../core/model.ts';
+import type { CallChange, DeclaredFix, DiffHunk, KnownFix, Message, OrderChange, Parsed, RawMessage, Regression } from '../core/model.ts';
 import { sameMessage, type MessageIdentity } from '../core/same-message.ts';
 import { INSERT_MESSAGE, messageRow } from './message-row.ts';
 import { now } from './clock.ts';
 import { writeDerived, type Derived, type DeriveScope } from './derived-writer.ts';
 import { writeDetection } from './detection-writer.ts';
 import { acknowledge, declareFix, declaredFixes } from './user-state.ts';
+
+/**
+ * A file's hunks as stored (patch_files.hunks): their headers and ranges, as JSON.stringify writes those five
+ * fields, the header the one string among them (ranges are whole numbers; hunks that are not so go through
+ * JSON.stringify whole). Written by hand: a batch's files are thousands of little objects made only to be written.
+ */
+export function hunksJson(hunks: readonly DiffHunk[]): string {
+  let out = '[';
+  for (let i = 0; i < hunks.length; i++) {
+    const h = hunks[i];
+    if (typeof h.header !== 'string' || !(Number.isSafeInteger(h.oldStart) && Number.isSafeInteger(h.oldLines) && Number.isSafeInteger(h.newStart) && Number.isSafeInteger(h.newLines))) {
+      return JSON.stringify(hunks.map((x) => ({ header: x.header, oldStart: x.oldStart, oldLines: x.oldLines, newStart: x.newStart, newLines: x.newLines })));
+    }
+    out += `${i ? ',' : ''}{"header":${JSON.stringify(h.header)},"oldStart":${h.oldStart},"oldLines":${h.oldLines},"newStart":${h.newStart},"newLines":${h.newLines}}`;
+  }
+  return out + ']';
+}
 
 /** Quarantine reason of a message whose Message-ID is stored with a different message. */
 export const REUSED_ID = 'Message-ID reused with different content';
@@ -135,11 +152,11 @@ export class Store {
     }
     // raw bytes stored as received: per-message deflate cost more CPU than the whole parse (zlib set-up per call)
     this.stmts.insertBody.run(r.lastInsertRowid, m.ownText, m.diffText, s.raw.bytes);
-    m.diff.forEach((f, i) =>
-      this.stmts.insertFile.run(m.messageId, i, f.path, f.oldPath, f.status, f.additions, f.deletions,
-        JSON.stringify(f.hunks.map((h) => ({ header: h.header, oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines })))),
-    );
-    m.trailers.forEach((t, i) => this.stmts.insertTrailer.run(m.messageId, i, t.name, t.value));
+    for (let i = 0; i < m.diff.length; i++) {
+      const f = m.diff[i];
+      this.stmts.insertFile.run(m.messageId, i, f.path, f.oldPath, f.status, f.additions, f.deletions, hunksJson(f.hunks));
+    }
+    for (let i = 0; i < m.trailers.length; i++) this.stmts.insertTrailer.run(m.messageId, i, m.trailers[i].name, m.trailers[i].value);
     for (const ref of m.references) this.stmts.insertRef.run(ref, m.messageId);
     if (m.inReplyTo && !m.references.includes(m.inReplyTo)) this.stmts.insertRef.run(m.inReplyTo, m.messageId);
     if (m.isPatch) this.putIndex(m.messageId, s.callChanges, s.orderChanges, rulesHash, true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseMailDate } from '../../../ingest/core/mail-date.ts';
+import { isoDate, parseMailDate } from '../../../ingest/core/mail-date.ts';
 
 // Expected instants are worked out by hand from the zone offsets.
 const GOOD: [string, string][] = [
@@ -95,5 +95,37 @@ describe('parseMailDate', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('isoDate', () => {
+  it('writes a date as toISOString does, across years 0000-9999, their leap days and their edges', () => {
+    const edges = [-62167219200000, 253402300799999, 0, -1, Date.UTC(2000, 1, 29, 23, 59, 59, 999), Date.UTC(1900, 2, 1), Date.UTC(2100, 1, 28, 12)];
+    for (const t of edges) expect(isoDate(new Date(t))).toBe(new Date(t).toISOString());
+    fc.assert(
+      fc.property(fc.integer({ min: -62167219200000, max: 253402300799999 }), (t) => {
+        expect(isoDate(new Date(t))).toBe(new Date(t).toISOString());
+      }),
+      { numRuns: 20000 },
+    );
+  });
+  it('leaves years outside 0000-9999 and invalid dates to toISOString', () => {
+    for (const t of [-62167219200001, 253402300800000, 8.64e15, -8.64e15]) expect(isoDate(new Date(t))).toBe(new Date(t).toISOString());
+    expect(() => isoDate(new Date(NaN))).toThrow(RangeError);
+  });
+});
+
+describe('the days of a month', () => {
+  it('takes the days each month has, leap years included, and no more', () => {
+    const names = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    for (const year of [1900, 1999, 2000, 2003, 2004, 2100, 2400, 9999]) {
+      for (let month = 0; month < 12; month++) {
+        for (let day = 27; day <= 31; day++) {
+          const t = Date.UTC(year, month, day, 12, 0, 0);
+          const real = new Date(t).getUTCDate() === day;
+          expect(parseMailDate(`${day} ${names[month]} ${year} 12:00:00 +0000`)?.getTime() ?? null).toBe(real ? t : null);
+        }
+      }
+    }
   });
 });
