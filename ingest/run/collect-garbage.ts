@@ -9,14 +9,20 @@ import vm from 'node:vm';
 let gc: (() => void) | null | undefined;
 
 /**
- * The heap (live and garbage) below which nothing is collected early: V8's own pace is cheaper, and what it keeps
- * is small beside the 400 MB an ingest may peak at.
+ * The heap (live and garbage) below which nothing is collected early between the chunks of one step: V8's own pace
+ * is cheaper, and what it keeps is small beside the 400 MB an ingest may peak at.
  */
 export const HEAP_CEILING = 128 * 1024 * 1024;
 
-/** Collect now when the heap holds more than {@link HEAP_CEILING} (a collection takes tens of milliseconds). */
-export function collectGarbage(): void {
-  if (v8.getHeapStatistics().used_heap_size < HEAP_CEILING) return;
+/**
+ * Between two steps a lower one: the next step starts from what is live, and V8 sets its next collection by that
+ * (a step that reads every notice of the archive would otherwise start on top of the last one's garbage).
+ */
+export const STEP_CEILING = 32 * 1024 * 1024;
+
+/** Collect now when the heap holds more than `ceiling` (a collection takes tens of milliseconds). */
+export function collectGarbage(ceiling = HEAP_CEILING): void {
+  if (v8.getHeapStatistics().used_heap_size < ceiling) return;
   if (gc === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc');

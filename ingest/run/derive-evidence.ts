@@ -6,11 +6,13 @@
 import type { Db } from '../store/db.ts';
 import { backfillNotices, evidenceLookup, readNotices, writeEvidence } from '../store/evidence-store.ts';
 import { findEvidence, titlesAsked } from '../core/evidence.ts';
+import { collectGarbage, STEP_CEILING } from './collect-garbage.ts';
 
 /** Derive and write the evidence; the Message-IDs of patches whose acceptance changed. */
 export function deriveEvidence(db: Db): Set<string> {
   backfillNotices(db);
   const notices = readNotices(db);
+  collectGarbage(STEP_CEILING); // reading them left garbage as large as they are
   const look = evidenceLookup(db, titlesAsked(notices));
   return writeEvidence(db, findEvidence(notices, look));
 }

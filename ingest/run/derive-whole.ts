@@ -13,7 +13,7 @@
 // What stays in memory across chunks: one 32-bit integer per message row (components), a key per poster, change-id,
 // superseded Message-ID and backport title.
 import type { Db } from '../store/db.ts';
-import { collectGarbage } from './collect-garbage.ts';
+import { collectGarbage, STEP_CEILING } from './collect-garbage.ts';
 import { Components, chunksOf } from '../core/components.ts';
 import { threadMessages } from '../core/threader.ts';
 import { answeredBy } from '../core/acceptance.ts';
@@ -40,9 +40,9 @@ export function concludeWhole(db: Db, chunk = CHUNK_MESSAGES): Scratch {
     const present = new Uint8Array(maxRow + 1);
     for (const row of messageRows(db)) present[row] = 1;
     concludeThreads(db, scratch, present, chunk);
-    collectGarbage();
+    collectGarbage(STEP_CEILING);
     concludeSeries(db, scratch, present.length, chunk);
-    collectGarbage();
+    collectGarbage(STEP_CEILING);
     return scratch;
   } catch (e) {
     scratch.close();
@@ -177,6 +177,7 @@ function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): 
   const { order, starts } = chunksOf(comps, (x) => groupOf[x] >= 0, chunk);
   for (let c = 0; c + 1 < starts.length; c++) {
     const heads = readHeadsOfRows(db, order.subarray(starts[c], starts[c + 1]));
+    collectGarbage(); // reading a poster's postings leaves as much garbage as they hold
     const rowOf = new Map(heads.map((h) => [h.messageId, h.row]));
     const headOf = new Map(heads.map((h) => [h.messageId, h]));
     const postings = findSeries(heads as MessageHead[]);

@@ -19,7 +19,7 @@ import { detectRegressions } from '../core/fix-rules.ts';
 import { addressKey } from '../core/address.ts';
 import { deriveEvidence } from './derive-evidence.ts';
 import { applyConcluded, concludeWhole } from './derive-whole.ts';
-import { collectGarbage } from './collect-garbage.ts';
+import { collectGarbage, STEP_CEILING } from './collect-garbage.ts';
 import { deletedFunctions } from '../core/call-index.ts';
 import { parseDiff } from '../core/diff.ts';
 
@@ -70,8 +70,9 @@ export function deriveAll(db: Db, declared: DeclaredFix[] = [], opts: { chunkMes
 function finishDerivation(db: Db, store: Store, declared: DeclaredFix[], structure: () => StructureCounts): DeriveResult {
   store.setMeta('derive.dirty', '1');
   const counts = structure();
+  collectGarbage(STEP_CEILING); // each step starts from a small heap
   deriveEvidence(db);
-  collectGarbage(); // what evidence read is garbage: detection starts from a small heap
+  collectGarbage(STEP_CEILING);
   const detection = detectAll(db, store, declared);
   store.setMeta('detect.declared', JSON.stringify(declared));
   store.setMeta('derive.dirty', '0');
