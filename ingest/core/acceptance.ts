@@ -14,6 +14,9 @@ export interface ReplyHead {
   saysApplied: boolean;
 }
 
+/** What finding the patch a message answers reads of a message. */
+export type AnswerHead = Pick<ReplyHead, 'messageId' | 'inReplyTo' | 'references' | 'isPatch' | 'kind'>;
+
 export interface Acceptance {
   messageId: string;
   by: Address;
@@ -28,7 +31,7 @@ export interface Acceptance {
  * Returns null for messages that answer nothing known.
  */
 export function answeredBy(
-  m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>, parentOf?: ReadonlyMap<string, string | null>, memo?: Map<string, string | null>,
+  m: AnswerHead, byId: ReadonlyMap<string, AnswerHead>, parentOf?: ReadonlyMap<string, string | null>, memo?: Map<string, string | null>,
 ): string | null {
   // In-Reply-To, then References from the nearest (a loop, not arrays: called for every reply of an archive)
   if (answerable(m.inReplyTo, m, byId)) return m.inReplyTo;
@@ -51,7 +54,7 @@ export function answeredBy(
   return null;
 }
 
-function answerable(up: string | null, m: ReplyHead, byId: ReadonlyMap<string, ReplyHead>): up is string {
+function answerable(up: string | null, m: AnswerHead, byId: ReadonlyMap<string, AnswerHead>): up is string {
   if (!up || up === m.messageId) return false;
   const u = byId.get(up);
   return !!u && ((u.isPatch && u.kind !== 'proposal') || u.kind === 'cover');

@@ -21,7 +21,7 @@ import { driftless, findSeries, type MessageHead } from '../core/series.ts';
 import { personKey } from '../core/author.ts';
 import { openScratch, applyScratch, type ScratchMessage, type ScratchSeries, type ScratchThread } from '../store/derive-scratch.ts';
 import {
-  type RowHead, maxMessageRow, messageRows, posterLinks, readHeadsOfRows, referenceRows, subjectReader,
+  type RowHead, maxMessageRow, readThreadHeadsOfRows, messageRows, posterLinks, readHeadsOfRows, referenceRows, subjectReader,
 } from '../store/derive-readers.ts';
 
 /** Messages a chunk holds (whole components: one may be larger). */
@@ -70,7 +70,7 @@ function concludeThreads(db: Db, scratch: Scratch, present: Uint8Array, chunk: n
   const { order, starts } = chunksOf(comps, (x) => present[x] === 1, chunk);
   const subjectOf = subjectReader(db);
   for (let c = 0; c + 1 < starts.length; c++) {
-    const heads = readHeadsOfRows(db, order.subarray(starts[c], starts[c + 1]));
+    const heads = readThreadHeadsOfRows(db, order.subarray(starts[c], starts[c + 1]));
     const { threads, parentOf } = threadMessages(heads);
     const byId = new Map(heads.map((h) => [h.messageId, h]));
     const walked = new Map<string, string | null>();

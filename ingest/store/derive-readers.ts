@@ -4,7 +4,8 @@
 import type { Db } from './db.ts';
 import type { MessageKind, PatchFacts } from '../core/model.ts';
 import type { MessageHead } from '../core/series.ts';
-import type { ReplyHead } from '../core/acceptance.ts';
+import type { AnswerHead, ReplyHead } from '../core/acceptance.ts';
+import type { ThreadInput } from '../core/threader.ts';
 
 const NO_STRINGS: string[] = [];
 const strings = (json: string): string[] => (json === '[]' ? NO_STRINGS : (JSON.parse(json) as string[]));
@@ -40,14 +41,13 @@ export type RowHead = Head & { row: number };
  */
 export function readHeadsOfRows(db: Db, rows: ArrayLike<number>): RowHead[] {
   const many = db.prepare(`SELECT ${HEAD_COLUMNS}, id FROM messages WHERE id IN (${Array(ROW_BATCH).fill('?').join(', ')})`).raw(true);
-  function* read() {
-    const batch: number[] = new Array(ROW_BATCH);
-    for (let i = 0; i < rows.length; i += ROW_BATCH) {
-      for (let j = 0; j < ROW_BATCH; j++) batch[j] = i + j < rows.length ? rows[i + j] : -1;
-      yield* many.iterate(...batch) as Iterable<Row>;
-    }
+  const read: Row[] = [];
+  const batch: number[] = new Array(ROW_BATCH);
+  for (let i = 0; i < rows.length; i += ROW_BATCH) {
+    for (let j = 0; j < ROW_BATCH; j++) batch[j] = i + j < rows.length ? rows[i + j] : -1;
+    for (const r of many.all(...batch) as Row[]) read.push(r);
   }
-  return headsOf(read()) as RowHead[];
+  return headsOf(read) as RowHead[];
 }
 const ROW_BATCH = 256;
 
@@ -79,6 +79,41 @@ function headsOf(rows: Iterable<Row | [...Row, number]>): (Head & { row?: number
     };
     if (r.length > 16) h.row = r[16] as number;
     heads.push(h);
+  }
+  return heads;
+}
+
+/** What threading a chunk reads of a message (threader.ts's input, and what finds the patch a reply answers). */
+export type ThreadHead = ThreadInput & AnswerHead & { row: number };
+type ThreadRow = [string, string | null, string | null, string, MessageKind, number, number];
+
+/**
+ * The thread heads of the messages with these row ids (those that exist), 256 a statement; the order of the heads
+ * is not theirs. Message-IDs named again in References are held once.
+ */
+export function readThreadHeadsOfRows(db: Db, rows: ArrayLike<number>): ThreadHead[] {
+  const many = db.prepare(`SELECT message_id, date, in_reply_to, refs, kind, is_patch, id FROM messages
+    WHERE id IN (${Array(ROW_BATCH).fill('?').join(', ')})`).raw(true);
+  const heads: ThreadHead[] = [];
+  const seenIds = new Map<string, string>();
+  const intern = (id: string) => {
+    const known = seenIds.get(id);
+    if (known !== undefined) return known;
+    seenIds.set(id, id);
+    return id;
+  };
+  const batch: number[] = new Array(ROW_BATCH);
+  for (let i = 0; i < rows.length; i += ROW_BATCH) {
+    for (let j = 0; j < ROW_BATCH; j++) batch[j] = i + j < rows.length ? rows[i + j] : -1;
+    for (const [messageId, date, inReplyTo, refs, kind, isPatch, row] of many.all(...batch) as ThreadRow[]) {
+      const references = strings(refs);
+      for (let k = 0; k < references.length; k++) references[k] = intern(references[k]);
+      heads.push({
+        messageId: intern(messageId), date, inReplyTo: inReplyTo === null ? null : intern(inReplyTo), references, kind, isPatch: !!isPatch,
+        subject: '', // the threader does not join by subject; thread subjects are read for roots only
+        row,
+      });
+    }
   }
   return heads;
 }

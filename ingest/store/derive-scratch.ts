@@ -63,14 +63,22 @@ export function openScratch(db: Db) {
   return {
     /** one chunk's threads and messages, in one transaction of the scratch */
     putThreads: db.transaction((threads: ScratchThread[], messages: ScratchMessage[]) => {
-      insThread(threads.map((t) => [t.root, t.subject, t.size, t.lastDate, ...timeCols(t.time)]));
-      insMessage(messages.map((m) => [m.row, m.root, m.parent, m.pos, m.answers]));
+      const t: Value[] = [];
+      for (const x of threads) t.push(x.root, x.subject, x.size, x.lastDate, ...timeCols(x.time));
+      insThread(t);
+      const m: Value[] = [];
+      for (const x of messages) m.push(x.row, x.root, x.parent, x.pos, x.answers);
+      insMessage(m);
     }),
     /** one chunk's postings, and the posting of each of their messages (by row id) */
     putSeries: db.transaction((series: ScratchSeries[], members: [number, string][]) => {
-      insSeries(series.map((s) => [s.anchor, s.title, s.version, s.total, s.cover, s.authorName, s.authorEmail, s.date, s.complete ? 1 : 0,
-        s.chain, s.previous, s.next, s.link, s.backportOf, s.coverless ? 1 : 0, ...timeCols(s.time), s.first]));
-      insMember(members);
+      const v: Value[] = [];
+      for (const s of series) {
+        v.push(s.anchor, s.title, s.version, s.total, s.cover, s.authorName, s.authorEmail, s.date, s.complete ? 1 : 0,
+          s.chain, s.previous, s.next, s.link, s.backportOf, s.coverless ? 1 : 0, ...timeCols(s.time), s.first);
+      }
+      insSeries(v);
+      insMember(members.flat());
     }),
     close() {
       db.exec('DETACH DATABASE scratch');
@@ -108,14 +116,18 @@ function alive(pid: number): boolean {
 type Value = string | number | null;
 const ROWS_A_STATEMENT = 64;
 
-/** Insert rows into a scratch table, up to 64 rows a statement (a statement a row costs three times as much). */
-function inserter(db: Db, table: string, columns: number): (rows: Value[][]) => void {
+/**
+ * Insert rows into a scratch table, given as one flat list of values, up to 64 rows a statement (a statement a row
+ * costs three times as much).
+ */
+function inserter(db: Db, table: string, columns: number): (values: Value[]) => void {
   const values = (n: number) => Array(n).fill(`(${Array(columns).fill('?').join(', ')})`).join(', ');
   const full = db.prepare(`INSERT INTO scratch.${table} VALUES ${values(ROWS_A_STATEMENT)}`);
-  return (rows) => {
+  const step = ROWS_A_STATEMENT * columns;
+  return (flat) => {
     let i = 0;
-    for (; i + ROWS_A_STATEMENT <= rows.length; i += ROWS_A_STATEMENT) full.run(rows.slice(i, i + ROWS_A_STATEMENT).flat());
-    if (i < rows.length) db.prepare(`INSERT INTO scratch.${table} VALUES ${values(rows.length - i)}`).run(rows.slice(i).flat());
+    for (; i + step <= flat.length; i += step) full.run(flat.slice(i, i + step));
+    if (i < flat.length) db.prepare(`INSERT INTO scratch.${table} VALUES ${values((flat.length - i) / columns)}`).run(flat.slice(i));
   };
 }
 
