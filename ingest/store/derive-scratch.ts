@@ -171,8 +171,9 @@ export function applyScratch(db: Db): { threads: number; series: number } {
       LEFT JOIN series x ON x.anchor = b.anchor
     WHERE messages.id = s.id AND (messages.thread_id IS NOT t.id OR messages.parent IS NOT s.parent OR messages.thread_pos IS NOT s.pos
       OR messages.answers IS NOT s.answers OR messages.series_id IS NOT x.id)`);
-  // a message in no thread (none has an empty Message-ID, but the threader skips those)
-  db.exec(`UPDATE messages SET thread_id = NULL, parent = NULL, thread_pos = NULL, answers = NULL, series_id = NULL
+  // a message in no thread (none has an empty Message-ID, but the threader skips those): only when some are
+  const stored = db.prepare("SELECT n FROM counts WHERE name = 'messages'").pluck().get() as number | undefined;
+  if (stored !== rows) db.exec(`UPDATE messages SET thread_id = NULL, parent = NULL, thread_pos = NULL, answers = NULL, series_id = NULL
     WHERE NOT EXISTS (SELECT 1 FROM scratch.d_messages s WHERE s.id = messages.id)
       AND (thread_id IS NOT NULL OR parent IS NOT NULL OR thread_pos IS NOT NULL OR answers IS NOT NULL OR series_id IS NOT NULL)`);
   for (const sql of rebuild) db.exec(sql);
