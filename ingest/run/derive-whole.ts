@@ -10,8 +10,9 @@
 //     address, or a name seen with it: an address change), of one change-id, joined by a Supersedes pointer, or of a
 //     backport's title (a backport names the earliest posting of its title); the groups are the components of those
 //     relations, so each chunk holds everything findSeries could join.
-// What stays in memory across chunks: one 32-bit integer per message row (components), a key per poster, change-id,
-// superseded Message-ID and backport title.
+// What stays in memory across chunks: a few 32-bit integers per message row (components, chunks, posters), a key per
+// poster, change-id, Supersedes pointer and backport title. Between chunks and steps the garbage they leave is
+// collected once the heap has grown (./collect-garbage.ts).
 import type { Db } from '../store/db.ts';
 import { collectGarbage, STEP_CEILING } from './collect-garbage.ts';
 import { Components, chunksOf } from '../core/components.ts';
