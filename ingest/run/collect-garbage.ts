@@ -12,7 +12,7 @@ let gc: (() => void) | null | undefined;
  * The heap (live and garbage) below which nothing is collected early between the chunks of one step: V8's own pace
  * is cheaper, and what it keeps is small beside the 400 MB an ingest may peak at.
  */
-export const HEAP_CEILING = 128 * 1024 * 1024;
+export const HEAP_CEILING = 96 * 1024 * 1024;
 
 /**
  * Between two steps a lower one: the next step starts from what is live, and V8 sets its next collection by that

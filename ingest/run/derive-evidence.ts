@@ -14,5 +14,7 @@ export function deriveEvidence(db: Db): Set<string> {
   const notices = readNotices(db);
   collectGarbage(STEP_CEILING); // reading them left garbage as large as they are
   const look = evidenceLookup(db, titlesAsked(notices));
-  return writeEvidence(db, findEvidence(notices, look));
+  const evidence = findEvidence(notices, look);
+  collectGarbage(STEP_CEILING); // finding it left garbage several times its size
+  return writeEvidence(db, evidence);
 }

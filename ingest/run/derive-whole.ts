@@ -182,6 +182,7 @@ function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): 
     const rowOf = new Map(heads.map((h) => [h.messageId, h.row]));
     const headOf = new Map(heads.map((h) => [h.messageId, h]));
     const postings = findSeries(heads as MessageHead[]);
+    collectGarbage(); // what grouping built besides the postings
     // each date parsed once (undated: last, as findSeries orders them)
     const times = new Map<RowHead, number>();
     const timeOf = (h: RowHead) => {

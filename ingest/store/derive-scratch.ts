@@ -49,6 +49,7 @@ export function openScratch(db: Db) {
   try {
     db.pragma('scratch.journal_mode = OFF');
     db.pragma('scratch.synchronous = OFF');
+    db.pragma('scratch.cache_size = -2000'); // written in order, read back by SQL: a small cache does
     db.exec(SCHEMA);
   } catch (e) {
     db.exec('DETACH DATABASE scratch');
