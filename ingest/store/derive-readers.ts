@@ -51,18 +51,23 @@ export function readHeadsOfRows(db: Db, rows: ArrayLike<number>): RowHead[] {
 }
 const ROW_BATCH = 256;
 
+/** A function that returns the first of equal strings it was given: each is held once. */
+function interner(): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    const known = seen.get(s);
+    if (known !== undefined) return known;
+    seen.set(s, s);
+    return s;
+  };
+}
+
 function headsOf(rows: Iterable<Row | [...Row, number]>): (Head & { row?: number })[] {
   const heads: (Head & { row?: number })[] = [];
   const senders = new Map<string, Head['from']>();
   const kinds = new Map<string, MessageKind>();
   // a thread's root and upper messages are named in every reply's References: each id is held once
-  const seenIds = new Map<string, string>();
-  const intern = (id: string) => {
-    const known = seenIds.get(id);
-    if (known !== undefined) return known;
-    seenIds.set(id, id);
-    return id;
-  };
+  const intern = interner();
   for (const r of rows) {
     const [messageId, title, version, index, total, name, email, date, inReplyTo, refs, kind, isPatch, saysApplied, changeId, supersedes, backport] = r;
     const key = `${name}\n${email}`;
@@ -95,13 +100,7 @@ export function readThreadHeadsOfRows(db: Db, rows: ArrayLike<number>): ThreadHe
   const many = db.prepare(`SELECT message_id, date, in_reply_to, refs, kind, is_patch, id FROM messages
     WHERE id IN (${Array(ROW_BATCH).fill('?').join(', ')})`).raw(true);
   const heads: ThreadHead[] = [];
-  const seenIds = new Map<string, string>();
-  const intern = (id: string) => {
-    const known = seenIds.get(id);
-    if (known !== undefined) return known;
-    seenIds.set(id, id);
-    return id;
-  };
+  const intern = interner();
   const batch: number[] = new Array(ROW_BATCH);
   for (let i = 0; i < rows.length; i += ROW_BATCH) {
     for (let j = 0; j < ROW_BATCH; j++) batch[j] = i + j < rows.length ? rows[i + j] : -1;
