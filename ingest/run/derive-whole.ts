@@ -13,14 +13,22 @@
 // What stays in memory across chunks: a few 32-bit integers per message row (components, chunks, posters), a key per
 // poster, change-id, Supersedes pointer and backport title. Between chunks and steps the garbage they leave is
 // collected once the heap has grown (./collect-garbage.ts).
+//
+// Threads and series are concluded apart (neither reads what the other concludes), each into a scratch of its own:
+// a bulk load concludes the threads on a thread of their own (./conclude-threads-worker.ts, its own connection)
+// while this one concludes the series, so that derivation uses the second core the parse workers used.
 import type { Db } from '../store/db.ts';
 import { collectGarbage, STEP_CEILING } from './collect-garbage.ts';
-import { Components, chunksOf } from '../core/components.ts';
+import { Components, chunksOf, type Chunks } from '../core/components.ts';
 import { threadMessages } from '../core/threader.ts';
 import { answeredBy } from '../core/acceptance.ts';
 import { driftless, findSeries, type MessageHead } from '../core/series.ts';
 import { personKey } from '../core/author.ts';
-import { openScratch, applyScratch, type ScratchMessage, type ScratchSeries, type ScratchThread } from '../store/derive-scratch.ts';
+import { Worker } from 'node:worker_threads';
+import {
+  applyScratch, attachConcludedThreads, openSeriesScratch, openThreadsScratch, type AttachedScratch, type ScratchMessage,
+  type ScratchSeries, type ScratchThread,
+} from '../store/derive-scratch.ts';
 import {
   type RowHead, maxMessageRow, readThreadHeadsOfRows, messageRows, posterLinks, readHeadsOfRows, referenceRows, subjectReader,
 } from '../store/derive-readers.ts';
@@ -28,37 +36,118 @@ import {
 /** Messages a chunk holds (whole components: one may be larger). */
 export const CHUNK_MESSAGES = 5_000;
 
-export type Scratch = ReturnType<typeof openScratch>;
+/** A concluded derivation: both scratches attached, to be applied ({@link applyConcluded}); `close` removes them. */
+export interface Concluded {
+  close(): void;
+}
+
+const closing = (parts: AttachedScratch[]): Concluded => ({
+  close() {
+    for (const p of parts) p.close();
+  },
+});
 
 /**
- * Conclude threads, answers and series into a fresh scratch (reads the archive, writes only the scratch). The
- * caller applies it ({@link applyConcluded}) and closes it.
+ * Conclude threads, answers and series into fresh scratches, one after the other on this thread (reads the archive,
+ * writes only the scratches). The caller applies them ({@link applyConcluded}) and closes them.
  */
-export function concludeWhole(db: Db, chunk = CHUNK_MESSAGES): Scratch {
-  const scratch = openScratch(db);
+export function concludeWhole(db: Db, chunk = CHUNK_MESSAGES): Concluded {
+  return concludeInTurn(db, chunk, planSeries(db, chunk));
+}
+
+function concludeInTurn(db: Db, chunk: number, plan: Chunks): Concluded {
+  const threads = openThreadsScratch(db);
+  let series: AttachedScratch | null = null;
   try {
-    const maxRow = maxMessageRow(db);
-    const present = new Uint8Array(maxRow + 1);
-    for (const row of messageRows(db)) present[row] = 1;
-    concludeThreads(db, scratch, present, chunk);
+    concludeThreads(db, threads, chunk);
     collectGarbage(STEP_CEILING);
-    concludeSeries(db, scratch, present.length, chunk);
+    series = concludeSeries(db, plan);
     collectGarbage(STEP_CEILING);
-    return scratch;
+    return closing([threads, series]);
   } catch (e) {
-    scratch.close();
+    threads.close();
+    series?.close();
     throw e;
   }
 }
 
-/** Apply a concluded scratch inside the caller's transaction; how many threads and series there are. */
+/**
+ * A series chunk of at most this many postings leaves room, within an ingest's 400 MB, for concluding the threads on
+ * another thread meanwhile: that thread takes about 90 MB (an isolate, its connection, one chunk of threads), and
+ * the series step about 2 KB a posting of its largest chunk (one poster's whole history: 65,000 postings, 150 MB).
+ */
+export const BESIDE_MAX_POSTINGS = 20_000;
+
+/**
+ * {@link concludeWhole} with the threads concluded on another thread, through a connection of its own, while this
+ * one concludes the series: the archive's messages must not change meanwhile (a bulk load's). Only when the
+ * series' largest chunk is small enough ({@link BESIDE_MAX_POSTINGS}): two steps at once hold what both hold, and a
+ * poster with a long history makes the series step large. An in-memory database has one connection only. Otherwise
+ * both are concluded in turn on this thread.
+ */
+export async function concludeWholeBeside(db: Db, chunk = CHUNK_MESSAGES, maxPostings = BESIDE_MAX_POSTINGS): Promise<Concluded> {
+  const plan = planSeries(db, chunk);
+  if (db.memory || largestChunk(plan) > maxPostings) return concludeInTurn(db, chunk, plan);
+  const threadsDone = concludeThreadsElsewhere(db.name, chunk);
+  let series: AttachedScratch | null = null;
+  try {
+    series = concludeSeries(db, plan);
+    collectGarbage(STEP_CEILING);
+    await threadsDone;
+    return closing([attachConcludedThreads(db), series]);
+  } catch (e) {
+    series?.close();
+    await threadsDone.catch(() => {});
+    removeConcludedThreads(db);
+    throw e;
+  }
+}
+
+/** The threads scratch the other thread wrote, removed (a conclusion that failed). */
+function removeConcludedThreads(db: Db): void {
+  try {
+    attachConcludedThreads(db).close();
+  } catch {
+    // none was left
+  }
+}
+
+/** Run ./conclude-threads-worker.ts on the database file: resolves once its threads scratch is written and detached. */
+function concludeThreadsElsewhere(dbFile: string, chunk: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let w: Worker;
+    try {
+      w = new Worker(new URL('./conclude-threads-entry.cjs', import.meta.url), {
+        workerData: { dbFile, chunk },
+        // one chunk at a time: its heap stays small
+        resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 },
+      });
+    } catch (e) {
+      reject(e as Error);
+      return;
+    }
+    let failure: string | null = null;
+    w.once('message', (m: string) => (failure = m));
+    w.once('error', reject);
+    w.once('exit', (code) => {
+      if (failure !== null) reject(new Error(`concluding threads failed: ${failure}`));
+      else if (code !== 0) reject(new Error(`the threads' thread exited with ${code}`));
+      else resolve();
+    });
+  });
+}
+
+/** Apply both concluded scratches inside the caller's transaction; how many threads and series there are. */
 export function applyConcluded(db: Db): { threads: number; series: number } {
   return applyScratch(db);
 }
 
 const time = (d: string | null) => (d ? Date.parse(d) : NaN);
 
-function concludeThreads(db: Db, scratch: Scratch, present: Uint8Array, chunk: number): void {
+/** Threads and answers, a chunk of whole reference components at a time, into the threads scratch. */
+export function concludeThreads(db: Db, scratch: ReturnType<typeof openThreadsScratch>, chunk: number): void {
+  const present = new Uint8Array(maxMessageRow(db) + 1);
+  for (const row of messageRows(db)) present[row] = 1;
   const comps = new Components(present.length);
   // joined: a message and each stored message it refers to; messages referring to the same missing one
   let lastRef: string | null = null;
@@ -103,7 +192,24 @@ function concludeThreads(db: Db, scratch: Scratch, present: Uint8Array, chunk: n
 
 const nameKey = (name: string) => `N:${name.toLowerCase().replace(/\s+/g, ' ').trim()}`;
 
-function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): void {
+/** Series, a chunk of whole poster groups at a time (`plan`), into a new series scratch attached to `db` (returned). */
+function concludeSeries(db: Db, plan: Chunks): AttachedScratch {
+  const scratch = openSeriesScratch(db);
+  try {
+    concludeSeriesInto(db, scratch, plan);
+    return scratch;
+  } catch (e) {
+    scratch.close();
+    throw e;
+  }
+}
+
+/** The postings of the largest chunk of a series plan. */
+const largestChunk = ({ starts }: Chunks) => starts.reduce((m, s, i) => (i ? Math.max(m, s - starts[i - 1]) : m), 0);
+
+/** Chunks of whole groups of posters (of row ids of their postings), about `chunk` postings each. */
+function planSeries(db: Db, chunk: number): Chunks {
+  const rows = maxMessageRow(db) + 1;
   // groups of posters, as strings joined by a small union-find (a key per poster, not per message)
   const up = new Map<string, string>();
   const find = (k: string): string => {
@@ -175,7 +281,10 @@ function concludeSeries(db: Db, scratch: Scratch, rows: number, chunk: number): 
     if (firstRow[g] < 0) firstRow[g] = row;
     else comps.union(row, firstRow[g]);
   }
-  const { order, starts } = chunksOf(comps, (x) => groupOf[x] >= 0, chunk);
+  return chunksOf(comps, (x) => groupOf[x] >= 0, chunk);
+}
+
+function concludeSeriesInto(db: Db, scratch: ReturnType<typeof openSeriesScratch>, { order, starts }: Chunks): void {
   for (let c = 0; c + 1 < starts.length; c++) {
     const heads = readHeadsOfRows(db, order.subarray(starts[c], starts[c + 1]));
     collectGarbage(); // reading a poster's postings leaves as much garbage as they hold

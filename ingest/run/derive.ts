@@ -18,7 +18,7 @@ import { answeredBy, type ReplyHead } from '../core/acceptance.ts';
 import { detectRegressions } from '../core/fix-rules.ts';
 import { addressKey } from '../core/address.ts';
 import { deriveEvidence } from './derive-evidence.ts';
-import { applyConcluded, concludeWhole } from './derive-whole.ts';
+import { applyConcluded, concludeWhole, concludeWholeBeside } from './derive-whole.ts';
 import { collectGarbage, STEP_CEILING } from './collect-garbage.ts';
 import { deletedFunctions } from '../core/call-index.ts';
 import { parseDiff } from '../core/diff.ts';
@@ -34,11 +34,12 @@ export interface DeriveResult {
 
 /**
  * {@link deriveAll} for a bulk load, whose messages no other connection changes meanwhile: the concluding (reads of
- * the archive, writes to a scratch database) happens while `meanwhile` (another connection's writing, such as
- * building indexes) runs; applying it waits for that, so that this connection writes on top of it.
+ * the archive, writes to scratch databases; the threads on a thread of their own, the series on this one) happens
+ * while `meanwhile` (another connection's writing, such as building indexes) runs; applying it waits for that, so
+ * that this connection writes on top of it.
  */
 export async function deriveAllBeside(db: Db, meanwhile: Promise<void>, declared: DeclaredFix[] = []): Promise<DeriveResult> {
-  const scratch = concludeWhole(db);
+  const scratch = await concludeWholeBeside(db);
   try {
     await meanwhile;
     const store = new Store(db);

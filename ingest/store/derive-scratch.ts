@@ -1,27 +1,35 @@
-// The scratch database of a whole derivation (ingest/run/derive-whole.ts): what it concludes, a chunk at a time,
+// The scratch databases of a whole derivation (ingest/run/derive-whole.ts): what it concludes, a chunk at a time,
 // is written here (threads, series, and per message its thread root, parent, position, the patch it answers and its
 // posting), then applied to the archive's own tables in one transaction by SQL. So a derivation of any size holds
-// one chunk in memory, never the archive; and, the scratch being a database of its own, concluding takes no lock
+// one chunk in memory, never the archive; and, the scratches being databases of their own, concluding takes no lock
 // on the archive (another connection may build indexes meanwhile).
 //
-// The scratch is a file beside the database (`<db>-derive-<pid>`, removed at the end; those of killed runs are
-// removed by the next derivation), without a journal: it is thrown away whenever it is not finished. An in-memory
-// database gets an in-memory scratch.
+// There are two, one for each part of the conclusion (threads; series), so that two connections on two threads can
+// each write one at once. Each is a file beside the database (`<db>-derive-<pid>-<part>`, removed at the end; those of
+// killed runs are removed by the next derivation), without a journal: it is thrown away whenever it is not finished.
+// The connection that applies them attaches both (as `scratch_threads` and `scratch_series`). An in-memory database
+// gets in-memory scratches, written and applied by its one connection.
 import fs from 'node:fs';
 import path from 'node:path';
 import { deferredIndexBuilds, dropIndexes, type Db } from './db.ts';
 import { DERIVED_INDEXES } from './derived-writer.ts';
 
-const SCHEMA = `
-CREATE TABLE scratch.d_threads (root TEXT NOT NULL, subject TEXT NOT NULL, size INTEGER NOT NULL, last_date TEXT,
+export type ScratchPart = 'threads' | 'series';
+
+const SCHEMA: Record<ScratchPart, string> = {
+  threads: `
+CREATE TABLE scratch_threads.d_threads (root TEXT NOT NULL, subject TEXT NOT NULL, size INTEGER NOT NULL, last_date TEXT,
   undated INTEGER NOT NULL, t REAL NOT NULL);
-CREATE TABLE scratch.d_messages (id INTEGER PRIMARY KEY, root TEXT NOT NULL, parent TEXT, pos INTEGER NOT NULL, answers TEXT);
-CREATE TABLE scratch.d_series (anchor TEXT NOT NULL, title TEXT NOT NULL, version INTEGER NOT NULL, total INTEGER NOT NULL,
+CREATE TABLE scratch_threads.d_messages (id INTEGER PRIMARY KEY, root TEXT NOT NULL, parent TEXT, pos INTEGER NOT NULL, answers TEXT);
+`,
+  series: `
+CREATE TABLE scratch_series.d_series (anchor TEXT NOT NULL, title TEXT NOT NULL, version INTEGER NOT NULL, total INTEGER NOT NULL,
   cover TEXT, author_name TEXT NOT NULL, author_email TEXT NOT NULL, date TEXT, complete INTEGER NOT NULL, chain TEXT,
   previous TEXT, next TEXT, link TEXT, backport_of TEXT, coverless INTEGER NOT NULL, undated INTEGER NOT NULL, t REAL NOT NULL,
   first TEXT NOT NULL);
-CREATE TABLE scratch.d_members (id INTEGER PRIMARY KEY, anchor TEXT NOT NULL);
-`;
+CREATE TABLE scratch_series.d_members (id INTEGER PRIMARY KEY, anchor TEXT NOT NULL);
+`,
+};
 
 export interface ScratchThread {
   root: string; subject: string; size: number; lastDate: string | null;
@@ -38,31 +46,63 @@ export interface ScratchSeries {
   coverless: boolean; time: number; first: string;
 }
 
-/** A scratch attached to `db`; `close` detaches and removes it. */
-export function openScratch(db: Db) {
-  const file = db.memory ? ':memory:' : `${db.name}-derive-${process.pid}`;
+/** The file of a scratch part of a derivation on `db` by this process (in memory for an in-memory database). */
+function scratchFile(db: Db, part: ScratchPart): string {
+  return db.memory ? ':memory:' : `${db.name}-derive-${process.pid}-${part}`;
+}
+
+/** An attached scratch part: `detach` leaves its file (for another connection to attach), `close` removes it too. */
+export interface AttachedScratch {
+  detach(): void;
+  close(): void;
+}
+
+/**
+ * Attach a scratch part to `db` as `scratch_<part>`: a new empty one (`fresh`: created, stale scratches of dead
+ * processes removed), or the one another connection of this process wrote.
+ */
+function attach(db: Db, part: ScratchPart, fresh: boolean): AttachedScratch {
+  const file = scratchFile(db, part);
   const remove = () => {
     if (file !== ':memory:') for (const f of [file, `${file}-journal`]) fs.rmSync(f, { force: true });
   };
-  if (!db.memory) removeStale(db.name);
-  db.prepare('ATTACH DATABASE ? AS scratch').run(file);
+  if (fresh && !db.memory) {
+    removeStale(db.name);
+    remove();
+  }
+  if (!fresh && !fs.existsSync(file)) throw new Error(`no concluded ${part} to apply (${file})`);
+  db.prepare(`ATTACH DATABASE ? AS scratch_${part}`).run(file);
   try {
-    db.pragma('scratch.journal_mode = OFF');
-    db.pragma('scratch.synchronous = OFF');
-    db.pragma('scratch.cache_size = -2000'); // written in order, read back by SQL: a small cache does
-    db.exec(SCHEMA);
+    db.pragma(`scratch_${part}.journal_mode = OFF`);
+    db.pragma(`scratch_${part}.synchronous = OFF`);
+    db.pragma(`scratch_${part}.cache_size = -2000`); // written in order, read back by SQL: a small cache does
+    if (fresh) db.exec(SCHEMA[part]);
   } catch (e) {
-    db.exec('DETACH DATABASE scratch');
+    db.exec(`DETACH DATABASE scratch_${part}`);
     remove();
     throw e;
   }
-  const insThread = inserter(db, 'd_threads', 6);
-  const insMessage = inserter(db, 'd_messages', 5);
-  const insSeries = inserter(db, 'd_series', 18);
-  const insMember = inserter(db, 'd_members', 2);
-  const timeCols = (t: number) => (Number.isFinite(t) ? [0, t] : [1, 0]);
+  let attached = true;
+  const detach = () => {
+    if (attached) db.exec(`DETACH DATABASE scratch_${part}`);
+    attached = false;
+  };
   return {
-    /** one chunk's threads and messages, in one transaction of the scratch */
+    detach,
+    close() {
+      detach();
+      remove();
+    },
+  };
+}
+
+/** A new threads scratch attached to `db`: one chunk's threads and messages at a time, each in one transaction. */
+export function openThreadsScratch(db: Db) {
+  const scratch = attach(db, 'threads', true);
+  const insThread = inserter(db, 'scratch_threads.d_threads', 6);
+  const insMessage = inserter(db, 'scratch_threads.d_messages', 5);
+  return {
+    ...scratch,
     putThreads: db.transaction((threads: ScratchThread[], messages: ScratchMessage[]) => {
       const t: Value[] = [];
       for (const x of threads) t.push(x.root, x.subject, x.size, x.lastDate, ...timeCols(x.time));
@@ -71,7 +111,16 @@ export function openScratch(db: Db) {
       for (const x of messages) m.push(x.row, x.root, x.parent, x.pos, x.answers);
       insMessage(m);
     }),
-    /** one chunk's postings, and the posting of each of their messages (by row id) */
+  };
+}
+
+/** A new series scratch attached to `db`: one chunk's postings, and the posting of each of their messages (by row id). */
+export function openSeriesScratch(db: Db) {
+  const scratch = attach(db, 'series', true);
+  const insSeries = inserter(db, 'scratch_series.d_series', 18);
+  const insMember = inserter(db, 'scratch_series.d_members', 2);
+  return {
+    ...scratch,
     putSeries: db.transaction((series: ScratchSeries[], members: [number, string][]) => {
       const v: Value[] = [];
       for (const s of series) {
@@ -81,12 +130,15 @@ export function openScratch(db: Db) {
       insSeries(v);
       insMember(members.flat());
     }),
-    close() {
-      db.exec('DETACH DATABASE scratch');
-      remove();
-    },
   };
 }
+
+/** Attach the threads scratch another connection of this process wrote (and detached) to `db`, to apply it. */
+export function attachConcludedThreads(db: Db): AttachedScratch {
+  return attach(db, 'threads', false);
+}
+
+const timeCols = (t: number) => (Number.isFinite(t) ? [0, t] : [1, 0]);
 
 /** Scratches left by derivations killed before they ended (their process is gone). */
 function removeStale(dbFile: string): void {
@@ -99,7 +151,7 @@ function removeStale(dbFile: string): void {
     return;
   }
   for (const name of names) {
-    const pid = Number(/^(\d+)(?:-journal)?$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '')?.[1]);
+    const pid = Number(/^(\d+)(?:-(?:threads|series))?(?:-journal)?$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '')?.[1]);
     if (!pid || alive(pid)) continue;
     fs.rmSync(path.join(dir, name), { force: true });
   }
@@ -118,69 +170,69 @@ type Value = string | number | null;
 const ROWS_A_STATEMENT = 64;
 
 /**
- * Insert rows into a scratch table, given as one flat list of values, up to 64 rows a statement (a statement a row
+ * Insert rows into a scratch table (schema-qualified), given as one flat list of values, up to 64 rows a statement (a statement a row
  * costs three times as much).
  */
 function inserter(db: Db, table: string, columns: number): (values: Value[]) => void {
   const values = (n: number) => Array(n).fill(`(${Array(columns).fill('?').join(', ')})`).join(', ');
-  const full = db.prepare(`INSERT INTO scratch.${table} VALUES ${values(ROWS_A_STATEMENT)}`);
+  const full = db.prepare(`INSERT INTO ${table} VALUES ${values(ROWS_A_STATEMENT)}`);
   const step = ROWS_A_STATEMENT * columns;
   return (flat) => {
     let i = 0;
     for (; i + step <= flat.length; i += step) full.run(flat.slice(i, i + step));
-    if (i < flat.length) db.prepare(`INSERT INTO scratch.${table} VALUES ${values((flat.length - i) / columns)}`).run(flat.slice(i));
+    if (i < flat.length) db.prepare(`INSERT INTO ${table} VALUES ${values((flat.length - i) / columns)}`).run(flat.slice(i));
   };
 }
 
 /**
- * Apply the scratch to the archive's tables, inside the caller's transaction: threads and series keep their ids
+ * Apply both scratches (attached) to the archive's tables, inside the caller's transaction: threads and series keep their ids
  * (by root, by anchor), new ones get theirs in the order derivation gives (threads by their root's time, then
  * root; covers' postings first, then by their first message's time and id), and only rows that differ are written.
  * Returns how many threads and series there are.
  */
 export function applyScratch(db: Db): { threads: number; series: number } {
   // indexed once everything is written (built sorted, not row by row)
-  db.exec('CREATE UNIQUE INDEX IF NOT EXISTS scratch.d_threads_root ON d_threads(root)');
-  db.exec('CREATE UNIQUE INDEX IF NOT EXISTS scratch.d_series_anchor ON d_series(anchor)');
+  db.exec('CREATE UNIQUE INDEX IF NOT EXISTS scratch_threads.d_threads_root ON d_threads(root)');
+  db.exec('CREATE UNIQUE INDEX IF NOT EXISTS scratch_series.d_series_anchor ON d_series(anchor)');
   // threads
-  db.exec(`UPDATE threads SET subject = s.subject, size = s.size, last_date = s.last_date FROM scratch.d_threads s
+  db.exec(`UPDATE threads SET subject = s.subject, size = s.size, last_date = s.last_date FROM scratch_threads.d_threads s
     WHERE threads.root = s.root AND (threads.subject IS NOT s.subject OR threads.size IS NOT s.size OR threads.last_date IS NOT s.last_date)`);
-  db.exec('DELETE FROM threads WHERE NOT EXISTS (SELECT 1 FROM scratch.d_threads s WHERE s.root = threads.root)');
-  db.exec(`INSERT INTO threads (root, subject, size, last_date) SELECT root, subject, size, last_date FROM scratch.d_threads s
+  db.exec('DELETE FROM threads WHERE NOT EXISTS (SELECT 1 FROM scratch_threads.d_threads s WHERE s.root = threads.root)');
+  db.exec(`INSERT INTO threads (root, subject, size, last_date) SELECT root, subject, size, last_date FROM scratch_threads.d_threads s
     WHERE NOT EXISTS (SELECT 1 FROM threads t WHERE t.root = s.root) ORDER BY undated, t, root`);
   // series: their own columns, then the links between them (by id, so once every series has one)
   db.exec(`UPDATE series SET title = s.title, version = s.version, total = s.total, cover = s.cover, author_name = s.author_name,
     author_email = s.author_email, date = s.date, complete = s.complete, link = s.link, backport_of = s.backport_of
-    FROM scratch.d_series s WHERE series.anchor = s.anchor AND (series.title IS NOT s.title OR series.version IS NOT s.version
+    FROM scratch_series.d_series s WHERE series.anchor = s.anchor AND (series.title IS NOT s.title OR series.version IS NOT s.version
       OR series.total IS NOT s.total OR series.cover IS NOT s.cover OR series.author_name IS NOT s.author_name
       OR series.author_email IS NOT s.author_email OR series.date IS NOT s.date OR series.complete IS NOT s.complete
       OR series.link IS NOT s.link OR series.backport_of IS NOT s.backport_of)`);
-  db.exec('DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM scratch.d_series s WHERE s.anchor = series.anchor)');
+  db.exec('DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM scratch_series.d_series s WHERE s.anchor = series.anchor)');
   db.exec(`INSERT INTO series (anchor, title, version, total, cover, author_name, author_email, date, complete, link, backport_of)
-    SELECT anchor, title, version, total, cover, author_name, author_email, date, complete, link, backport_of FROM scratch.d_series s
+    SELECT anchor, title, version, total, cover, author_name, author_email, date, complete, link, backport_of FROM scratch_series.d_series s
     WHERE NOT EXISTS (SELECT 1 FROM series x WHERE x.anchor = s.anchor) ORDER BY coverless, undated, t, first`);
   db.exec(`UPDATE series SET chain_id = c.id, previous_id = p.id, next_id = n.id
-    FROM scratch.d_series s LEFT JOIN series c ON c.anchor = s.chain LEFT JOIN series p ON p.anchor = s.previous
+    FROM scratch_series.d_series s LEFT JOIN series c ON c.anchor = s.chain LEFT JOIN series p ON p.anchor = s.previous
       LEFT JOIN series n ON n.anchor = s.next
     WHERE series.anchor = s.anchor AND (series.chain_id IS NOT c.id OR series.previous_id IS NOT p.id OR series.next_id IS NOT n.id)`);
   // messages: most of them change in a first derivation; the indexes over what is written are cheaper built
   // once, sorted, than updated row by row
-  const rows = db.prepare('SELECT count(*) FROM scratch.d_messages').pluck().get() as number;
+  const rows = db.prepare('SELECT count(*) FROM scratch_threads.d_messages').pluck().get() as number;
   const rebuild = rows > 10_000 ? dropIndexes(db, DERIVED_INDEXES) : [];
   db.exec(`UPDATE messages SET thread_id = t.id, parent = s.parent, thread_pos = s.pos, answers = s.answers, series_id = x.id
-    FROM scratch.d_messages s JOIN threads t ON t.root = s.root LEFT JOIN scratch.d_members b ON b.id = s.id
+    FROM scratch_threads.d_messages s JOIN threads t ON t.root = s.root LEFT JOIN scratch_series.d_members b ON b.id = s.id
       LEFT JOIN series x ON x.anchor = b.anchor
     WHERE messages.id = s.id AND (messages.thread_id IS NOT t.id OR messages.parent IS NOT s.parent OR messages.thread_pos IS NOT s.pos
       OR messages.answers IS NOT s.answers OR messages.series_id IS NOT x.id)`);
   // a message in no thread (none has an empty Message-ID, but the threader skips those): only when some are
   const stored = db.prepare("SELECT n FROM counts WHERE name = 'messages'").pluck().get() as number | undefined;
   if (stored !== rows) db.exec(`UPDATE messages SET thread_id = NULL, parent = NULL, thread_pos = NULL, answers = NULL, series_id = NULL
-    WHERE NOT EXISTS (SELECT 1 FROM scratch.d_messages s WHERE s.id = messages.id)
+    WHERE NOT EXISTS (SELECT 1 FROM scratch_threads.d_messages s WHERE s.id = messages.id)
       AND (thread_id IS NOT NULL OR parent IS NOT NULL OR thread_pos IS NOT NULL OR answers IS NOT NULL OR series_id IS NOT NULL)`);
   for (const sql of rebuild) db.exec(sql);
   // those a bulk load deferred are built now too: evidence reads a posting's members through messages_series
   const derived = new RegExp(`^CREATE INDEX IF NOT EXISTS (${DERIVED_INDEXES.join('|')})\\b`);
   for (const sql of deferredIndexBuilds(db)) if (derived.test(sql)) db.exec(sql);
   const n = (sql: string) => db.prepare(sql).pluck().get() as number;
-  return { threads: n('SELECT count(*) FROM scratch.d_threads'), series: n('SELECT count(*) FROM scratch.d_series') };
+  return { threads: n('SELECT count(*) FROM scratch_threads.d_threads'), series: n('SELECT count(*) FROM scratch_series.d_series') };
 }

@@ -1,7 +1,8 @@
 // A whole derivation a chunk at a time (derive-whole.ts) ends exactly where it ends in one chunk: the same threads,
 // answers, series, version links, backports and acceptance, with the same row ids, however small the chunks; the
 // relations that cross posters (an address change, a change-id, a Supersedes pointer, a backport's title) keep
-// their postings in one chunk; and the scratch database is gone afterwards.
+// their postings in one chunk; a bulk load, which concludes the threads on a thread of their own while the series
+// are concluded, ends there too; and the scratch databases are gone afterwards.
 import fs from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -54,6 +55,19 @@ describe('whole derivation in chunks', () => {
     }
   });
 
+  it('concludes the threads of a bulk load on another thread, and ends where a derivation on one thread ends', async () => {
+    const generated = path.join(tmp(), 'g.mbox');
+    generateArchive(generated, { messages: 1500, seed: 11 });
+    const want = state(await derived(generated, 100));
+    const dir = tmp();
+    const db = openDb(path.join(dir, 'r.db'));
+    // a bulk load: the archive is larger than what is stored and than bulkLoadBytes; two parse workers
+    const s = await ingestPaths(db, [generated], { rulesData, workers: 2, bulkLoadBytes: 1 });
+    expect(s.derive?.threads).toBe((want.threads as unknown[]).length);
+    expect(state(db)).toEqual(want);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('derive'))).toEqual([]);
+  });
+
   it('removes the scratch of a derivation that was killed, not that of one still running', async () => {
     const dir = tmp();
     const db = openDb(path.join(dir, 'r.db'));
@@ -61,9 +75,12 @@ describe('whole derivation in chunks', () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     const living = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     try {
-      for (const pid of [dead, living.pid!]) fs.writeFileSync(path.join(dir, `r.db-derive-${pid}`), 'left over');
+      for (const pid of [dead, living.pid!]) {
+        for (const part of ['', '-threads', '-series']) fs.writeFileSync(path.join(dir, `r.db-derive-${pid}${part}`), 'left over');
+      }
       deriveAll(db);
-      expect(fs.readdirSync(dir).filter((f) => f.includes('derive')).sort()).toEqual([`r.db-derive-${living.pid}`]);
+      expect(fs.readdirSync(dir).filter((f) => f.includes('derive')).sort())
+        .toEqual([`r.db-derive-${living.pid}`, `r.db-derive-${living.pid}-series`, `r.db-derive-${living.pid}-threads`]);
     } finally {
       living.kill();
     }
