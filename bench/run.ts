@@ -14,8 +14,10 @@ import { openDb } from '../ingest/store/db.ts';
 import type { IngestSummary } from '../ingest/run/pipeline.ts';
 import { reindex } from '../ingest/run/reindex.ts';
 import { readWatchRulesData } from '../config/watch-rules.ts';
+import { v8FlagsFor } from '../bin/runtime-flags.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+const INGEST_FLAGS: string[] = v8FlagsFor(['ingest']);
 const OUT = path.join(HERE, 'out');
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(name);
@@ -24,9 +26,13 @@ const arg = (name: string, dflt: string) => {
 const N = Number(arg('--messages', '100000'));
 const ROUNDS = Math.max(1, Number(arg('--rounds', '3')));
 
-/** Run one phase in a child process (its own peak RSS), return what it printed. */
+/**
+ * Run one phase in a child process (its own peak RSS), return what it printed. An ingest runs with the V8 flags
+ * `relapse ingest` runs with on this machine (bin/runtime-flags.js); the baseline as a plain `node` process.
+ */
 function phase(...args: string[]): { seconds: number; messages: number; maxRssMb: number; summary?: IngestSummary } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'phase.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const flags = args[0] === 'ingest' ? INGEST_FLAGS : [];
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', path.join(HERE, 'phase.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench phase ${args[0]} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -91,6 +97,7 @@ async function main() {
   const onRate = on.messages / on.seconds;
   figures.ingest = {
     what: 'relapse ingest: parse (2 worker threads), thread, series, diff, call index, store, detection',
+    v8Flags: INGEST_FLAGS,
     msgPerSec: Math.round(onRate), MBPerSec: +(mb / on.seconds).toFixed(1), seconds: +on.seconds.toFixed(1), runs: ons.map((r) => +r.seconds.toFixed(1)),
     // the largest of the runs: memory is not a noise the minimum should hide
     peakRssMb: Math.max(...ons.map((r) => r.maxRssMb)),

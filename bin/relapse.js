@@ -1,6 +1,28 @@
 #!/usr/bin/env node
-// Loads the TypeScript sources through tsx, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../server/cli.ts');
-await main(process.argv);
+// Loads the TypeScript sources through tsx, so there is no build step to forget. A command that wants V8 flags this
+// process was not started with (runtime-flags.js) runs in a child process started with them: signals are passed on
+// to it, and its exit (code or signal) is this process's.
+import { spawn } from 'node:child_process';
+import { v8FlagsFor } from './runtime-flags.js';
+
+const missing = v8FlagsFor(process.argv.slice(2)).filter((f) => !process.execArgv.includes(f));
+if (missing.length) {
+  const child = spawn(process.execPath, [...process.execArgv, ...missing, ...process.argv.slice(1)], { stdio: 'inherit' });
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const pass = (signal) => child.kill(signal);
+  for (const s of signals) process.on(s, pass);
+  child.on('error', (e) => {
+    console.error(`relapse: cannot start ${process.execPath}: ${e.message}`);
+    process.exitCode = 2;
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of signals) process.off(s, pass);
+    if (signal) process.kill(process.pid, signal);
+    else process.exitCode = code ?? 1;
+  });
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { main } = await import('../server/cli.ts');
+  await main(process.argv);
+}
