@@ -96,6 +96,19 @@ function deferredIndexes(db: Db): string[] {
 }
 
 /**
+ * Another connection of a bulk load (on another thread), to an existing database: it neither migrates nor builds
+ * the indexes the load deferred (the load's own connection does both). It may attach databases to create (a
+ * derivation's scratch), so it is opened read-write, not `fileMustExist` (an attached file gets the same flags).
+ */
+export function openBeside(file: string): Db {
+  if (!fs.existsSync(file)) throw new Error(`no database at ${file}`);
+  const db = new Database(file);
+  db.pragma('busy_timeout = 10000');
+  db.pragma('temp_store = MEMORY');
+  return db;
+}
+
+/**
  * A connection to an existing database on a full disk, for serving reads: a WAL connection wants room for its
  * shared-memory index (the -shm file) before it reads anything, and on a full disk it fails (SQLITE_IOERR_SHMSIZE).
  * In exclusive locking mode, set before the first access, SQLite keeps that index in memory instead. The price:

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { v8FlagsFor } from '../../bin/runtime-flags.js';
+import { generateArchive } from '../../bench/gen-archive.ts';
 
 const BIN = path.join(import.meta.dirname, '..', '..', 'bin', 'relapse.js');
 const SHAPES = path.join(import.meta.dirname, '..', 'fixtures', 'shapes');
@@ -38,6 +39,21 @@ describe('bin/relapse.js', () => {
     expect(failed.status).toBe(1);
     expect(failed.stderr).toContain(`relapse: no message found in ${empty}`);
   });
+
+  it('ends the command when it is killed itself (a SIGKILL cannot be passed on)', async () => {
+    const db = tmpDb();
+    // an archive whose ingest takes seconds: killed at its start, the command must not go on with it
+    const archive = path.join(path.dirname(db), 'big.mbox');
+    generateArchive(archive, { messages: 20_000, seed: 3 });
+    const p = spawn(process.execPath, [BIN, 'ingest', '--db', db, '--workers', '0', archive], { stdio: 'ignore' });
+    const running = () => spawnSync('pgrep', ['-f', db], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    for (let i = 0; i < 200 && !fs.existsSync(db); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(running().length).toBeGreaterThan(0);
+    p.kill('SIGKILL');
+    await once(p, 'exit');
+    for (let i = 0; i < 40 && running().length; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(running()).toEqual([]);
+  }, 30_000);
 
   it('passes a signal on and ends by it, leaving no process behind', async () => {
     const db = tmpDb();

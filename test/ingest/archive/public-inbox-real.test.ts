@@ -108,14 +108,16 @@ describe.skipIf(!REAL)('the real kexec list as a public-inbox epoch', () => {
         return 0;
       }
     };
-    const child = spawn(process.execPath, [BIN, 'ingest', '--db', cut, '--workers', '2', BUNDLE], { stdio: 'ignore' });
+    // a group of its own: killed, every process of the command goes at once (bin/relapse.js may have started the
+    // command again with its V8 flags, and the command runs git)
+    const child = spawn(process.execPath, [BIN, 'ingest', '--db', cut, '--workers', '2', BUNDLE], { stdio: 'ignore', detached: true });
     const exited = new Promise((res) => child.on('exit', res));
     let killedAt = 0;
     for (let i = 0; i < 1200 && !killedAt; i++) {
       const n = count();
       if (n > 0) {
         killedAt = n;
-        child.kill('SIGKILL');
+        process.kill(-child.pid!, 'SIGKILL');
       } else await new Promise((r) => setTimeout(r, 25));
     }
     await exited;

@@ -44,13 +44,15 @@ describe('interrupted ingest', () => {
     expect(want.length).toBeGreaterThan(3000);
 
     const cut = path.join(dir, `cut-${workers}.db`);
-    const child = spawn(process.execPath, [BIN, 'ingest', '--db', cut, '--workers', workers, archive], { stdio: 'ignore' });
+    // a group of its own: killed, every process of the command goes at once (bin/relapse.js may have started the
+    // command again with its V8 flags)
+    const child = spawn(process.execPath, [BIN, 'ingest', '--db', cut, '--workers', workers, archive], { stdio: 'ignore', detached: true });
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     // kill as soon as some, but not all, messages are committed
     let killedAt = 0;
     for (let i = 0; i < 600; i++) {
       const n = count(cut);
-      if (n > 0) { killedAt = n; child.kill('SIGKILL'); break; }
+      if (n > 0) { killedAt = n; process.kill(-child.pid!, 'SIGKILL'); break; }
       await new Promise((s) => setTimeout(s, 25));
     }
     await exited;
