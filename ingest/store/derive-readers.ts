@@ -249,12 +249,16 @@ export function watchedPatchFacts(db: Db): { proposal: boolean; facts: PatchFact
     return by;
   };
   type C = Record<string, never> & { message_id: string };
+  // files, functions, paths, calls and rules repeat over every patch of the watched paths: each is held once
+  const intern = interner();
+  const one = (s: string | null) => (s === null ? s : intern(s));
   const calls = group(db.prepare('SELECT * FROM call_changes ORDER BY message_id, seq').iterate() as Iterable<C>, (c) => ({
-    messageId: c.message_id, file: c.file, function: c.function, path: c.path, call: c.call, op: c.op, line: c.line, rule: c.rule,
+    messageId: c.message_id, file: one(c.file), function: one(c.function), path: one(c.path), call: one(c.call), op: one(c.op),
+    line: c.line, rule: one(c.rule),
   }));
   const orders = group(db.prepare('SELECT * FROM order_changes ORDER BY message_id, seq').iterate() as Iterable<C>, (o) => ({
-    messageId: o.message_id, file: o.file, function: o.function, path: o.path, call: o.call,
-    nowBefore: JSON.parse(o.now_before), nowAfter: JSON.parse(o.now_after), rule: o.rule,
+    messageId: o.message_id, file: one(o.file), function: one(o.function), path: one(o.path), call: one(o.call),
+    nowBefore: (JSON.parse(o.now_before) as string[]).map(intern), nowAfter: (JSON.parse(o.now_after) as string[]).map(intern), rule: one(o.rule),
   }));
   const renames = group(db.prepare(`SELECT message_id, old_path, path FROM patch_files WHERE status = 'renamed' AND old_path IS NOT NULL
     ORDER BY message_id, rowid`).iterate() as Iterable<C>, (r) => ({ from: r.old_path, to: r.path }));
