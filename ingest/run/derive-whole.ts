@@ -16,7 +16,9 @@
 //
 // Threads and series are concluded apart (neither reads what the other concludes), each into a scratch of its own:
 // a bulk load concludes the threads on a thread of their own (./conclude-threads-worker.ts, its own connection)
-// while this one concludes the series, so that derivation uses the second core the parse workers used.
+// while this one concludes the series, so that derivation uses the second core the parse workers used; unless one
+// group of posters is so large that the series step alone needs the memory (BESIDE_MAX_POSTINGS).
+import { Worker } from 'node:worker_threads';
 import type { Db } from '../store/db.ts';
 import { collectGarbage, STEP_CEILING } from './collect-garbage.ts';
 import { Components, chunksOf, type Chunks } from '../core/components.ts';
@@ -24,7 +26,6 @@ import { threadMessages } from '../core/threader.ts';
 import { answeredBy } from '../core/acceptance.ts';
 import { driftless, findSeries, type MessageHead } from '../core/series.ts';
 import { personKey } from '../core/author.ts';
-import { Worker } from 'node:worker_threads';
 import {
   applyScratch, attachConcludedThreads, openSeriesScratch, openThreadsScratch, type AttachedScratch, type ScratchMessage,
   type ScratchSeries, type ScratchThread,

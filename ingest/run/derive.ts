@@ -34,7 +34,8 @@ export interface DeriveResult {
 
 /**
  * {@link deriveAll} for a bulk load, whose messages no other connection changes meanwhile: the concluding (reads of
- * the archive, writes to scratch databases; the threads on a thread of their own, the series on this one) happens
+ * the archive, writes to scratch databases; the threads on a thread of their own while this one concludes the series,
+ * when their largest chunk leaves room for both: derive-whole.ts's concludeWholeBeside) happens
  * while `meanwhile` (another connection's writing, such as building indexes) runs; applying it waits for that, so
  * that this connection writes on top of it.
  */
