@@ -2,6 +2,7 @@
 // connection: a bulk load builds indexes while it derives, and checkpoints the log while it builds the rest.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { TEMP_STORE } from './db.ts';
 
 // plain CommonJS, evaluated: a thread that starts in a few milliseconds and holds little memory
 const SOURCE = `
@@ -11,7 +12,7 @@ try {
   const db = new Database(workerData.file);
   try {
     db.pragma('busy_timeout = 10000');
-    db.pragma('temp_store = MEMORY');
+    db.pragma('temp_store = ' + workerData.tempStore);
     const run = () => { for (const s of workerData.sql) db.exec(s); };
     if (workerData.transaction) db.transaction(run)(); else run();
   } finally {
@@ -31,7 +32,7 @@ const driver = createRequire(import.meta.url).resolve('better-sqlite3');
  */
 export function execElsewhere(file: string, sql: string[], opts: { transaction?: boolean } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(SOURCE, { eval: true, workerData: { driver, file, sql, transaction: !!opts.transaction } });
+    const w = new Worker(SOURCE, { eval: true, workerData: { driver, file, sql, transaction: !!opts.transaction, tempStore: TEMP_STORE } });
     let failure: string | null = null;
     w.once('message', (message: string) => (failure = message));
     w.once('error', reject);

@@ -3,11 +3,22 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { migrate, openDb, readMigrations } from '../../../ingest/store/db.ts';
+import { migrate, openBeside, openDb, readMigrations } from '../../../ingest/store/db.ts';
 
 const tmp = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'relapse-db-')), 'r.db');
 
 describe('database', () => {
+  it('sorts past the page cache in temporary files, not in memory (an index built over the archive stays bounded)', () => {
+    const file = tmp();
+    const db = openDb(file);
+    const beside = openBeside(file);
+    // 1 = FILE; 2 = MEMORY would hold a sort of the whole archive in the heap
+    expect(db.pragma('temp_store', { simple: true })).toBe(1);
+    expect(beside.pragma('temp_store', { simple: true })).toBe(1);
+    beside.close();
+    db.close();
+  });
+
   it('opens in WAL mode with every migration applied, in order', () => {
     const db = openDb(tmp());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

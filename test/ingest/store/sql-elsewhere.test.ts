@@ -30,6 +30,15 @@ describe('execElsewhere', () => {
     db.close();
   });
 
+  it('sorts past the page cache in temporary files, not in memory', async () => {
+    const file = path.join(tempDir(), 'a.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    await execElsewhere(file, ['CREATE TABLE seen AS SELECT temp_store FROM pragma_temp_store']);
+    expect(db.prepare('SELECT temp_store FROM seen').pluck().get()).toBe(1);
+    db.close();
+  });
+
   it('rejects with the reason, and a failing statement takes the transaction back whole', async () => {
     const file = path.join(tempDir(), 'a.db');
     const db = new Database(file);
