@@ -7,6 +7,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 let gc: (() => void) | null | undefined;
+/** Memory outside the heap (typed arrays' and buffers' stores) still held after the last collection asked for. */
+let externalLive = 0;
 
 /**
  * The heap (live and garbage) below which nothing is collected early between the chunks of one step: V8's own pace
@@ -20,9 +22,13 @@ export const HEAP_CEILING = 96 * 1024 * 1024;
  */
 export const STEP_CEILING = 32 * 1024 * 1024;
 
-/** Collect now when the heap holds more than `ceiling` (a collection takes tens of milliseconds). */
+/**
+ * Collect now when the heap, with what was allocated outside it since the last collection (typed arrays: a step's
+ * few integers a message, garbage once it ends), holds more than `ceiling` (a collection takes tens of milliseconds).
+ */
 export function collectGarbage(ceiling = HEAP_CEILING): void {
-  if (v8.getHeapStatistics().used_heap_size < ceiling) return;
+  const { used_heap_size: heap, external_memory: external } = v8.getHeapStatistics();
+  if (heap + Math.max(0, external - externalLive) < ceiling) return;
   if (gc === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc');
@@ -31,6 +37,8 @@ export function collectGarbage(ceiling = HEAP_CEILING): void {
       gc = null;
     }
   }
-  gc?.();
+  if (!gc) return;
+  gc();
+  externalLive = v8.getHeapStatistics().external_memory;
 }
 
