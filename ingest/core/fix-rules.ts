@@ -1,9 +1,14 @@
 // Known fixes and regressions, from the call index of every patch plus series, versions and acceptance.
-// Pure and deterministic: the result does not depend on the order of the input.
+// Pure and deterministic: the result does not depend on the order of the input (detectRegressions), or the input
+// is a stream of postings already in processing order (detectInOrder: the same result, holding one posting's
+// facts at a time; a posting out of that order is an error, not a different result).
 //
-// Time. Patches are sorted by date, then message id; a patch without a date comes after every dated one.
-// Postings (seriesId) are processed one at a time, in the order of their earliest patch (then seriesId); an
-// accepted posting takes effect at its posting time (acceptance dates are not used for ordering).
+// Time. Patches are sorted by date (timeOf), then message id; a patch without a date (or with one Date.parse
+// cannot read) comes after every dated one.
+// Postings (seriesId) are processed one at a time, in the order of their earliest patch (then seriesId, compared
+// as JavaScript compares strings: by UTF-16 code unit); an accepted posting takes effect at its posting time
+// (acceptance dates are not used for ordering). Within a posting, patches go by index (none: 0), date, message id.
+// Nothing a rule keeps from a past posting refers to its facts: fixes and regressions copy what they need.
 //
 // Fixes.
 //  - presence: an accepted patch adds a watched call C to function F (path class P, possibly null) of file X.
@@ -105,7 +110,8 @@ interface Step {
   fileMatches: (f: Fix, file: string) => boolean;
 }
 
-const timeOf = (d: string | null): number => {
+/** The time the rules give a date: milliseconds, +Infinity without one (a store orders postings by it too). */
+export const timeOf = (d: string | null): number => {
   if (!d) return Number.POSITIVE_INFINITY;
   const t = Date.parse(d);
   return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
@@ -131,10 +137,29 @@ export function orderKey(file: string, fn: string | null, call: string, introduc
  *   //   status: 'resolved', resolution: 'refixed', ... }
  */
 export function detectRegressions(patches: PatchFacts[], declared: DeclaredFix[] = [], rules?: WatchRule[]): Detection {
-  const postings = postingsInOrder(patches);
+  return detectInOrder(postingsInOrder(patches), declared, rules);
+}
+
+/**
+ * {@link detectRegressions} over postings given one at a time, already in processing order (see the header): each
+ * element is every patch of one posting (one seriesId, distinct message ids), in any order. Only the posting at
+ * hand is held; the iterable may read them as it goes. Throws when a posting comes out of order (its earliest
+ * patch's time, then seriesId, not after the previous posting's) or mixes seriesIds.
+ *
+ * @example detectInOrder([[fix], [v1p1, v1p2], [v2p1]], []) // the same as detectRegressions([fix, v1p1, v1p2, v2p1], [])
+ */
+export function detectInOrder(postings: Iterable<PatchFacts[]>, declared: DeclaredFix[] = [], rules?: WatchRule[]): Detection {
   const st: State = { fixes: new Map(), regs: new Map() };
   declareFixes(st, declared, rules);
-  for (const s of postings) {
+  let ord = 0;
+  let last: { time: number; seriesId: string } | null = null; // the previous posting's place, not its facts
+  for (const patches of postings) {
+    if (!patches.length) continue;
+    const s = postingOf(patches, ord++);
+    if (last && !(last.time < s.time || (last.time === s.time && cmp(last.seriesId, s.seriesId) < 0))) {
+      throw new Error(`posting ${s.seriesId} comes out of order (after ${last.seriesId})`);
+    }
+    last = { time: s.time, seriesId: s.seriesId };
     const step = stepOf(st, s);
     removalsAndMoves(st, step);
     orderFlips(st, step);
@@ -147,26 +172,35 @@ export function detectRegressions(patches: PatchFacts[], declared: DeclaredFix[]
 
 // ---- input, in a canonical order ----
 
-function postingsInOrder(patches: PatchFacts[]): Posting[] {
+const byTime = (a: PatchFacts, b: PatchFacts) => timeOf(a.date) - timeOf(b.date) || cmp(a.messageId, b.messageId);
+
+/**
+ * A list of patches as {@link detectInOrder} takes them: de-duplicated by message id (the earliest kept), grouped
+ * by posting, the postings in processing order.
+ */
+export function postingsInOrder(patches: PatchFacts[]): PatchFacts[][] {
   const byId = new Map<string, PatchFacts>();
-  for (const p of [...patches].sort((a, b) => timeOf(a.date) - timeOf(b.date) || cmp(a.messageId, b.messageId))) {
+  for (const p of [...patches].sort(byTime)) {
     if (!byId.has(p.messageId)) byId.set(p.messageId, p);
   }
-  const postingsById = new Map<string, Posting>();
+  const postingsById = new Map<string, { seriesId: string; time: number; patches: PatchFacts[] }>();
   for (const p of byId.values()) {
     let s = postingsById.get(p.seriesId);
-    if (!s) {
-      s = { seriesId: p.seriesId, chainId: p.chainId, version: p.version, time: timeOf(p.date), date: p.date, patches: [], ord: 0 };
-      postingsById.set(p.seriesId, s);
-    }
+    if (!s) postingsById.set(p.seriesId, (s = { seriesId: p.seriesId, time: timeOf(p.date), patches: [] }));
     s.patches.push(p); // already in time order: the first is the earliest
   }
-  const postings = [...postingsById.values()].sort((a, b) => a.time - b.time || cmp(a.seriesId, b.seriesId));
-  postings.forEach((s, i) => {
-    s.patches.sort((a, b) => (a.index ?? 0) - (b.index ?? 0) || timeOf(a.date) - timeOf(b.date) || cmp(a.messageId, b.messageId));
-    s.ord = i;
-  });
-  return postings;
+  return [...postingsById.values()].sort((a, b) => a.time - b.time || cmp(a.seriesId, b.seriesId)).map((s) => s.patches);
+}
+
+/** One posting's patches as the rules walk them: by index, time, message id; it takes its earliest patch's time. */
+function postingOf(patches: PatchFacts[], ord: number): Posting {
+  let first = patches[0];
+  for (const p of patches) {
+    if (p.seriesId !== first.seriesId) throw new Error(`a posting mixes ${first.seriesId} and ${p.seriesId}`);
+    if (byTime(p, first) < 0) first = p;
+  }
+  const sorted = [...patches].sort((a, b) => (a.index ?? 0) - (b.index ?? 0) || byTime(a, b));
+  return { seriesId: first.seriesId, chainId: first.chainId, version: first.version, time: timeOf(first.date), date: first.date, patches: sorted, ord };
 }
 
 type NewFix = Omit<Fix, 'key' | 'names' | 'history' | 'movedFrom' | 'movedTo' | 'status' | 'establishedBy'> & { names?: string[]; movedFrom?: string };

@@ -1,8 +1,8 @@
-// The reads derivation needs (ingest/run/derive.ts): message heads, the scope of a re-derivation, the facts the
-// fix rules read. Plain rows and core shapes out, no writes. Hot at 100k messages: statements are prepared once
-// per call, heads are read as arrays (raw mode) and row by row.
+// The reads derivation needs (ingest/run/derive.ts): message heads, the scope of a re-derivation, what detection
+// reads besides the facts the fix rules read (those: watched-facts.ts). Plain rows and core shapes out, no writes.
+// Hot at 100k messages: statements are prepared once per call, heads are read as arrays (raw mode) and row by row.
 import type { Db } from './db.ts';
-import type { MessageKind, PatchFacts } from '../core/model.ts';
+import type { MessageKind } from '../core/model.ts';
 import type { MessageHead } from '../core/series.ts';
 import type { AnswerHead, ReplyHead } from '../core/acceptance.ts';
 import type { ThreadInput } from '../core/threader.ts';
@@ -230,83 +230,6 @@ export function scopeReaders(db: Db) {
     /** the threads of non-backport patches with this title */
     originalThreads: (title: string) => originalThreads.all(title) as number[],
   };
-}
-
-/**
- * The facts the rules need, as stored, for every patch with an indexed call, an order change or a rename, with
- * whether it is a proposal (derive.ts adds what its diff says, read through `diffReader`). Read row by row: call
- * and order changes and renames first (watched patches only), then the patches, their senders, series anchors and
- * tags each held once (every version of a touched chain is read, most of them alike in all of those).
- */
-export function watchedPatchFacts(db: Db): { proposal: boolean; facts: PatchFacts }[] {
-  const group = <T>(rows: Iterable<T & { message_id: string }>, make: (r: T & { message_id: string }) => unknown) => {
-    const by = new Map<string, unknown[]>();
-    for (const r of rows) {
-      let l = by.get(r.message_id);
-      if (!l) by.set(r.message_id, (l = []));
-      l.push(make(r));
-    }
-    return by;
-  };
-  type C = Record<string, never> & { message_id: string };
-  // files, functions, paths, calls and rules repeat over every patch of the watched paths: each is held once
-  const intern = interner();
-  const one = (s: string | null) => (s === null ? s : intern(s));
-  const calls = group(db.prepare('SELECT * FROM call_changes ORDER BY message_id, seq').iterate() as Iterable<C>, (c) => ({
-    messageId: c.message_id, file: one(c.file), function: one(c.function), path: one(c.path), call: one(c.call), op: one(c.op),
-    line: c.line, rule: one(c.rule),
-  }));
-  const orders = group(db.prepare('SELECT * FROM order_changes ORDER BY message_id, seq').iterate() as Iterable<C>, (o) => ({
-    messageId: o.message_id, file: one(o.file), function: one(o.function), path: one(o.path), call: one(o.call),
-    nowBefore: (JSON.parse(o.now_before) as string[]).map(intern), nowAfter: (JSON.parse(o.now_after) as string[]).map(intern), rule: one(o.rule),
-  }));
-  const renames = group(db.prepare(`SELECT message_id, old_path, path FROM patch_files WHERE status = 'renamed' AND old_path IS NOT NULL
-    ORDER BY message_id, rowid`).iterate() as Iterable<C>, (r) => ({ from: r.old_path, to: r.path }));
-  const patches = db.prepare(`WITH watched AS (SELECT message_id FROM call_changes UNION SELECT message_id FROM order_changes)
-    SELECT m.message_id, m.subject, m.date, m.from_name, m.from_email, m.version, m.idx, m.tags,
-      m.accepted_message, m.accepted_by_name, m.accepted_by_email, m.accepted_date, m.kind, s.version AS series_version,
-      s.anchor AS series_anchor, c.anchor AS chain_anchor
-    FROM messages m LEFT JOIN series s ON s.id = m.series_id LEFT JOIN series c ON c.id = s.chain_id
-    WHERE m.is_patch = 1 AND (m.message_id IN (SELECT message_id FROM watched)
-      OR m.message_id IN (SELECT message_id FROM patch_files WHERE status = 'renamed')
-      -- every version of a series that touched watched calls: a later version that no longer
-      -- removes a call has no call changes of its own, yet it is what drops the regression
-      OR s.chain_id IN (SELECT s2.chain_id FROM messages m2 JOIN series s2 ON s2.id = m2.series_id
-        WHERE m2.message_id IN (SELECT message_id FROM watched)))`).iterate() as Iterable<Record<string, never>>;
-  const held = new Map<string, unknown>();
-  const once = <T>(key: string, make: () => T): T => {
-    let v = held.get(key) as T | undefined;
-    if (v === undefined) held.set(key, (v = make()));
-    return v;
-  };
-  const NONE: never[] = [];
-  const out: { proposal: boolean; facts: PatchFacts }[] = [];
-  for (const p of patches) {
-    const id: string = p.message_id;
-    const seriesId: string = p.series_anchor ? once(`s${p.series_anchor}`, () => p.series_anchor) : id;
-    out.push({
-      proposal: p.kind === 'proposal',
-      facts: {
-        messageId: id,
-        subject: p.subject,
-        date: p.date,
-        author: once(`a${p.from_name}\n${p.from_email}`, () => ({ name: p.from_name, email: p.from_email })),
-        // anchors (Message-IDs), not row ids: keys built from them do not depend on ingest order
-        seriesId,
-        chainId: p.chain_anchor ? once(`s${p.chain_anchor}`, () => p.chain_anchor) : seriesId,
-        version: p.series_version ?? p.version,
-        index: p.idx,
-        tags: once(`t${p.tags}`, () => JSON.parse(p.tags)),
-        accepted: p.accepted_message
-          ? { by: { name: p.accepted_by_name ?? '', email: p.accepted_by_email ?? '' }, date: p.accepted_date, messageId: p.accepted_message }
-          : null,
-        callChanges: (calls.get(id) ?? NONE) as PatchFacts['callChanges'],
-        orderChanges: (orders.get(id) ?? NONE) as PatchFacts['orderChanges'],
-        renames: (renames.get(id) ?? NONE) as PatchFacts['renames'],
-      },
-    });
-  }
-  return out;
 }
 
 /** A stored message's diff text, by Message-ID. */

@@ -1,6 +1,8 @@
+import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { detectRegressions, presenceKey } from '../../../ingest/core/fix-rules.ts';
+import { detectInOrder, detectRegressions, postingsInOrder, presenceKey } from '../../../ingest/core/fix-rules.ts';
+import { collectGarbage } from '../../../ingest/run/collect-garbage.ts';
 import { indexCalls } from '../../../ingest/core/call-index.ts';
 import type { CallChange, DeclaredFix, OrderChange, PatchFacts } from '../../../ingest/core/model.ts';
 import { DEFAULT_RULES, fixtureFiles } from '../../detection/helpers.ts';
@@ -281,8 +283,7 @@ describe('regressions: order fixes', () => {
   });
 });
 
-describe('determinism', () => {
-  const story = (): PatchFacts[] => [
+const story = (): PatchFacts[] => [
     fix1(),
     patch('v1-2', { date: '2009-11-08T00:00:01Z', series: 'v1', index: 2, calls: [['removed', INIT_FN, 'init', DEV], ['removed', INIT_FN, 'init', DOM]] }),
     patch('v1-3', { date: '2009-11-08T00:00:02Z', series: 'v1', index: 3, calls: [['added', 'prealloc_protection_domains', 'init', DOM]] }),
@@ -291,8 +292,9 @@ describe('determinism', () => {
     patch('cand', { date: '2010-03-31T00:00:00Z', calls: [['added', 'iommu_disable', 'shutdown', DEV, I]] }),
     patch('refix', { date: '2010-04-02T00:00:00Z', accepted: true, calls: [['added', INIT_FN, 'init', DEV]] }),
     patch('nodate', { date: null as unknown as string, calls: [['removed', 'prealloc_protection_domains', 'init', DOM]] }),
-  ];
+];
 
+describe('determinism', () => {
   it('the result does not depend on the input order (undated patches come last)', () => {
     const expected = detectRegressions(story());
     expect(expected.regressions.length).toBe(2);
@@ -351,5 +353,100 @@ describe('regressions per fix and removing chain (issue 15)', () => {
     const b = detectRegressions([...input].reverse()).regressions;
     expect(a).toEqual(b);
     expect(a.map((r) => r.key)).toEqual([`${presenceKey(A, INIT_FN, 'init', DOM, 'fix-1')}|v1`]);
+  });
+});
+
+describe('detection a posting at a time (issue 15: flat memory)', () => {
+  const ids = (postings: PatchFacts[][]) => postings.map((p) => p.map((x) => x.messageId).sort());
+
+  it('detectInOrder over the postings in order is detectRegressions, whatever the order within a posting', () => {
+    const expected = detectRegressions(story());
+    expect(expected.regressions.length).toBe(2);
+    const postings = postingsInOrder(story());
+    expect(ids(postings)).toEqual([['fix-1'], ['v1-2', 'v1-3'], ['v2-2', 'v2-3'], ['cand'], ['refix'], ['nodate']]);
+    function* oneAtATime() {
+      for (const p of postings) yield [...p].reverse();
+    }
+    expect(detectInOrder(oneAtATime())).toEqual(expected);
+  });
+
+  it('walks a posting\'s patches by index, then time, whatever order they come in', () => {
+    const declared: DeclaredFix[] = [{ kind: 'presence', file: I, function: null, path: 'shutdown', call: 'iommu_flush_all_caches', before: [], introducedBy: null }];
+    const rm = (id: string, index: number, date: string, fn: string) =>
+      patch(id, { date, series: 'rs', index, calls: [['removed', fn, 'shutdown', 'iommu_flush_all_caches', I]] });
+    const a = rm('rs-a', 2, '2010-01-01T00:00:00Z', 'disable_iommus'); // sent first, second in the series
+    const b = rm('rs-b', 1, '2010-01-02T00:00:00Z', 'iommu_disable');
+    const t = rm('rs-t', 1, '2010-01-01T12:00:00Z', 'amd_iommu_shutdown'); // index 1 again, earlier than rs-b
+    for (const posting of [[a, b, t], [b, t, a], [t, a, b]]) {
+      const [r] = detectInOrder([posting], declared).regressions;
+      expect(r.removedBy).toEqual(['rs-t', 'rs-b', 'rs-a']);
+      expect(r.firstSeen).toBe('2010-01-01T12:00:00Z');
+    }
+  });
+
+  it('orders postings by their earliest patch as Date.parse reads it, then seriesId by UTF-16 code unit; undated last', () => {
+    const p = (id: string, date: string | null, series: string, index: number | null = null) => patch(id, { date: date as string, series, index });
+    const postings = postingsInOrder([
+      p('undated', null, 'z'),
+      p('unreadable', 'someday', 'y'),
+      p('text-later', '2010-01-01T01:00:00+02:00', 'k'), // 2009-12-31T23:00Z: earlier than its text says
+      p('utc', '2010-01-01T00:00:00Z', 'j'),
+      p('bmp', '2010-02-01T00:00:00Z', '\uFFFD'), // UTF-8 puts U+FFFD before U+1F600; UTF-16 (JavaScript) after
+      p('astral', '2010-02-01T00:00:00.000Z', '\u{1F600}'),
+      p('s-2', '2010-03-01T00:00:00Z', 's', 2),
+      p('s-1', '2010-03-05T00:00:00Z', 's', 1),
+      p('r', '2010-03-02T00:00:00Z', 'r'),
+      p('r', '2010-03-03T00:00:00Z', 'r'), // the same message again: the earliest is kept
+    ]);
+    expect(ids(postings)).toEqual([['text-later'], ['utc'], ['astral'], ['bmp'], ['s-1', 's-2'], ['r'], ['unreadable'], ['undated']]);
+    expect(postings[5][0].date).toBe('2010-03-02T00:00:00Z');
+  });
+
+  it('refuses postings out of order and a posting that mixes seriesIds', () => {
+    const a = patch('a', { date: '2010-01-01T00:00:00Z' });
+    const b = patch('b', { date: '2010-01-02T00:00:00Z' });
+    const b2 = patch('b2', { date: '2010-01-02T00:00:00Z' });
+    expect(() => detectInOrder([[b], [a]])).toThrow(/out of order/);
+    expect(() => detectInOrder([[b2], [b]])).toThrow(/out of order/); // same time: by seriesId
+    expect(() => detectInOrder([[b], [b]])).toThrow(/out of order/); // one posting given twice
+    expect(() => detectInOrder([[a, b]])).toThrow(/mixes/);
+    expect(detectInOrder([[a], [b], [b2]])).toEqual(detectRegressions([b2, a, b]));
+  });
+
+  it('holds one posting at a time: the postings it has walked can be collected', () => {
+    const MB = 1024 * 1024;
+    const used = () => v8.getHeapStatistics().used_heap_size;
+    // twenty postings of at least 4 MB each (a million tags): fix-1, then removals of its call and refixes in turn
+    const postings = (keep: PatchFacts[][] | null) => function* () {
+      for (let i = 0; i < 20; i++) {
+        const p = i === 0 ? fix1() : patch(`p${i}`, { date: new Date(Date.UTC(2010, 0, 1, 0, 0, i)).toISOString(),
+          accepted: i % 2 === 0, calls: [[i % 2 ? 'removed' : 'added', INIT_FN, 'init', DEV]] });
+        const posting = [{ ...p, tags: new Array<string>(MB).fill(`t${i}`) }];
+        keep?.push(posting);
+        yield posting;
+      }
+    };
+    const peak = (keep: PatchFacts[][] | null) => {
+      collectGarbage(0);
+      const start = used();
+      let most = 0;
+      const walk = postings(keep)();
+      const result = detectInOrder((function* () {
+        for (const p of walk) {
+          collectGarbage(0);
+          most = Math.max(most, used() - start);
+          yield p;
+        }
+      })());
+      return { most, result };
+    };
+    const streamed = peak(null);
+    expect(streamed.result.regressions.length).toBeGreaterThan(0);
+    // the same measure with every posting held (as a list of them all would hold them)
+    const held = peak([]);
+    expect(held.result).toEqual(streamed.result);
+    expect(held.most).toBeGreaterThan(64 * MB);
+    // the one at hand and the one before it, not twenty
+    expect(streamed.most).toBeLessThan(held.most / 5);
   });
 });
