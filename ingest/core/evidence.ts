@@ -1,5 +1,6 @@
 // Evidence that a patch was taken, from the notices messages carry (notice.ts), and the state it gives a patch.
-// Pure: the caller hands in the notices and a way to look stored messages up.
+// Pure: the caller hands in the notices (all held: findEvidence; or a stream it can start again, in the order they
+// are resolved in: resolveNotices, which holds only what crosses notices) and a way to look stored messages up.
 //
 // - A maintainer's reply accepts the patch it answers (or the posting's patches when it answers the cover or its
 //   words name the series), or only the patches it names; not when its sender wrote the patch, unless that
@@ -103,61 +104,102 @@ export function seriesState(states: readonly PatchState[], newerVersion: boolean
 }
 
 /**
- * The normalised titles {@link findEvidence} may look up (`look.titled`) for these notices: b4's items, pull
- * requests' shortlogs, commit notices' and stable copies' titles. So a lookup can read those postings alone.
+ * The order notices are resolved in: stable copies last (they may find their original through a commit another
+ * notice named), then by the time of the date (undated ones after every dated one), then by Message-ID (as
+ * JavaScript compares strings, by UTF-16 code unit). Negative when `a` comes first. Any order of the notices ends in
+ * the same one while every date is one `Date.parse` reads; {@link inProcessingOrder} checks a stream that claims it.
  */
-export function titlesAsked(notices: readonly NoticeHead[]): Set<string> {
-  const out = new Set<string>();
-  for (const { notice: no } of notices) {
-    if (no.kind === 'b4-thanks') for (const item of no.items) out.add(normaliseTitle(item.title));
-    else if (no.kind === 'pull-request') for (const entry of no.shortlog) for (const t of entry.titles) out.add(normaliseTitle(t));
-    else if (no.kind === 'commit-notice' || no.kind === 'stable') out.add(normaliseTitle(no.title));
+export function processingOrder(a: NoticeHead, b: NoticeHead): number {
+  return inOrder(last(a), time(a.date), a.messageId, last(b), time(b.date), b.messageId);
+}
+
+const last = (n: NoticeHead) => (n.notice.kind === 'stable' ? 1 : 0);
+const inOrder = (lastA: number, timeA: number, idA: string, lastB: number, timeB: number, idB: string) =>
+  lastA - lastB || timeA - timeB || (idA < idB ? -1 : 1);
+
+/**
+ * The notices as they come, checked to be strictly in {@link processingOrder}, every date one that `Date.parse` reads
+ * (else the order is no order): else {@link NoticeOrderError} is thrown on the first one out of place, before it is
+ * handed on.
+ */
+export function* inProcessingOrder(notices: Iterable<NoticeHead>): Generator<NoticeHead> {
+  let prev: NoticeHead | undefined;
+  let prevLast = 0, prevTime = 0;
+  for (const n of notices) {
+    const l = last(n), t = time(n.date);
+    if (Number.isNaN(t) || (prev && inOrder(prevLast, prevTime, prev.messageId, l, t, n.messageId) >= 0)) throw new NoticeOrderError(n.messageId);
+    yield n;
+    prev = n;
+    prevLast = l;
+    prevTime = t;
   }
-  return out;
+}
+
+/** A stream of notices was not in {@link processingOrder}. */
+export class NoticeOrderError extends Error {
+  constructor(readonly messageId: string) {
+    super(`notice ${messageId} is out of processing order`);
+  }
 }
 
 /**
  * Every piece of evidence the notices give, each with the message it is about. Sorted by target, then
- * strongest first; one piece per (target, kind, message).
+ * strongest first; one piece per (target, kind, message). The notices held, sorted, and resolved by
+ * {@link resolveNotices}.
  */
 export function findEvidence(notices: readonly NoticeHead[], look: EvidenceLookup): TargetedEvidence[] {
+  const sorted = [...notices].sort(processingOrder);
   const out = new Map<string, TargetedEvidence>();
-  const add = (target: PostedHead | string, n: NoticeHead, kind: EvidenceKind, x: Partial<Evidence> = {}) => {
-    const id = typeof target === 'string' ? target : target.messageId;
-    const e: TargetedEvidence = {
-      target: id, kind, state: STATE_OF[kind], by: n.from, date: n.date, messageId: n.messageId,
-      tree: x.tree ?? null, branch: x.branch ?? null, commit: x.commit ?? null, url: x.url ?? null,
-    };
-    const key = `${id}\n${kind}\n${n.messageId}`;
+  resolveNotices(() => sorted, look, (e) => {
+    const key = `${e.target}\n${e.kind}\n${e.messageId}`;
     if (!out.has(key)) out.set(key, e);
-    if (e.commit && typeof target !== 'string' && target.isPatch) committed.set(e.commit, target);
-  };
-  const byId = new Map(notices.map((n) => [n.messageId, n]));
+  });
+  return [...out.values()].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : stronger(a, b) ? -1 : stronger(b, a) ? 1 : 0));
+}
 
+/**
+ * The evidence of notices read as a stream, twice, in {@link processingOrder} (`inOrder` starts it again): a first
+ * pass finds who accepts others' patches and which messages are pull requests, a second resolves each notice (the
+ * patch it answers is looked up again) and hands each piece of its evidence to `emit` as it is found, in order.
+ * A notice may give the same (target, kind, message) more than once: the first one counts. Held across notices:
+ * the appliers' addresses, the pull requests' ids with the patches each names, and each commit named so far with
+ * the posting it was made from.
+ */
+export function resolveNotices(inOrder: () => Iterable<NoticeHead>, look: EvidenceLookup, emit: (e: TargetedEvidence) => void): void {
   // who accepts others' patches may accept their own
-  const answers = new Map<string, PostedHead | null>();
-  for (const n of notices) if (n.notice.kind === 'reply' || n.notice.kind === 'b4-thanks') answers.set(n.messageId, answered(n, look));
   const appliers = new Set<string>();
-  for (const n of notices) {
-    const t = answers.get(n.messageId);
-    if (t && email(t.from) !== email(n.from)) appliers.add(email(n.from));
+  const pulls = new Set<string>();
+  for (const n of inOrder()) {
+    const kind = n.notice.kind;
+    if (kind === 'pull-request') pulls.add(n.messageId);
+    else if ((kind === 'reply' || kind === 'b4-thanks') && !appliers.has(email(n.from))) {
+      const t = answered(n, look);
+      if (t && email(t.from) !== email(n.from)) appliers.add(email(n.from));
+    }
   }
   const mayAccept = (n: NoticeHead, t: PostedHead) => email(t.from) !== email(n.from) || appliers.has(email(n.from));
 
-  const pulled = new Map<string, PostedHead[]>(); // pull request → the patches it names
-  const committed = new Map<string, PostedHead>(); // commit id (as given) → the posting it was made from
-  // stable copies last: they may find their original through a commit another notice named
-  const last = (n: NoticeHead) => (n.notice.kind === 'stable' ? 1 : 0);
-  const sorted = [...notices].sort((a, b) => last(a) - last(b) || time(a.date) - time(b.date) || (a.messageId < b.messageId ? -1 : 1));
-  for (const n of sorted) {
+  const pulled = new Map<string, string[]>(); // pull request → the patches it names (patches: newest() finds no other)
+  const committed = new Map<string, string>(); // commit id (as given) → the patch it was made from
+  const add = (target: string, isPatch: boolean, n: NoticeHead, kind: EvidenceKind, x: Partial<Evidence> = {}) => {
+    const commit = x.commit ?? null;
+    emit({
+      target, kind, state: STATE_OF[kind], by: n.from, date: n.date, messageId: n.messageId,
+      tree: x.tree ?? null, branch: x.branch ?? null, commit, url: x.url ?? null,
+    });
+    if (commit && isPatch) committed.set(commit, target);
+  };
+  const addTo = (p: PostedHead, n: NoticeHead, kind: EvidenceKind, x: Partial<Evidence> = {}) => add(p.messageId, p.isPatch, n, kind, x);
+
+  for (const n of inOrder()) {
     const no = n.notice;
     switch (no.kind) {
       case 'reply': {
-        const t = answers.get(n.messageId);
+        const t = answered(n, look);
         if (!t) {
           // the patch was posted where we cannot see it: the answer stands on the message it answers
           const up = n.inReplyTo ? look.head(n.inReplyTo) : undefined;
-          if (up && !up.isPatch && up.kind !== 'cover' && mayAccept(n, up)) add(up, n, 'reply', no.statement);
+          if (up && !up.isPatch && up.kind !== 'cover' && mayAccept(n, up)) addTo(up, n, 'reply', no.statement);
           break;
         }
         if (!mayAccept(n, t)) break;
@@ -169,14 +211,14 @@ export function findEvidence(notices: readonly NoticeHead[], look: EvidenceLooku
         else if ((st.series || t.kind === 'cover') && members.length) chosen = members.filter((p) => p.isPatch);
         else chosen = [t];
         chosen = chosen.filter((p) => p.index == null || !except.has(p.index));
-        for (const p of chosen) add(p, n, 'reply', st);
+        for (const p of chosen) addTo(p, n, 'reply', st);
         // the cover stands for the series when the whole of it was taken
         const cover = members.find((p) => p.kind === 'cover');
-        if (cover && !st.indexes && !except.size && (st.series || t.kind === 'cover')) add(cover, n, 'reply', st);
+        if (cover && !st.indexes && !except.size && (st.series || t.kind === 'cover')) addTo(cover, n, 'reply', st);
         break;
       }
       case 'b4-thanks': {
-        const t = answers.get(n.messageId);
+        const t = answered(n, look);
         if (t && !mayAccept(n, t)) break;
         const members = t && t.seriesId != null ? look.members(t.seriesId).filter((p) => p.isPatch) : t ? [t] : [];
         for (const item of no.items) {
@@ -185,30 +227,30 @@ export function findEvidence(notices: readonly NoticeHead[], look: EvidenceLooku
             members.find((x) => normaliseTitle(x.title) === title) ??
             (members.length === 1 && item.total === 1 && members[0].index == null ? members[0] : undefined) ??
             newest(look.titled(title), n.date, null);
-          if (p && mayAccept(n, p)) add(p, n, 'b4-thanks', { tree: no.tree, branch: no.branch, commit: item.commit, url: item.url });
+          if (p && mayAccept(n, p)) addTo(p, n, 'b4-thanks', { tree: no.tree, branch: no.branch, commit: item.commit, url: item.url });
         }
         break;
       }
       case 'pull-request': {
-        const named: PostedHead[] = [];
+        const named: string[] = [];
         for (const entry of no.shortlog) {
           const who = normaliseName(entry.author);
           for (const title of entry.titles) {
             const titled = look.titled(normaliseTitle(title));
             // by that author; else, when one sender alone posted that title (a patch sent on someone's behalf), theirs
             const p = newest(titled, n.date, (x) => normaliseName(x.from.name) === who) ?? onlySender(titled, n.date);
-            if (p) { named.push(p); add(p, n, 'pull-request', { tree: no.tree, branch: no.branch }); }
+            if (p) { named.push(p.messageId); addTo(p, n, 'pull-request', { tree: no.tree, branch: no.branch }); }
           }
         }
         pulled.set(n.messageId, named);
         break;
       }
       case 'pull-merged': {
-        const pull = [n.inReplyTo, ...[...n.references].reverse()].find((id) => id && byId.get(id)?.notice.kind === 'pull-request');
+        const pull = [n.inReplyTo, ...[...n.references].reverse()].find((id) => id && pulls.has(id));
         if (!pull) break;
         const x = { tree: no.tree, commit: no.commit, url: no.url };
-        add(pull, n, 'pull-merged', x);
-        for (const p of pulled.get(pull) ?? []) add(p, n, 'pull-merged', x);
+        add(pull, false, n, 'pull-merged', x); // the pull request itself: no posting its merge commit was made from
+        for (const p of pulled.get(pull) ?? []) add(p, true, n, 'pull-merged', x);
         break;
       }
       case 'commit-notice': {
@@ -218,22 +260,27 @@ export function findEvidence(notices: readonly NoticeHead[], look: EvidenceLooku
         const p = up && up.isPatch && !up.copy && (normaliseTitle(up.title) === title || (!!no.author && sameAuthor(up.from, no.author)))
           ? up
           : newest(look.titled(title), n.date, (x) => !no.author || sameAuthor(x.from, no.author));
-        if (p) add(p, n, 'commit-notice', { tree: no.tree, branch: no.branch, commit: no.commit, url: no.url });
+        if (p) addTo(p, n, 'commit-notice', { tree: no.tree, branch: no.branch, commit: no.commit, url: no.url });
         break;
       }
       case 'stable': {
         // the posting of that title by that author, else the one a commit notice or b4 named with that commit (the
         // committer may have edited the title)
-        const p = newest(look.titled(normaliseTitle(no.title)), n.date, (x) => !no.author || sameAuthor(x.from, no.author)) ??
-          [...committed].find(([c]) => c.length >= 7 && (no.commit.startsWith(c) || c.startsWith(no.commit)))?.[1];
-        if (p && p.messageId !== n.messageId) {
-          add(p, n, 'stable', { tree: 'torvalds/linux.git', commit: no.commit, url: `https://git.kernel.org/torvalds/c/${no.commit}` });
+        const p = newest(look.titled(normaliseTitle(no.title)), n.date, (x) => !no.author || sameAuthor(x.from, no.author))?.messageId ??
+          namedCommit(committed, no.commit);
+        if (p && p !== n.messageId) {
+          add(p, true, n, 'stable', { tree: 'torvalds/linux.git', commit: no.commit, url: `https://git.kernel.org/torvalds/c/${no.commit}` });
         }
         break;
       }
     }
   }
-  return [...out.values()].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : stronger(a, b) ? -1 : stronger(b, a) ? 1 : 0));
+}
+
+/** The patch the first commit named so far that is this one (either id a prefix of the other, seven digits at least) was made from. */
+function namedCommit(committed: ReadonlyMap<string, string>, commit: string): string | undefined {
+  for (const [c, id] of committed) if (c.length >= 7 && (commit.startsWith(c) || c.startsWith(commit))) return id;
+  return undefined;
 }
 
 /** The newest original posting before `before` when every such posting has one sender, else undefined. */

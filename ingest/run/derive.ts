@@ -73,7 +73,7 @@ function finishDerivation(db: Db, store: Store, declared: DeclaredFix[], structu
   store.setMeta('derive.dirty', '1');
   const counts = structure();
   collectGarbage(STEP_CEILING); // each step starts from a small heap
-  deriveEvidence(db);
+  deriveEvidence(db, { changed: false }); // detection runs whatever changed
   collectGarbage(STEP_CEILING);
   const detection = detectAll(db, store, declared);
   store.setMeta('detect.declared', JSON.stringify(declared));

@@ -1,7 +1,8 @@
 // Evidence from notices: which patches each kind of notice names, and the state and strongest evidence it gives.
 import { describe, expect, it } from 'vitest';
 import {
-  findEvidence, patchState, seriesState, strongest, type EvidenceLookup, type NoticeHead, type PostedHead, type TargetedEvidence,
+  findEvidence, inProcessingOrder, NoticeOrderError, patchState, processingOrder, resolveNotices, seriesState, strongest, type EvidenceLookup,
+  type NoticeHead, type PostedHead, type TargetedEvidence,
 } from '../../../ingest/core/evidence.ts';
 import type { Notice } from '../../../ingest/core/notice.ts';
 import { normaliseTitle } from '../../../ingest/core/series.ts';
@@ -185,5 +186,111 @@ describe('a stable copy of a commit whose title the committer edited', () => {
     // the stable copy first: the order of the notices does not matter
     const ev = findEvidence([st, tip], lookup(heads));
     expect(ev.map((e) => [e.target, e.kind, e.state])).toEqual([['orig', 'stable', 'merged'], ['orig', 'commit-notice', 'accepted']]);
+  });
+});
+
+describe('notices resolved as a stream (resolveNotices)', () => {
+  /** The stream started again on each call, with what was read and found, in the order it happened. */
+  function stream(notices: NoticeHead[]) {
+    const log: string[] = [];
+    let passes = 0;
+    const inOrder = () => {
+      const pass = ++passes;
+      return (function* () {
+        for (const n of notices) {
+          log.push(`read ${n.messageId} (${pass})`);
+          yield n;
+        }
+      })();
+    };
+    const found: TargetedEvidence[] = [];
+    const emit = (e: TargetedEvidence) => {
+      log.push(`found ${e.target} ${e.kind} by ${e.messageId}`);
+      found.push(e);
+    };
+    return { inOrder, emit, log, found, passes: () => passes };
+  }
+
+  it('reads the notices twice and hands each piece on as its notice is resolved, in order', () => {
+    const s = stream([notice('r1', said(), { inReplyTo: 'p1', date: '2020-04-10T00:00:00.000Z' }), notice('r2', said(), { inReplyTo: 'p3', date: '2020-04-11T00:00:00.000Z' })]);
+    resolveNotices(s.inOrder, lookup(series), s.emit);
+    expect(s.passes()).toBe(2);
+    expect(s.log).toEqual(['read r1 (1)', 'read r2 (1)', 'read r1 (2)', 'found p1 reply by r1', 'read r2 (2)', 'found p3 reply by r2']);
+  });
+
+  it('takes a maintainer\'s own patch when the stream shows him taking someone else\'s only later', () => {
+    const mine = [patch('own', { from: joerg }), patch('theirs', { from: qian })];
+    const s = stream([notice('r1', said(), { inReplyTo: 'own', date: '2020-04-10T00:00:00.000Z' }), notice('r2', said(), { inReplyTo: 'theirs', date: '2020-05-10T00:00:00.000Z' })]);
+    resolveNotices(s.inOrder, lookup(mine), s.emit);
+    expect(s.found.map((e) => e.target)).toEqual(['own', 'theirs']);
+  });
+
+  it('hands on every piece a notice gives, a repeated one too: findEvidence keeps the first', () => {
+    const twice: Notice = { kind: 'b4-thanks', tree: 'iommu', branch: null, items: [
+      { index: 2, total: 3, title: 'iommu/amd: two', commit: '1111111aaaaa', url: null },
+      { index: null, total: null, title: 'iommu/amd: two', commit: '2222222bbbbb', url: null },
+    ] };
+    const s = stream([notice('ty', twice, { inReplyTo: 'c' })]);
+    resolveNotices(s.inOrder, lookup(series), s.emit);
+    expect(s.found.map((e) => [e.target, e.commit])).toEqual([['p2', '1111111aaaaa'], ['p2', '2222222bbbbb']]);
+    expect(findEvidence([notice('ty', twice, { inReplyTo: 'c' })], lookup(series)).map((e) => [e.target, e.commit])).toEqual([['p2', '1111111aaaaa']]);
+  });
+
+  it("holds what crosses notices: a pull request's patches for pr-tracker-bot, a commit for a stable copy", () => {
+    const dave = { name: 'Dave Young', email: 'dyoung@redhat.com' };
+    const heads = [
+      patch('flush', { title: 'iommu/amd: Flush before shutdown', from: ada, date: '2020-04-02T00:00:00.000Z' }),
+      patch('efi', { title: 'x86/efi: update e820 about reserved data', from: dave, date: '2020-04-03T00:00:00.000Z' }),
+    ];
+    const pull = notice('pull', { kind: 'pull-request', tree: 'iommu', branch: null, head: null, shortlog: [{ author: 'Ada Bauer', titles: ['iommu/amd: Flush before shutdown'] }] },
+      { date: '2020-04-17T00:00:00.000Z' });
+    const bot = notice('bot', { kind: 'pull-merged', tree: 'torvalds/linux.git', commit: '2e602db7290b', url: null },
+      { from: { name: '', email: 'pr-tracker-bot@kernel.org' }, date: '2020-04-18T00:00:00.000Z', inReplyTo: 'x', references: ['pull', 'x'] });
+    const tip = notice('tip', { kind: 'commit-notice', tree: 'tip', branch: 'x86/urgent', commit: 'af16489848', url: null, title: 'x86/efi: Update e820', author: dave },
+      { inReplyTo: 'efi', date: '2020-04-19T00:00:00.000Z' });
+    const st = notice('st', { kind: 'stable', commit: 'af164898482817a1', title: 'x86/efi: Update e820 with reserved data', author: dave }, { date: '2020-04-01T00:00:00.000Z' });
+    const s = stream([pull, bot, tip, st]);
+    resolveNotices(s.inOrder, lookup(heads), s.emit);
+    expect(s.found.map((e) => [e.target, e.kind, e.commit])).toEqual([
+      ['flush', 'pull-request', null], ['pull', 'pull-merged', '2e602db7290b'], ['flush', 'pull-merged', '2e602db7290b'],
+      ['efi', 'commit-notice', 'af16489848'], ['efi', 'stable', 'af164898482817a1'],
+    ]);
+    // resolved in the order given: pr-tracker-bot's answer before the pull request finds no patch of it
+    const early = stream([bot, pull]);
+    resolveNotices(early.inOrder, lookup(heads), early.emit);
+    expect(early.found.map((e) => [e.target, e.kind])).toEqual([['pull', 'pull-merged'], ['flush', 'pull-request']]);
+  });
+});
+
+describe('the order notices are resolved in', () => {
+  const at = (id: string, date: string | null, n: Notice = said()) => notice(id, n, { date });
+  const stable: Notice = { kind: 'stable', commit: '0123456789ab', title: 't', author: null };
+
+  it('stable copies last, then by time (the undated last), then by Message-ID as JavaScript compares strings', () => {
+    const notices = [
+      at('z-stable', '2000-01-01T00:00:00.000Z', stable), at('undated', null), at('empty', ''), at('late', '2020-05-01T00:00:00.000Z'),
+      at('a\uFFFD', '2020-04-01T00:00:00.000Z'), at('a\u{1F600}', '2020-04-01T01:00:00.000+01:00'), at('early', '2019-01-01T00:00:00.000Z'),
+    ];
+    const sorted = [...notices].sort(processingOrder).map((n) => n.messageId);
+    expect(sorted).toEqual(['early', 'a\u{1F600}', 'a\uFFFD', 'late', 'empty', 'undated', 'z-stable']);
+    expect([...inProcessingOrder([...notices].sort(processingOrder))].map((n) => n.messageId)).toEqual(sorted);
+  });
+
+  it('a stream out of that order, repeating a notice, or with a date Date.parse cannot read is refused before it is handed on', () => {
+    const read = (notices: NoticeHead[]) => {
+      const seen: string[] = [];
+      try {
+        for (const n of inProcessingOrder(notices)) seen.push(n.messageId);
+      } catch (e) {
+        return { seen, error: e instanceof NoticeOrderError ? e.messageId : String(e) };
+      }
+      return { seen, error: null };
+    };
+    expect(read([at('a', '2020-01-02T00:00:00.000Z'), at('b', '2020-01-01T00:00:00.000Z')])).toEqual({ seen: ['a'], error: 'b' });
+    expect(read([at('a', '2020-01-01T00:00:00.000Z'), at('a', '2020-01-01T00:00:00.000Z')])).toEqual({ seen: ['a'], error: 'a' });
+    expect(read([at('a', '2020-01-01T00:00:00.000Z'), at('b', 'someday')])).toEqual({ seen: ['a'], error: 'b' });
+    expect(read([at('s', '2000-01-01T00:00:00.000Z', stable), at('a', '2020-01-01T00:00:00.000Z')])).toEqual({ seen: ['s'], error: 'a' });
+    expect(read([at('a', null), at('b', '2020-01-01T00:00:00.000Z')])).toEqual({ seen: ['a'], error: 'b' });
+    expect(read([at('a', '2020-01-01T00:00:00.000Z'), at('b', null), at('c', null)])).toEqual({ seen: ['a', 'b', 'c'], error: null });
   });
 });
