@@ -11,6 +11,8 @@
 // - a patch of a later version sent into an earlier posting's thread ("[PATCH 5/7 v2]") is a partial resend,
 //   a posting of its own in the earlier one's chain;
 // - chains (see linkVersions) are in date order; stable backports are in no chain.
+// findSeries is two steps a whole derivation takes apart (ingest/run/derive-whole.ts): groupPostings makes the
+// postings from heads; linkVersions links them from a summary of each (LinkSummary), without the heads.
 import type { Address, Message, SubjectInfo } from './model.ts';
 import { personKey } from './author.ts';
 
@@ -52,7 +54,7 @@ export interface Posting {
  * How long after the first patch of a cover-less posting a same-author, same-version, same-total
  * patch may still belong to it (git send-email sends a series within seconds; a resend is hours later).
  */
-const COVERLESS_WINDOW_MS = 6 * 3600 * 1000;
+export const COVERLESS_WINDOW_MS = 6 * 3600 * 1000;
 
 const time = (d: string | null) => (d ? Date.parse(d) : Number.POSITIVE_INFINITY);
 const byDateThenId = (a: MessageHead, b: MessageHead) =>
@@ -92,8 +94,33 @@ export function normaliseTitle(title: string): string {
  * @example findSeries([cover0of2, patch1of2, patch2of2])[0].patches // [patch1, patch2]
  */
 export function findSeries(heads: MessageHead[]): Posting[] {
+  const grouped = groupPostings(heads);
+  const byId = new Map(heads.map((h) => [h.messageId, h]));
+  const postingOf = new Map<string, string>();
+  for (const p of grouped) {
+    postingOf.set(p.anchor, p.anchor);
+    for (const id of p.patches) postingOf.set(id, p.anchor);
+  }
+  const links = linkVersions(grouped.map((p) => linkSummary(p, byId)), (id) => postingOf.get(id));
+  return grouped.map(({ partialOf: _p, backport: _b, ...p }) => ({ ...p, ...links.get(p.anchor)! }));
+}
+
+/** A posting as grouping makes it, before versions are linked (see {@link linkVersions}). */
+export type GroupedPosting = Omit<Posting, 'previous' | 'next' | 'chain' | 'link' | 'backportOf'> & {
+  /** a patch or two of a later version sent into this earlier posting's thread: that posting's anchor */
+  partialOf: string | null;
+  /** a stable backport: in no chain */
+  backport: boolean;
+};
+
+/**
+ * Group patches and covers into postings (no versions linked). A posting's messages are joined only through
+ * their own References and In-Reply-To (to covers and patches) and by being of one author, version and size sent
+ * within {@link COVERLESS_WINDOW_MS} of each other: grouping the components of those relations one at a time
+ * gives what grouping all of them at once gives (derive-whole.ts relies on it).
+ */
+export function groupPostings(heads: MessageHead[]): GroupedPosting[] {
   const sorted = sortByDateThenId(heads.filter((h) => (h.isPatch && h.kind !== 'proposal') || h.kind === 'cover'));
-  const byId = new Map(sorted.map((h) => [h.messageId, h]));
   interface Group { anchor: string; cover: MessageHead | null; version: number; total: number; author: Address; members: MessageHead[]; first: number; partialOf: Group | null }
   const drafts: Group[] = [];
   const draftOf = new Map<string, Group>();
@@ -162,7 +189,7 @@ export function findSeries(heads: MessageHead[]): Posting[] {
     draftOf.set(h.messageId, draft);
   }
 
-  const postings: Draft[] = drafts
+  return drafts
     // a cover that is one by its diffstat only (no 0/N) makes a posting when its author's patches answer it
     .filter((d) => d.members.length || (d.cover && d.cover.index !== null))
     .map((d) => {
@@ -185,26 +212,93 @@ export function findSeries(heads: MessageHead[]): Posting[] {
         complete,
         author: d.author,
         date: first.date,
-        previous: null,
-        next: null,
-        chain: anchor,
-        link: null,
-        backportOf: null,
         // a patch or two of a later version sent into an earlier posting's thread
         partialOf: d.partialOf && !complete ? d.partialOf.anchor : null,
         backport: all.some((m) => m.backport === true),
       };
     });
-  linkVersions(postings, byId);
-  return postings.map(({ partialOf: _p, backport: _b, ...p }) => p);
 }
-
-type Draft = Posting & { partialOf: string | null; backport: boolean };
 
 /** Articles and the like: their coming and going between versions is title drift, not a new title. */
 const DRIFT_WORDS = new Set(['a', 'an', 'the', 'of', 'to', 'for', 'in', 'on', 'and', 'from', 'with']);
 /** A title as versions are matched by it: {@link normaliseTitle} without articles and the like (title drift). */
 export const driftless = (title: string) => normaliseTitle(title).split(' ').filter((w) => !DRIFT_WORDS.has(w)).join(' ');
+
+/**
+ * What version linking reads of a posting: its own fields, and what its head (cover, else first patch) and
+ * patches say, without the heads (a few hundred bytes; a whole derivation keeps them between its two passes).
+ */
+export interface LinkSummary {
+  anchor: string;
+  title: string;
+  version: number;
+  author: Address;
+  date: string | null;
+  /** how many patches it has */
+  patches: number;
+  partialOf: string | null;
+  backport: boolean;
+  /** the head's change-id, else the first of its patches' that has one */
+  changeId: string | null;
+  /** the Message-ID the head says it supersedes */
+  supersedes: string | null;
+  /** the Message-ID the head answers */
+  inReplyTo: string | null;
+  /** its patches' titles, {@link driftless}, each once */
+  patchTitles: string[];
+  /** the driftless title a backport is matched by: its first patch's (the cover's when it has none) */
+  firstTitle: string;
+  /**
+   * who posted it, as {@link personIds} named them over the postings in linking order: given when the postings are
+   * linked a part at a time (the names depend on every posting before it)
+   */
+  person?: string;
+}
+
+/**
+ * Names for the people posting, met in linking order (date, then anchor): one id per person, an address and a name
+ * seen together being the same person (an address change keeps the name).
+ */
+export function personIds(): (a: Address) => string {
+  const personOf = new Map<string, string>();
+  return (a) => {
+    const byAddress = personKey(a);
+    const byName = a.email && a.name.trim() ? `name:${a.name.toLowerCase().replace(/\s+/g, ' ').trim()}` : null;
+    const id = personOf.get(byAddress) ?? (byName ? personOf.get(byName) : undefined) ?? byAddress;
+    personOf.set(byAddress, id);
+    if (byName && !personOf.has(byName)) personOf.set(byName, id);
+    return id;
+  };
+}
+
+/**
+ * The keys by which {@link linkVersions} may join a posting (not a backport) to another, `person` its poster's id:
+ * the person and title, the change-id, the person and each patch's title. Postings that share none, and are not
+ * joined by what their heads answer or supersede or by a partial resend, are never joined.
+ */
+export function joiningKeys(p: LinkSummary, person: string): string[] {
+  const keys = [`t:${person}:${driftless(p.title)}`];
+  if (p.changeId) keys.push(`c:${p.changeId}`);
+  for (const t of p.patchTitles) keys.push(`p:${person}\n${t}`);
+  return keys;
+}
+
+/** How a posting is linked to its versions (see {@link Posting}). */
+export type Links = Pick<Posting, 'chain' | 'previous' | 'next' | 'link' | 'backportOf'>;
+
+/** A grouped posting's {@link LinkSummary}, its messages' heads read from `byId`. */
+export function linkSummary(p: GroupedPosting, byId: ReadonlyMap<string, MessageHead>): LinkSummary {
+  const h = byId.get(p.cover ?? p.patches[0])!;
+  return {
+    anchor: p.anchor, title: p.title, version: p.version, author: p.author, date: p.date, patches: p.patches.length,
+    partialOf: p.partialOf, backport: p.backport,
+    changeId: h.changeId ?? p.patches.map((id) => byId.get(id)!.changeId).find(Boolean) ?? null,
+    supersedes: h.supersedes ?? null,
+    inReplyTo: h.inReplyTo,
+    patchTitles: [...new Set(p.patches.map((id) => driftless(byId.get(id)!.title)))],
+    firstTitle: driftless(byId.get(p.patches[0] ?? p.anchor)!.title),
+  };
+}
 
 /**
  * Link postings that are versions of one another, each chain in date order (a "v1" restarted after a v2 comes
@@ -215,13 +309,13 @@ export const driftless = (title: string) => normaliseTitle(title).split(' ').fil
  * cover after a single-patch v1). A posting of the same version number as the one before it is a resend of it.
  * Stable backports (AUTOSEL, "commit <sha> upstream.") are in no chain: each points at the earliest other posting
  * with its title (backportOf).
+ *
+ * Every relation is between postings of one person, one change-id, a Supersedes pointer or a backport's title, so
+ * the postings may be linked a group of those at a time (derive-whole.ts). `postingOf` gives the anchor of the
+ * posting a Message-ID (cover or patch) belongs to; one outside `postings` joins nothing.
  */
-function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
-  const postingOf = new Map<string, Draft>();
-  for (const p of postings) {
-    postingOf.set(p.anchor, p);
-    for (const id of p.patches) postingOf.set(id, p);
-  }
+export function linkVersions(postings: LinkSummary[], postingOf: (messageId: string) => string | undefined): Map<string, Links> {
+  const byAnchor = new Map<string, LinkSummary>(postings.map((p) => [p.anchor, p]));
   const parent = new Map<string, string>(postings.map((p) => [p.anchor, p.anchor]));
   const find = (x: string) => {
     let r = x;
@@ -233,58 +327,50 @@ function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
     const ra = find(a), rb = find(b);
     if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
   };
-  const byKey = new Map<string, Draft>();
-  const byPatchTitle = new Map<string, Draft[]>();
-  const head = (p: Posting) => byId.get(p.cover ?? p.patches[0])!;
-  // one id per person: an address and a name seen together are the same person (an address change keeps the name)
-  const personOf = new Map<string, string>();
-  const who = (a: Address) => {
-    const byAddress = personKey(a);
-    const byName = a.email && a.name.trim() ? `name:${a.name.toLowerCase().replace(/\s+/g, ' ').trim()}` : null;
-    const id = personOf.get(byAddress) ?? (byName ? personOf.get(byName) : undefined) ?? byAddress;
-    personOf.set(byAddress, id);
-    if (byName && !personOf.has(byName)) personOf.set(byName, id);
-    return id;
+  const upOf = (id: string | null) => {
+    const a = id ? postingOf(id) : undefined;
+    return a === undefined ? undefined : byAnchor.get(a);
   };
+  const byKey = new Map<string, LinkSummary>();
+  const byPatchTitle = new Map<string, LinkSummary[]>();
+  const who = personIds();
   // each date parsed once, not once per comparison (80k postings in a bulk load)
-  const at = new Map<Draft, number>(postings.map((p) => [p, time(p.date)]));
+  const at = new Map<LinkSummary, number>(postings.map((p) => [p, time(p.date)]));
   const inOrder = [...postings].sort((a, b) => at.get(a)! - at.get(b)! || (a.anchor < b.anchor ? -1 : 1));
   for (const p of inOrder) {
     if (p.backport) continue;
-    const h = head(p);
-    const person = who(p.author);
+    const person = p.person ?? who(p.author);
     const keys = [`t:${person}:${driftless(p.title)}`];
-    const changeId = h.changeId ?? p.patches.map((id) => byId.get(id)!.changeId).find(Boolean);
-    if (changeId) keys.push(`c:${changeId}`);
+    if (p.changeId) keys.push(`c:${p.changeId}`);
     for (const k of keys) {
       const other = byKey.get(k);
       if (other) union(other.anchor, p.anchor); else byKey.set(k, p);
     }
     // patches titled as those of an earlier, lower version of the author's: the same work, when they are at least
     // half of the smaller posting (one patch of two unrelated series may share a title)
-    const patchKeys = new Set(p.patches.map((id) => `${person}\n${driftless(byId.get(id)!.title)}`));
-    const shared = new Map<Draft, number>();
+    const patchKeys = p.patchTitles.map((t) => `${person}\n${t}`);
+    const shared = new Map<LinkSummary, number>();
     for (const k of patchKeys) {
       for (const other of byPatchTitle.get(k) ?? []) if (other.version < p.version) shared.set(other, (shared.get(other) ?? 0) + 1);
     }
-    for (const [other, n] of shared) if (2 * n >= Math.min(other.patches.length, p.patches.length)) union(other.anchor, p.anchor);
+    for (const [other, n] of shared) if (2 * n >= Math.min(other.patches, p.patches)) union(other.anchor, p.anchor);
     for (const k of patchKeys) {
       const list = byPatchTitle.get(k);
       if (!list) byPatchTitle.set(k, [p]); else if (list.length < 8 && !list.includes(p)) list.push(p);
     }
-    if (h.supersedes && postingOf.has(h.supersedes)) union(postingOf.get(h.supersedes)!.anchor, p.anchor);
-    if (p.partialOf) union(p.partialOf, p.anchor);
+    const superseded = upOf(p.supersedes);
+    if (superseded) union(superseded.anchor, p.anchor);
+    if (p.partialOf && parent.has(p.partialOf)) union(p.partialOf, p.anchor);
     // a later version, or a retitled repost, sent in reply to an earlier posting of the author (cover to cover,
     // or patch to patch)
-    const up = h.inReplyTo ? postingOf.get(h.inReplyTo) : undefined;
+    const up = upOf(p.inReplyTo);
     if (up && up !== p && !up.backport && at.get(up)! <= at.get(p)! && personKey(up.author) === personKey(p.author)) union(up.anchor, p.anchor);
   }
   // a repost with another title, in reply to the posting before it: its next version, whatever number it says
-  const retitledRepost = (p: Draft, prev: Draft) => {
-    const up = head(p).inReplyTo;
-    return !!up && postingOf.get(up) === prev && driftless(p.title) !== driftless(prev.title);
-  };
-  const chains = new Map<string, Draft[]>();
+  const retitledRepost = (p: LinkSummary, prev: LinkSummary) =>
+    upOf(p.inReplyTo) === prev && driftless(p.title) !== driftless(prev.title);
+  const out = new Map<string, Links>();
+  const chains = new Map<string, LinkSummary[]>();
   for (const p of postings) {
     if (p.backport) continue;
     const r = find(p.anchor);
@@ -295,25 +381,24 @@ function linkVersions(postings: Draft[], byId: Map<string, MessageHead>): void {
     chain.sort((a, b) => at.get(a)! - at.get(b)! || a.version - b.version || (a.anchor < b.anchor ? -1 : 1));
     for (let i = 0; i < chain.length; i++) {
       const p = chain[i];
-      p.chain = chain[0].anchor;
-      p.previous = i > 0 ? chain[i - 1].anchor : null;
-      p.next = i + 1 < chain.length ? chain[i + 1].anchor : null;
-      p.link = i === 0 ? null : p.partialOf ? 'partial' : p.version === chain[i - 1].version && !retitledRepost(p, chain[i - 1]) ? 'resend' : 'version';
+      out.set(p.anchor, {
+        chain: chain[0].anchor,
+        previous: i > 0 ? chain[i - 1].anchor : null,
+        next: i + 1 < chain.length ? chain[i + 1].anchor : null,
+        link: i === 0 ? null : p.partialOf ? 'partial' : p.version === chain[i - 1].version && !retitledRepost(p, chain[i - 1]) ? 'resend' : 'version',
+        backportOf: null,
+      });
     }
   }
   // backports: to the earliest posting (not a backport) with the title of the backport's first patch
   const backports = postings.filter((p) => p.backport);
-  if (!backports.length) return;
-  const original = new Map<string, string | null>(backports.map((p) => [driftless(byId.get(p.patches[0] ?? p.anchor)!.title), null]));
-  for (const p of inOrder) {
-    if (p.backport) continue;
-    for (const t of [p.title, ...p.patches.map((id) => byId.get(id)!.title)]) {
-      const k = driftless(t);
-      if (original.get(k) === null) original.set(k, p.anchor);
+  if (backports.length) {
+    const original = new Map<string, string | null>(backports.map((p) => [p.firstTitle, null]));
+    for (const p of inOrder) {
+      if (p.backport) continue;
+      for (const k of [driftless(p.title), ...p.patchTitles]) if (original.get(k) === null) original.set(k, p.anchor);
     }
+    for (const p of backports) out.set(p.anchor, { chain: p.anchor, previous: null, next: null, link: 'backport', backportOf: original.get(p.firstTitle) ?? null });
   }
-  for (const p of backports) {
-    p.link = 'backport';
-    p.backportOf = original.get(driftless(byId.get(p.patches[0] ?? p.anchor)!.title)) ?? null;
-  }
+  return out;
 }

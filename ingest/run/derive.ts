@@ -54,8 +54,8 @@ export async function deriveAllBeside(db: Db, meanwhile: Promise<void>, declared
  * Everything derived from the message table (threads, series, acceptance and its evidence), then detection: the
  * structure a chunk at a time (derive-whole.ts), so that an archive of any size derives in bounded memory.
  */
-export function deriveAll(db: Db, declared: DeclaredFix[] = [], opts: { chunkMessages?: number } = {}): DeriveResult {
-  const scratch = concludeWhole(db, opts.chunkMessages);
+export function deriveAll(db: Db, declared: DeclaredFix[] = [], opts: { chunkMessages?: number; headsMaxPostings?: number } = {}): DeriveResult {
+  const scratch = concludeWhole(db, opts.chunkMessages, opts.headsMaxPostings);
   try {
     const store = new Store(db);
     return store.transaction(() => finishDerivation(db, store, declared, () => applyConcluded(db)));

@@ -156,6 +156,25 @@ export function posterLinks(db: Db) {
   };
 }
 
+/**
+ * The references between postings (patches, not proposals, and covers), as row ids: [the referring one, the one it
+ * refers to] (what series.ts's groupPostings joins through).
+ */
+export function postingReferences(db: Db): Iterable<[number, number]> {
+  return db.prepare(`SELECT m.id, t.id FROM message_refs r JOIN messages m ON m.message_id = r.message_id
+    JOIN messages t ON t.message_id = r.ref WHERE ${POSTING.replace(/\b(is_patch|kind)\b/g, 'm.$1')}
+      AND ${POSTING.replace(/\b(is_patch|kind)\b/g, 't.$1')}`).raw(true).iterate() as Iterable<[number, number]>;
+}
+
+/**
+ * Postings (patches, not proposals, and covers) that say their size: [row id, sender's name and address, version,
+ * size, date] (grouping joins those of one author, version and size sent within hours).
+ */
+export function postingShapes(db: Db): Iterable<[number, ...Poster, number, number, string | null]> {
+  return db.prepare(`SELECT id, from_name, from_email, version, total, date FROM messages WHERE ${POSTING} AND total > 0`).raw(true)
+    .iterate() as Iterable<[number, ...Poster, number, number, string | null]>;
+}
+
 /** A message's subject, by Message-ID (a thread's subject is its first message's). */
 export function subjectReader(db: Db): (messageId: string) => string | undefined {
   const st = db.prepare('SELECT subject FROM messages WHERE message_id = ?').pluck();

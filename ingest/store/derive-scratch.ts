@@ -28,6 +28,10 @@ CREATE TABLE scratch_series.d_series (anchor TEXT NOT NULL, title TEXT NOT NULL,
   previous TEXT, next TEXT, link TEXT, backport_of TEXT, coverless INTEGER NOT NULL, undated INTEGER NOT NULL, t REAL NOT NULL,
   first TEXT NOT NULL);
 CREATE TABLE scratch_series.d_members (id INTEGER PRIMARY KEY, anchor TEXT NOT NULL);
+CREATE TABLE scratch_series.d_links (grp INTEGER NOT NULL, anchor TEXT NOT NULL, undated INTEGER NOT NULL, t REAL NOT NULL,
+  summary TEXT NOT NULL);
+CREATE TABLE scratch_series.d_keys (key TEXT NOT NULL, id INTEGER NOT NULL);
+CREATE TABLE scratch_series.d_persons (id INTEGER PRIMARY KEY, person TEXT NOT NULL);
 `,
 };
 
@@ -114,14 +118,39 @@ export function openThreadsScratch(db: Db) {
   };
 }
 
-/** A new series scratch attached to `db`: one chunk's postings, and the posting of each of their messages (by row id). */
+/** How a posting is linked to its versions, written once linking is done: [anchor, chain, previous, next, link, backport of]. */
+export type ScratchLinks = [string, string, string | null, string | null, string | null, string | null];
+
+/** A posting as linking reads it: its place in linking order, and its summary (series.ts's LinkSummary, as JSON). */
+export interface ScratchLink { id: number; summary: string; person: string | null }
+
+/**
+ * A new series scratch attached to `db`. Postings concluded at once are written whole. Those of large groups of
+ * posters are written in passes: grouping writes them unlinked (each its own chain) with a summary of what linking
+ * reads of each (under its group, in linking order: date, then anchor); linking reads the summaries back in that
+ * order, writes the keys that may join two postings, reads them back sorted (postings sharing a key are joined),
+ * reads the summaries of whole joined sets, and writes the links found over the postings.
+ */
 export function openSeriesScratch(db: Db) {
   const scratch = attach(db, 'series', true);
   const insSeries = inserter(db, 'scratch_series.d_series', 18);
   const insMember = inserter(db, 'scratch_series.d_members', 2);
+  const insLink = inserter(db, 'scratch_series.d_links', 5);
+  const insKey = inserter(db, 'scratch_series.d_keys', 2);
+  const insPerson = inserter(db, 'scratch_series.d_persons', 2);
+  // prepared once grouping is done (their plans use its indexes)
+  const inOrder = once(() => db.prepare('SELECT rowid FROM scratch_series.d_links ORDER BY grp, undated, t, anchor').pluck());
+  const byIds = once(() => db.prepare(`SELECT l.rowid AS id, l.summary, p.person FROM scratch_series.d_links l
+    LEFT JOIN scratch_series.d_persons p ON p.id = l.rowid WHERE l.rowid IN (${Array(ROW_BATCH).fill('?').join(', ')})`));
+  const idOf = once(() => db.prepare(`SELECT l.rowid FROM main.messages m JOIN scratch_series.d_members b ON b.id = m.id
+    JOIN scratch_series.d_links l ON l.anchor = b.anchor WHERE m.message_id = ?`).pluck());
+  const anchorOf = once(() => db.prepare(`SELECT b.anchor FROM main.messages m JOIN scratch_series.d_members b ON b.id = m.id
+    WHERE m.message_id = ?`).pluck());
+  const setLink = once(() => db.prepare('UPDATE scratch_series.d_series SET chain = ?, previous = ?, next = ?, link = ?, backport_of = ? WHERE anchor = ?'));
   return {
     ...scratch,
-    putSeries: db.transaction((series: ScratchSeries[], members: [number, string][]) => {
+    /** Postings, the posting of each of their messages, and (postings of large groups) their summaries: [group, anchor, time, JSON]. */
+    putSeries: db.transaction((series: ScratchSeries[], members: [number, string][], links: [number, string, number, string][] = []) => {
       const v: Value[] = [];
       for (const s of series) {
         v.push(s.anchor, s.title, s.version, s.total, s.cover, s.authorName, s.authorEmail, s.date, s.complete ? 1 : 0,
@@ -129,13 +158,59 @@ export function openSeriesScratch(db: Db) {
       }
       insSeries(v);
       insMember(members.flat());
+      const l: Value[] = [];
+      for (const [grp, anchor, t, summary] of links) l.push(grp, anchor, ...timeCols(t), summary);
+      insLink(l);
+    }),
+    /** Grouping is done: index what linking reads (built once, sorted). */
+    grouped() {
+      db.exec('CREATE UNIQUE INDEX scratch_series.d_links_anchor ON d_links(anchor)');
+      db.exec('CREATE UNIQUE INDEX scratch_series.d_series_anchor ON d_series(anchor)');
+    },
+    /** The summaries' ids in linking order: by group, then date (undated last), then anchor. */
+    linkOrder: () => Int32Array.from(inOrder().iterate() as Iterable<number>),
+    /** The summaries with these ids (those that exist), in no order, with their posters' ids once written. */
+    links(ids: ArrayLike<number>): ScratchLink[] {
+      const out: ScratchLink[] = [];
+      const batch: number[] = new Array(ROW_BATCH);
+      for (let i = 0; i < ids.length; i += ROW_BATCH) {
+        for (let j = 0; j < ROW_BATCH; j++) batch[j] = i + j < ids.length ? ids[i + j] : -1;
+        for (const r of byIds().all(...batch) as ScratchLink[]) out.push(r);
+      }
+      return out;
+    },
+    /** The id of the summary of the posting a message (cover or patch) belongs to, by Message-ID. */
+    linkOf: (messageId: string) => idOf().get(messageId) as number | undefined,
+    /** The anchor of the posting a message (cover or patch) belongs to, by Message-ID. */
+    postingOf: (messageId: string) => anchorOf().get(messageId) as string | undefined,
+    /** The driftless titles backports are matched by (series.ts's LinkSummary.firstTitle). */
+    backportTitles: () => new Set(db.prepare(`SELECT json_extract(summary, '$.firstTitle') FROM scratch_series.d_links
+      WHERE json_extract(summary, '$.backport') = 1`).pluck().all() as string[]),
+    /** Keys that join postings ([key, summary id]), and the ids of their posters ([summary id, person]). */
+    putKeys: db.transaction((keys: [string, number][], persons: [number, string][]) => {
+      insKey(keys.flat());
+      insPerson(persons.flat());
+    }),
+    /** The keys, sorted: postings sharing one come one after the other. */
+    keysInOrder: () => db.prepare('SELECT key, id FROM scratch_series.d_keys ORDER BY key').raw(true).iterate() as Iterable<[string, number]>,
+    putLinks: db.transaction((links: ScratchLinks[]) => {
+      const st = setLink();
+      for (const [anchor, ...l] of links) st.run(...l, anchor);
     }),
   };
 }
 
+const ROW_BATCH = 256;
+
 /** Attach the threads scratch another connection of this process wrote (and detached) to `db`, to apply it. */
 export function attachConcludedThreads(db: Db): AttachedScratch {
   return attach(db, 'threads', false);
+}
+
+/** `make`'s value, made at the first call. */
+function once<T>(make: () => T): () => T {
+  let v: T | undefined;
+  return () => (v ??= make());
 }
 
 const timeCols = (t: number) => (Number.isFinite(t) ? [0, t] : [1, 0]);

@@ -30,11 +30,12 @@ function state(db: Db) {
   };
 }
 
-async function derived(file: string, chunkMessages: number): Promise<Db> {
+/** `headsMaxPostings`: groups of posters larger than this are concluded in two passes (0: all of them). */
+async function derived(file: string, chunkMessages: number, headsMaxPostings?: number): Promise<Db> {
   const dir = tmp();
   const db = openDb(path.join(dir, 'r.db'));
   await ingestPaths(db, [file], { rulesData, workers: 0, skipDerive: true });
-  deriveAll(db, [], { chunkMessages });
+  deriveAll(db, [], { chunkMessages, headsMaxPostings });
   expect(fs.readdirSync(dir).filter((f) => f.includes('derive'))).toEqual([]);
   return db;
 }
@@ -51,7 +52,11 @@ describe('whole derivation in chunks', () => {
     for (const file of [path.join(FIX, 'archive.mbox'), generated]) {
       const want = state(await derived(file, 1_000_000));
       expect((want.series as unknown[]).length).toBeGreaterThan(10);
-      for (const chunk of [1, 7, 100]) expect(state(await derived(file, chunk)), `${path.basename(file)}, chunks of ${chunk}`).toEqual(want);
+      for (const chunk of [1, 7, 100]) {
+        expect(state(await derived(file, chunk)), `${path.basename(file)}, chunks of ${chunk}`).toEqual(want);
+        expect(state(await derived(file, chunk, 0)), `${path.basename(file)}, chunks of ${chunk}, two passes`).toEqual(want);
+      }
+      expect(state(await derived(file, 1_000_000, 0)), `${path.basename(file)}, one chunk, two passes`).toEqual(want);
     }
   });
 
@@ -100,6 +105,7 @@ describe('whole derivation in chunks', () => {
         `From: Gus <gus@example.org>\n\ncommit 0123456789abcdef0123456789abcdef01234567 upstream.\n\n${diff('v.c', 'g();')}`),
     ].join('\n'));
     const want = state(await derived(f, 1_000_000));
+    expect(state(await derived(f, 1, 0))).toEqual(want);
     const one = await derived(f, 1);
     expect(state(one)).toEqual(want);
     const link = (anchor: string) => one.prepare(`SELECT p.anchor AS previous, s.link, s.backport_of FROM series s LEFT JOIN series p ON p.id = s.previous_id
@@ -108,5 +114,44 @@ describe('whole derivation in chunks', () => {
     expect(link('c2@a')).toEqual({ previous: 'c1@a', link: 'version', backport_of: null });
     expect(link('s2@a')).toEqual({ previous: 's1@a', link: 'resend', backport_of: null });
     expect(link('b1@a')).toEqual({ previous: null, link: 'backport', backport_of: 'o1@a' });
+  });
+
+  it('groups postings joined only by time or by references alike in chunks of one: a broken send, cover-less patches, a partial resend, a repost', async () => {
+    const f = path.join(tmp(), 'grouping.mbox');
+    const reply = (to: string, refs = to) => [`In-Reply-To: <${to}>`, `References: ${refs.split(' ').map((r) => `<${r}>`).join(' ')}`];
+    fs.writeFileSync(f, [
+      // a cover and patches that name no parent, sent minutes apart (a broken send), amid another author's mail
+      mail('k0@a', 'Kim <kim@example.org>', '[PATCH 0/2] k: two things', 'Mon, 6 Jan 2020 10:00:00 +0000', 'two things\n'),
+      mail('x1@a', 'Xi <xi@example.org>', '[PATCH] q: unrelated', 'Mon, 6 Jan 2020 10:01:00 +0000', diff('q.c', 'q();')),
+      mail('k1@a', 'Kim <kim@example.org>', '[PATCH 1/2] k: first', 'Mon, 6 Jan 2020 10:02:00 +0000', diff('k.c', 'a();')),
+      mail('k2@a', 'Kim <kim@example.org>', '[PATCH 2/2] k: second', 'Mon, 6 Jan 2020 10:03:00 +0000', diff('k.c', 'b();')),
+      // cover-less patches of one author, version and size, two hours apart, no references; and again a week later
+      mail('l1@a', 'Lee <lee@example.org>', '[PATCH 1/2] l: one', 'Tue, 7 Jan 2020 08:00:00 +0000', diff('l.c', 'c();')),
+      mail('l2@a', 'Lee <lee@example.org>', '[PATCH 2/2] l: two', 'Tue, 7 Jan 2020 10:00:00 +0000', diff('l.c', 'd();')),
+      mail('m1@a', 'Lee <lee@example.org>', '[PATCH 1/2] l: one', 'Tue, 14 Jan 2020 08:00:00 +0000', diff('l.c', 'e();')),
+      mail('m2@a', 'Lee <lee@example.org>', '[PATCH 2/2] l: two', 'Tue, 14 Jan 2020 09:00:00 +0000', diff('l.c', 'f();')),
+      // v1 of three, then patch 2 of v2 sent into its thread (a partial resend), then a retitled repost in reply to v1
+      mail('n0@a', 'Nia <nia@example.org>', '[PATCH 0/3] n: three', 'Wed, 8 Jan 2020 10:00:00 +0000', 'three\n'),
+      mail('n1@a', 'Nia <nia@example.org>', '[PATCH 1/3] n: a', 'Wed, 8 Jan 2020 10:00:01 +0000', diff('n.c', 'g();'), reply('n0@a')),
+      mail('n2@a', 'Nia <nia@example.org>', '[PATCH 2/3] n: b', 'Wed, 8 Jan 2020 10:00:02 +0000', diff('n.c', 'h();'), reply('n0@a')),
+      mail('n3@a', 'Nia <nia@example.org>', '[PATCH 3/3] n: c', 'Wed, 8 Jan 2020 10:00:03 +0000', diff('n.c', 'i();'), reply('n0@a')),
+      mail('p2@a', 'Nia <nia@example.org>', '[PATCH v2 2/3] n: b', 'Fri, 10 Jan 2020 10:00:00 +0000', diff('n.c', 'j();'), reply('n2@a', 'n0@a n2@a')),
+      mail('r0@a', 'Nia <nia@example.org>', '[PATCH v3 0/3] n: three, put another way', 'Mon, 20 Jan 2020 10:00:00 +0000', 'three again\n', reply('n0@a')),
+      mail('r1@a', 'Nia <nia@example.org>', '[PATCH v3 1/3] n: a, reworded', 'Mon, 20 Jan 2020 10:00:01 +0000', diff('n.c', 'k();'), reply('r0@a', 'n0@a r0@a')),
+    ].join('\n'));
+    const want = state(await derived(f, 1_000_000));
+    expect(state(await derived(f, 1))).toEqual(want);
+    const one = await derived(f, 1, 0);
+    expect(state(one)).toEqual(want);
+    const members = (anchor: string) => one.prepare(`SELECT m.message_id FROM messages m JOIN series s ON s.id = m.series_id WHERE s.anchor = ?
+      ORDER BY m.message_id`).pluck().all(anchor);
+    const link = (anchor: string) => one.prepare(`SELECT p.anchor AS previous, s.link FROM series s LEFT JOIN series p ON p.id = s.previous_id
+      WHERE s.anchor = ?`).get(anchor);
+    expect(members('k0@a')).toEqual(['k0@a', 'k1@a', 'k2@a']);
+    expect(members('l1@a')).toEqual(['l1@a', 'l2@a']);
+    expect(members('m1@a')).toEqual(['m1@a', 'm2@a']);
+    expect(link('m1@a')).toEqual({ previous: 'l1@a', link: 'resend' });
+    expect(link('p2@a')).toEqual({ previous: 'n0@a', link: 'partial' });
+    expect(link('r0@a')).toEqual({ previous: 'p2@a', link: 'version' });
   });
 });
