@@ -51,33 +51,27 @@ export interface Chunks {
  */
 export function chunksOf(components: Components, present: (x: number) => boolean, maxSize: number): Chunks {
   const n = components.size;
-  const rootOf = new Int32Array(n);
-  const sizeOf = new Int32Array(n); // by root
-  for (let x = 0; x < n; x++) {
-    if (!present(x)) { rootOf[x] = -1; continue; }
-    const r = components.find(x);
-    rootOf[x] = r;
-    sizeOf[r]++;
-  }
-  // a chunk number per root, in the order of the roots (each root is its component's smallest element)
-  const chunkOfRoot = new Int32Array(n).fill(-1);
+  // per root: its component's size (elements present), then -(its chunk + 1) once placed; one array, not three (a
+  // whole derivation packs every message of the archive)
+  const atRoot = new Int32Array(n);
+  for (let x = 0; x < n; x++) if (present(x)) atRoot[components.find(x)]++;
+  // a chunk per root, in the order of the roots (each root is its component's smallest element)
   const chunkSizes: number[] = [];
   let filled = maxSize; // start a chunk at the first root
   for (let x = 0; x < n; x++) {
-    const r = rootOf[x];
-    if (r < 0 || chunkOfRoot[r] >= 0) continue;
+    if (!present(x)) continue;
+    const r = components.find(x);
+    const size = atRoot[r];
+    if (size < 0) continue;
     if (filled >= maxSize) { chunkSizes.push(0); filled = 0; }
-    chunkOfRoot[r] = chunkSizes.length - 1;
-    chunkSizes[chunkSizes.length - 1] += sizeOf[r];
-    filled += sizeOf[r];
+    atRoot[r] = -chunkSizes.length;
+    chunkSizes[chunkSizes.length - 1] += size;
+    filled += size;
   }
   const starts = [0];
   for (const s of chunkSizes) starts.push(starts[starts.length - 1] + s);
   const order = new Int32Array(starts[starts.length - 1]);
   const next = starts.slice(0, -1);
-  for (let x = 0; x < n; x++) {
-    const r = rootOf[x];
-    if (r >= 0) order[next[chunkOfRoot[r]]++] = x;
-  }
+  for (let x = 0; x < n; x++) if (present(x)) order[next[-atRoot[components.find(x)] - 1]++] = x;
   return { order, starts };
 }

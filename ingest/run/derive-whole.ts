@@ -158,8 +158,8 @@ export function applyConcluded(db: Db): { threads: number; series: number } {
 
 const time = (d: string | null) => (d ? Date.parse(d) : NaN);
 
-/** Threads and answers, a chunk of whole reference components at a time, into the threads scratch. */
-export function concludeThreads(db: Db, scratch: ReturnType<typeof openThreadsScratch>, chunk: number): void {
+/** Chunks of whole components of the reference graph (of row ids of the messages). */
+function threadChunks(db: Db, chunk: number): Chunks {
   const present = new Uint8Array(maxMessageRow(db) + 1);
   for (const row of messageRows(db)) present[row] = 1;
   const comps = new Components(present.length);
@@ -171,7 +171,13 @@ export function concludeThreads(db: Db, scratch: ReturnType<typeof openThreadsSc
     if (ref === lastRef) comps.union(row, lastRow);
     else { lastRef = ref; lastRow = row; }
   }
-  const { order, starts } = chunksOf(comps, (x) => present[x] === 1, chunk);
+  return chunksOf(comps, (x) => present[x] === 1, chunk);
+}
+
+/** Threads and answers, a chunk of whole reference components at a time, into the threads scratch. */
+export function concludeThreads(db: Db, scratch: ReturnType<typeof openThreadsScratch>, chunk: number): void {
+  const { order, starts } = threadChunks(db, chunk);
+  collectGarbage(); // the components' arrays, before the chunks are read
   const subjectOf = subjectReader(db);
   for (let c = 0; c + 1 < starts.length; c++) {
     const heads = readThreadHeadsOfRows(db, order.subarray(starts[c], starts[c + 1]));
@@ -351,6 +357,13 @@ function planSeries(db: Db, chunk: number, headsMax = HEADS_MAX_POSTINGS): Serie
 function groupingChunks(db: Db, { groupOf, chunk }: SeriesPlan, taken: (row: number) => boolean): Chunks {
   const comps = new Components(groupOf.length);
   for (const [row, target] of postingReferences(db)) comps.union(row, target);
+  joinByShape(db, comps);
+  collectGarbage(); // the shapes' arrays, before the chunks' are made
+  return chunksOf(comps, (x) => groupOf[x] >= 0 && taken(x), chunk);
+}
+
+/** Join postings of one author, version and size each sent within the grouping window of the one before it. */
+function joinByShape(db: Db, comps: Components): void {
   // one author, version and size: numbered; the postings that say their size, with their shape and minute (to the
   // minute: a window one minute wider joins all that the window joins, and more, which only makes chunks larger)
   const shapeNumber = new Map<string, number>();
@@ -376,7 +389,6 @@ function groupingChunks(db: Db, { groupOf, chunk }: SeriesPlan, taken: (row: num
     const a = order[i - 1], b = order[i];
     if (shapes[a] === shapes[b] && minutes[b] !== UNDATED && minutes[b] - minutes[a] <= WINDOW_MINUTES) comps.union(rows[a], rows[b]);
   }
-  return chunksOf(comps, (x) => groupOf[x] >= 0 && taken(x), chunk);
 }
 
 /** The grouping window in whole minutes, one more than it spans (a time read to the minute is up to one early). */
@@ -402,7 +414,6 @@ function concludeFromHeads(db: Db, scratch: SeriesScratch, plan: SeriesPlan, [fi
  */
 function groupSeriesInto(db: Db, scratch: SeriesScratch, plan: SeriesPlan, taken: (row: number) => boolean): void {
   const { order, starts } = groupingChunks(db, plan, taken);
-  collectGarbage(); // the shapes' arrays
   for (let c = 0; c + 1 < starts.length; c++) {
     const heads = readHeadsOfRows(db, order.subarray(starts[c], starts[c + 1]));
     const postings = groupPostings(heads as MessageHead[]);
