@@ -217,7 +217,7 @@ const nameKey = (name: string) => `N:${name.toLowerCase().replace(/\s+/g, ' ').t
  * once (series.ts's findSeries: about 2.3 KB of heap a posting, 46 MB at most); a larger one (a poster with a long
  * history) in two passes, from heads a grouping chunk at a time and then from summaries (about a quarter of that).
  * Two passes cost more time (the summaries are written and read back): at 100,000 messages, where no group is
- * larger, they would add a sixth to the series step.
+ * larger, they would add about 0.45 s (threads and series concluded in 3.4 s instead of 2.95).
  */
 export const HEADS_MAX_POSTINGS = 20_000;
 
